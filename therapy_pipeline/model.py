@@ -1,0 +1,76 @@
+"""The canonical session model every step after loading works on, and the run's counters."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+THERAPIST = "therapist"
+CLIENT = "client"
+
+
+class InputError(Exception):
+    """A problem with one input file or session that a user can fix; the message is one line."""
+
+    def __init__(self, path: str, reason: str, session_id: str | None = None) -> None:
+        self.path = path
+        self.reason = reason
+        self.session_id = session_id
+        where = f"{path} (session {session_id})" if session_id else path
+        super().__init__(f"{where}: {reason}")
+
+
+@dataclass(frozen=True)
+class Turn:
+    """One exchange: who spoke and what they said (stripped). Nothing else survives loading."""
+
+    speaker: str  # THERAPIST or CLIENT
+    text: str
+
+    @property
+    def words(self) -> int:
+        return len(self.text.split())
+
+
+@dataclass
+class Session:
+    session_id: str
+    source: str  # file path relative to the input dir
+    turns: list[Turn]
+
+
+@dataclass(frozen=True)
+class Skip:
+    """A file, a line or a session that was not used, and why (no transcript text)."""
+
+    path: str
+    reason: str
+    session_id: str | None = None
+    line: int | None = None
+
+    def as_dict(self) -> dict:
+        return {k: v for k, v in self.__dict__.items() if v is not None}
+
+    def __str__(self) -> str:
+        where = self.path + (f":{self.line}" if self.line else "")
+        if self.session_id:
+            where += f" (session {self.session_id})"
+        return f"{where}: {self.reason}"
+
+
+@dataclass
+class Stats:
+    """Counts by reason, merged from every step into the manifest's `counts`."""
+
+    counts: Counter = field(default_factory=Counter)
+    exchanges_dropped: Counter = field(default_factory=Counter)
+    examples_dropped: Counter = field(default_factory=Counter)
+    targets_excluded: Counter = field(default_factory=Counter)
+
+    def as_dict(self) -> dict:
+        return {
+            **dict(sorted(self.counts.items())),
+            "exchanges_dropped": dict(sorted(self.exchanges_dropped.items())),
+            "examples_dropped": dict(sorted(self.examples_dropped.items())),
+            "targets_excluded": dict(sorted(self.targets_excluded.items())),
+        }
