@@ -1,0 +1,97 @@
+"""Run the whole pipeline: python run_data_processing.py [--config F] [--set KEY=VALUE ...]
+
+Exit codes: 0 done (skipped input, if any, is reported); 1 the run failed and the previous output
+was left as it was; 2 bad usage or config.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+import textwrap
+
+from therapy_data_processor import MANIFEST, ConfigError, ProcessingConfig, TherapyDataProcessor
+from therapy_pipeline.model import InputError
+from therapy_pipeline.tokenizer import TokenizerError
+
+logger = logging.getLogger("run_data_processing")
+
+
+def config_epilog() -> str:
+    lines = ["config keys (config.yaml, or --set KEY=VALUE):"]
+    for key, (default, help_text) in ProcessingConfig.field_help().items():
+        lines.append(f"  {key} (default {default!r})")
+        lines.extend(textwrap.wrap(help_text, 88, initial_indent="      ", subsequent_indent="      "))
+    return "\n".join(lines)
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description="Turn therapy session transcripts into a Llama 3.1 fine-tuning dataset.",
+        epilog=config_epilog(), formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--config", default="config.yaml", help="YAML config (default: config.yaml)")
+    parser.add_argument("--input-dir", help="overrides input_data_dir")
+    parser.add_argument("--output-dir", help="overrides output_dir")
+    parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
+                        help="override any config key; repeatable (value parsed as YAML)")
+    parser.add_argument("--export", choices=["jsonl"],
+                        help="also write export/{train,validation,test}.jsonl of {messages: [...]}")
+    parser.add_argument("--log-file", help="also write the log here (created owner-readable only)")
+    parser.add_argument("-q", "--quiet", action="store_true", help="warnings and errors only")
+    return parser.parse_args(argv)
+
+
+def setup_logging(log_file: str | None, quiet: bool) -> None:
+    handlers: list[logging.Handler] = [logging.StreamHandler(sys.stderr)]
+    if log_file:
+        fd = os.open(log_file, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        handlers.append(logging.StreamHandler(os.fdopen(fd, "a", encoding="utf-8")))
+    logging.basicConfig(level=logging.WARNING if quiet else logging.INFO, handlers=handlers,
+                        format="%(asctime)s %(levelname)s %(message)s", datefmt="%H:%M:%S", force=True)
+    # Libraries log at INFO too; only our own messages (counts and reasons, never text) go there.
+    for noisy in ("httpx", "huggingface_hub", "datasets", "filelock", "urllib3"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    setup_logging(args.log_file, args.quiet)
+    overrides = list(args.overrides)
+    if args.input_dir:
+        overrides.append(f"input_data_dir={args.input_dir}")
+    if args.output_dir:
+        overrides.append(f"output_dir={args.output_dir}")
+    try:
+        config = ProcessingConfig.from_yaml(args.config, overrides)
+    except ConfigError as err:
+        for line in str(err).splitlines():
+            print(f"config error: {line}", file=sys.stderr)
+        return 2
+    try:
+        manifest = TherapyDataProcessor(config).run(export=args.export)
+    except (InputError, TokenizerError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        print("the previous output, if any, was left as it was", file=sys.stderr)
+        return 1
+    except OSError as err:
+        print(f"error: {err.strerror or err}: {err.filename or ''}".rstrip(": "), file=sys.stderr)
+        print("the previous output, if any, was left as it was", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("interrupted: the previous output, if any, was left as it was", file=sys.stderr)
+        return 1
+    counts = manifest["counts"]
+    for skip in manifest["skipped"]:
+        where = skip["path"] + (f":{skip['line']}" if "line" in skip else "")
+        where += f" (session {skip['session_id']})" if "session_id" in skip else ""
+        print(f"skipped {where}: {skip['reason']}", file=sys.stderr)
+    print(f"done: {counts['sessions']} sessions, {counts['exchanges_loaded']} exchanges -> "
+          + ", ".join(f"{n} {counts['examples'][n]}" for n in ("train", "validation", "test"))
+          + f" examples in {config.output_dir} (see {MANIFEST})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

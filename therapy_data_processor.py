@@ -1,0 +1,407 @@
+"""Therapy transcripts -> a Llama 3.1 8B Instruct fine-tuning dataset.
+
+`TherapyDataProcessor.run()` reads top to bottom as the pipeline:
+load -> chunk -> instruction-format -> tokenize -> split -> save.
+Each step is one short method; the work itself lives in the `therapy_pipeline` package.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import logging
+import platform
+import shutil
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from datasets import Dataset, DatasetDict
+
+from therapy_pipeline import __version__
+from therapy_pipeline.chunking import Chunk, chunk_session, overlap_turns
+from therapy_pipeline.encoding import ExampleEncoder, example_features, plan_features
+from therapy_pipeline.formatting import MULTI_TURN, SLIDING_WINDOW, plan_examples, target_exclusion
+from therapy_pipeline.loaders import LoadResult, load_corpus
+from therapy_pipeline.model import THERAPIST, InputError, Session, Stats
+from therapy_pipeline.saving import staging_dir, write_json
+from therapy_pipeline.splitting import SPLITS, split_by_example, split_by_session
+from therapy_pipeline.tokenizer import PAD_TOKEN, load_tokenizer
+
+logger = logging.getLogger("therapy_data_processor")
+
+MANIFEST = "processing_manifest.json"
+
+
+class ConfigError(Exception):
+    """Bad configuration; each line of the message names one key and what is wrong with it."""
+
+
+def _help(text: str, **kwargs: Any) -> Any:
+    return field(metadata={"help": text}, **kwargs)
+
+
+@dataclass
+class ProcessingConfig:
+    model_name: str = _help("hub id or local directory of the tokenizer; an unreachable Llama 3.1 id "
+                            "falls back to the embedded Llama 3.1 tokenizer",
+                            default="meta-llama/Llama-3.1-8B-Instruct")
+    max_length: int = _help("maximum tokens per example; context is cut from the oldest turn, "
+                            "never the response", default=2048)
+    max_session_exchanges: int = _help("sessions with more exchanges (turns) are split into chunks "
+                                       "of this size", default=300)
+    overlap_percentage: float = _help("share of a chunk repeated from the chunk before, as context "
+                                      "only, in [0, 1)", default=0.2)
+    min_exchange_length: int = _help("fewest words a therapist turn needs to be a training target",
+                                     default=1)
+    max_exchange_length: int = _help("most words a therapist turn may have to be a training target "
+                                     "(longer turns still serve as context)", default=200)
+    input_data_dir: str = _help("folder searched recursively for .json, .jsonl, .csv and .txt "
+                                "sessions", default="data/training_data")
+    output_dir: str = _help("where the DatasetDict, tokenizer/ and the manifest are written",
+                            default="data/processed")
+    cache_dir: str = _help("cache for the hub and the embedded tokenizer", default=".cache")
+    instruction: str = _help("the system / instruction text",
+                             default="You are a DBT therapist. Respond to the client's concerns "
+                                     "using DBT techniques.")
+    example_format: str = _help("sliding_window: one example per therapist response with its "
+                                "context turns; multi_turn: a chunk as one conversation, every "
+                                "eligible therapist turn supervised", default=SLIDING_WINDOW)
+    context_exchanges: int = _help("turns of context before the response (sliding_window)", default=2)
+    prompt_format: str = _help("chat: the Llama 3.1 Instruct chat template; alpaca: the seed's "
+                               "Instruction / Input / Output text", default="chat")
+    train_on_inputs: bool = _help("false: only therapist responses and their end-of-turn token are "
+                                  "trained; true: every token (the seed's labels = input_ids)",
+                                  default=False)
+    split_ratios: dict = _help("shares of train, validation and test (sum to 1)",
+                               default_factory=lambda: {"train": 0.8, "validation": 0.1, "test": 0.1})
+    split_by: str = _help("session: all examples of a session in one split; example: the seed's "
+                          "random split", default="session")
+    seed: int = _help("seed of the split; same input + same config = byte-identical output",
+                      default=42)
+    speaker_map: dict = _help("extra raw speaker labels -> therapist or client",
+                              default_factory=dict)
+    strict: bool = _help("true: the first bad file or session fails the run (exit 1) instead of "
+                         "being skipped", default=False)
+    num_proc: int = _help("worker processes for tokenization (Dataset.map num_proc)", default=1)
+    pad_to_multiple_of: int = _help("collator padding multiple recorded for training (8 suits "
+                                    "tensor cores; 1 for none)", default=8)
+    private_output: bool = _help("write output readable by the owner only (0600 files, 0700 "
+                                 "folders): transcripts are protected health information",
+                                 default=True)
+
+    # ------------------------------------------------------------------ building and checking
+
+    @classmethod
+    def field_help(cls) -> dict[str, tuple[Any, str]]:
+        """key -> (default, help), the single source of the README table and `--help`."""
+        out = {}
+        for f in dataclasses.fields(cls):
+            default = f.default if f.default is not dataclasses.MISSING else f.default_factory()
+            out[f.name] = (default, f.metadata["help"])
+        return out
+
+    @classmethod
+    def from_dict(cls, values: dict[str, Any]) -> ProcessingConfig:
+        known = {f.name for f in dataclasses.fields(cls)}
+        unknown = sorted(set(values) - known)
+        if unknown:
+            raise ConfigError("\n".join(f"{k}: unknown config key" for k in unknown))
+        config = cls(**values)
+        config.validate()
+        return config
+
+    @classmethod
+    def from_yaml(cls, path: str | Path, overrides: list[str] | None = None) -> ProcessingConfig:
+        """Read a YAML config and apply `KEY=VALUE` overrides (values parsed as YAML)."""
+        path = Path(path)
+        try:
+            values = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        except FileNotFoundError:
+            raise ConfigError(f"{path}: config file not found") from None
+        except (OSError, UnicodeDecodeError) as err:
+            raise ConfigError(f"{path}: cannot read config: {err}") from None
+        except yaml.YAMLError as err:
+            raise ConfigError(f"{path}: invalid YAML: {str(err).splitlines()[0]}") from None
+        if not isinstance(values, dict):
+            raise ConfigError(f"{path}: the config must be a mapping of key: value")
+        for item in overrides or []:
+            key, sep, raw = item.partition("=")
+            if not sep or not key.strip():
+                raise ConfigError(f"--set {item}: expected KEY=VALUE")
+            try:
+                value = yaml.safe_load(raw)
+            except yaml.YAMLError:
+                value = raw
+            key = key.strip()
+            if "." in key:  # split_ratios.train=0.9
+                parent, child = key.split(".", 1)
+                nested = values.get(parent)
+                if nested is None:
+                    nested = dict(cls.field_help().get(parent, ({}, ""))[0] or {})
+                if not isinstance(nested, dict):
+                    raise ConfigError(f"{parent}: is not a mapping, cannot set {key}")
+                values[parent] = {**nested, child: value}
+            else:
+                values[key] = value
+        return cls.from_dict(values)
+
+    def validate(self) -> None:
+        errors = []
+
+        def need(ok: bool, key: str, message: str) -> None:
+            if not ok:
+                errors.append(f"{key}: {message}, got {getattr(self, key)!r}")
+
+        for f in dataclasses.fields(self):
+            value = getattr(self, f.name)
+            expected = {"str": str, "int": int, "float": (int, float), "bool": bool, "dict": dict}[f.type]
+            if isinstance(value, bool) and f.type != "bool" or not isinstance(value, expected):
+                errors.append(f"{f.name}: must be {'a number' if f.type == 'float' else f.type}, "
+                              f"got {value!r}")
+        if errors:
+            raise ConfigError("\n".join(errors))
+        need(self.model_name.strip() != "", "model_name", "must not be empty")
+        need(self.max_length >= 64, "max_length", "must be at least 64")
+        need(self.max_session_exchanges >= 2, "max_session_exchanges", "must be at least 2")
+        need(0 <= self.overlap_percentage < 1, "overlap_percentage", "must be in [0, 1)")
+        need(overlap_turns(self.max_session_exchanges, self.overlap_percentage) < self.max_session_exchanges,
+             "overlap_percentage", "leaves no new turns in a chunk")
+        need(self.min_exchange_length >= 0, "min_exchange_length", "must be 0 or more")
+        need(self.max_exchange_length >= self.min_exchange_length, "max_exchange_length",
+             f"must not be below min_exchange_length ({self.min_exchange_length})")
+        need(self.example_format in (SLIDING_WINDOW, MULTI_TURN), "example_format",
+             f"must be {SLIDING_WINDOW} or {MULTI_TURN}")
+        need(self.context_exchanges >= 1, "context_exchanges", "must be at least 1")
+        need(self.prompt_format in ("chat", "alpaca"), "prompt_format", "must be chat or alpaca")
+        need(not (self.prompt_format == "alpaca" and self.example_format == MULTI_TURN), "prompt_format",
+             "alpaca holds one response per example: use it with example_format sliding_window")
+        need(self.split_by in ("session", "example"), "split_by", "must be session or example")
+        need(set(self.split_ratios) == set(SPLITS), "split_ratios", "needs exactly train, validation, test")
+        if set(self.split_ratios) == set(SPLITS):
+            ratios = list(self.split_ratios.values())
+            numeric = all(isinstance(r, (int, float)) and not isinstance(r, bool) for r in ratios)
+            need(numeric and all(0 <= r <= 1 for r in ratios), "split_ratios", "must be numbers in [0, 1]")
+            need(numeric and abs(sum(ratios) - 1) < 1e-6, "split_ratios", "must sum to 1")
+            need(numeric and self.split_ratios.get("train", 0) > 0, "split_ratios", "train must be above 0")
+        bad_map = {k: v for k, v in self.speaker_map.items()
+                   if not isinstance(k, str) or v not in ("therapist", "client")}
+        need(not bad_map, "speaker_map", "values must be therapist or client")
+        need(self.num_proc >= 1, "num_proc", "must be at least 1")
+        need(self.pad_to_multiple_of >= 1, "pad_to_multiple_of", "must be at least 1")
+        if errors:
+            raise ConfigError("\n".join(errors))
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+class TherapyDataProcessor:
+    """load -> chunk -> instruction-format -> tokenize -> split -> save, driven by a ProcessingConfig."""
+
+    def __init__(self, config: ProcessingConfig) -> None:
+        self.config = config
+        self.stats = Stats()
+        self.tokenizer = None
+        self.tokenizer_source = ""
+
+    def run(self, export: str | None = None) -> dict[str, Any]:
+        """The whole pipeline; returns the manifest. Output appears only when complete."""
+        cfg = self.config
+        self.tokenizer, self.tokenizer_source = load_tokenizer(cfg.model_name, cfg.cache_dir)
+        loaded = self.load_sessions()
+        chunks = self.chunk_sessions(loaded.sessions)
+        plans = self.format_examples(chunks)
+        with staging_dir(Path(cfg.output_dir), private=cfg.private_output) as staging:
+            work = staging / "_work"
+            examples = self.tokenize(plans, work)
+            accounting = self.account(loaded.sessions, plans, examples)
+            dataset = self.split(examples.remove_columns(["turn_indices"]))
+            manifest = self.manifest(loaded, dataset, accounting)
+            self.save(dataset, manifest, staging, export)
+            del examples, dataset
+            shutil.rmtree(work)
+        return manifest
+
+    # ------------------------------------------------------------------ the steps
+
+    def load_sessions(self) -> LoadResult:
+        cfg = self.config
+        result = load_corpus(cfg.input_data_dir, cfg.speaker_map, strict=cfg.strict)
+        self.stats.counts.update(result.stats.counts)
+        self.stats.exchanges_dropped.update(result.stats.exchanges_dropped)
+        logger.info("loaded %d sessions (%d exchanges) from %d files; %d files and %d sessions skipped",
+                    len(result.sessions), result.stats.counts["exchanges_loaded"],
+                    result.stats.counts["files"], result.stats.counts["files_skipped"],
+                    result.stats.counts["sessions_skipped"])
+        if not result.sessions:
+            raise InputError(cfg.input_data_dir, "no usable sessions found")
+        return result
+
+    def chunk_sessions(self, sessions: list[Session]) -> list[Chunk]:
+        cfg = self.config
+        overlap = overlap_turns(cfg.max_session_exchanges, cfg.overlap_percentage)
+        chunks = [c for s in sessions for c in chunk_session(s, cfg.max_session_exchanges, overlap)]
+        self.stats.counts["chunks"] = len(chunks)
+        self.stats.counts["sessions_chunked"] = len({c.session_id for c in chunks if c.chunk_index > 0})
+        logger.info("%d chunks (%d sessions over %d exchanges split with %d exchanges of overlap)",
+                    len(chunks), self.stats.counts["sessions_chunked"], cfg.max_session_exchanges, overlap)
+        return chunks
+
+    def format_examples(self, chunks: list[Chunk]) -> dict[str, list]:
+        """Plans (columns) of the examples: which turns each shows, which are supervised."""
+        cfg = self.config
+        columns: dict[str, list] = {name: [] for name in plan_features()}
+        for chunk in chunks:
+            for plan in plan_examples(chunk, cfg.example_format, cfg.context_exchanges,
+                                      cfg.min_exchange_length, cfg.max_exchange_length, self.stats):
+                for name, value in plan.items():
+                    columns[name].append(value)
+        logger.info("%d therapist turns, %d eligible as targets; %d example plans (%s)",
+                    self.stats.counts["therapist_turns"], self.stats.counts["targets_eligible"],
+                    len(columns["session_id"]), cfg.example_format)
+        return columns
+
+    def tokenize(self, plans: dict[str, list], work: Path) -> Dataset:
+        """Batched `Dataset.map` of the encoder; rows too long for max_length are counted and removed."""
+        cfg = self.config
+        encoder = ExampleEncoder(self.tokenizer, instruction=cfg.instruction,
+                                 example_format=cfg.example_format, prompt_format=cfg.prompt_format,
+                                 max_length=cfg.max_length, train_on_inputs=cfg.train_on_inputs)
+        work.mkdir()
+        fingerprint = self._fingerprint()
+        plan_ds = Dataset.from_dict(plans, features=plan_features())
+        encoded = plan_ds.map(encoder, batched=True, batch_size=1000, num_proc=self._num_proc(len(plan_ds)),
+                              remove_columns=plan_ds.column_names, features=example_features(),
+                              cache_file_name=str(work / "encoded.arrow"),
+                              new_fingerprint=f"{fingerprint}-encoded", desc="Tokenizing")
+        reasons = Counter(r for r in encoded["drop_reason"] if r)
+        self.stats.examples_dropped.update(reasons)
+        kept = encoded
+        if reasons:
+            kept = encoded.filter(lambda r: [x == "" for x in r], input_columns="drop_reason", batched=True,
+                                  cache_file_name=str(work / "kept.arrow"),
+                                  new_fingerprint=f"{fingerprint}-kept", desc="Removing dropped")
+        logger.info("%d examples tokenized; %d dropped (%s)", len(kept), sum(reasons.values()),
+                    ", ".join(f"{k}: {v}" for k, v in sorted(reasons.items())) or "none")
+        return kept.remove_columns(["drop_reason"])
+
+    def account(self, sessions: list[Session], plans: dict[str, list], examples: Dataset) -> dict[str, Any]:
+        """Every loaded exchange is in an example or dropped under a reason; every session has
+        examples or a reason why not. Raises if the books do not balance (that is a bug)."""
+        cfg = self.config
+        used: dict[str, set[int]] = defaultdict(set)
+        for session_id, indices in zip(examples["session_id"], examples["turn_indices"]):
+            used[session_id].update(indices)
+        requested: dict[str, set[int]] = defaultdict(set)
+        for session_id, indices in zip(plans["session_id"], plans["turn_indices"]):
+            requested[session_id].update(indices)
+        without_examples = []
+        for session in sessions:
+            kept = used.get(session.session_id, set())
+            for index, turn in enumerate(session.turns):
+                if index in kept:
+                    continue
+                exclusion = (target_exclusion(turn, cfg.min_exchange_length, cfg.max_exchange_length)
+                             if turn.speaker == THERAPIST else None)
+                if exclusion:
+                    reason = f"therapist_turn_{exclusion}"
+                elif index in requested.get(session.session_id, ()):
+                    reason = "cut_for_max_length"
+                else:
+                    reason = "outside_context_window"
+                self.stats.exchanges_dropped[reason] += 1
+            if not kept:
+                reason = ("no turns with text" if not session.turns else
+                          "no eligible therapist turn" if session.session_id not in requested else
+                          "every example exceeded max_length")
+                without_examples.append({"session_id": session.session_id, "reason": reason})
+        self.stats.counts["exchanges_used"] = sum(len(v) for v in used.values())
+        loaded = self.stats.counts["exchanges_loaded"]
+        dropped = sum(self.stats.exchanges_dropped.values())
+        planned = sum(sum(flags) for flags in plans["supervised"])
+        self.stats.counts["targets_supervised"] = planned - sum(self.stats.examples_dropped.values())
+        balanced = loaded == self.stats.counts["exchanges_used"] + dropped
+        if not balanced:
+            raise AssertionError(f"accounting: {loaded} exchanges loaded != "
+                                 f"{self.stats.counts['exchanges_used']} used + {dropped} dropped")
+        return {"exchanges_balanced": balanced, "sessions_without_examples": without_examples}
+
+    def split(self, examples: Dataset) -> DatasetDict:
+        cfg = self.config
+        if cfg.split_by == "session":
+            rows = split_by_session(examples["session_id"], cfg.split_ratios, cfg.seed)
+        else:
+            rows = split_by_example(len(examples), cfg.split_ratios, cfg.seed)
+        fingerprint = self._fingerprint()
+        dataset = DatasetDict({name: examples.select(rows[name], new_fingerprint=f"{fingerprint}-{name}")
+                               for name in SPLITS})
+        self.stats.counts["examples"] = {name: len(dataset[name]) for name in SPLITS}
+        empty = [name for name in SPLITS if len(dataset[name]) == 0 and cfg.split_ratios[name] > 0]
+        if empty:
+            logger.warning("corpus too small for three non-empty splits: %s empty", ", ".join(empty))
+        logger.info("split by %s: %s", cfg.split_by,
+                    ", ".join(f"{n} {len(dataset[n])}" for n in SPLITS))
+        return dataset
+
+    def save(self, dataset: DatasetDict, manifest: dict[str, Any], staging: Path,
+             export: str | None = None) -> None:
+        dataset.save_to_disk(str(staging))
+        self.tokenizer.save_pretrained(str(staging / "tokenizer"))
+        if export == "jsonl":
+            (staging / "export").mkdir()
+            for name in SPLITS:
+                with open(staging / "export" / f"{name}.jsonl", "w", encoding="utf-8") as out:
+                    for messages in dataset[name]["messages"]:
+                        out.write(json.dumps({"messages": messages}, ensure_ascii=False) + "\n")
+        write_json(staging / MANIFEST, manifest)
+
+    # ------------------------------------------------------------------ helpers
+
+    def manifest(self, loaded: LoadResult, dataset: DatasetDict, accounting: dict[str, Any]) -> dict[str, Any]:
+        cfg = self.config
+        tok = self.tokenizer
+        return {
+            "pipeline_version": __version__,
+            "config": cfg.to_dict(),
+            "versions": _versions(),
+            "tokenizer_source": self.tokenizer_source,
+            "inputs": [dataclasses.asdict(f) for f in loaded.files],
+            "skipped": [s.as_dict() for s in loaded.skips],
+            "splits": {name: sorted(set(dataset[name]["session_id"])) for name in SPLITS},
+            "counts": self.stats.as_dict(),
+            "accounting": accounting,
+            "collator": {"class": "therapy_pipeline.collator.TherapyDataCollator",
+                         "pad_token": PAD_TOKEN, "pad_token_id": tok.pad_token_id,
+                         "label_pad_token_id": -100, "pad_to_multiple_of": cfg.pad_to_multiple_of},
+            "columns": dataset["train"].column_names,
+        }
+
+    def _fingerprint(self) -> str:
+        """Deterministic dataset fingerprints, so the saved state files are byte-identical too."""
+        return hashlib.sha256(json.dumps(self.config.to_dict(), sort_keys=True).encode()).hexdigest()[:16]
+
+    def _num_proc(self, rows: int) -> int | None:
+        # Worker start-up costs more than it saves on small corpora.
+        procs = min(self.config.num_proc, max(1, rows // 5000))
+        return procs if procs > 1 else None
+
+
+def _versions() -> dict[str, str]:
+    import datasets
+    import tokenizers
+    import transformers
+
+    versions = {"python": platform.python_version(), "datasets": datasets.__version__,
+                "tokenizers": tokenizers.__version__, "transformers": transformers.__version__,
+                "yaml": yaml.__version__}
+    try:
+        from importlib.metadata import version
+
+        versions["llama-models"] = version("llama-models")
+    except Exception:  # noqa: BLE001 - the version is informative only
+        versions["llama-models"] = "not installed"
+    return versions

@@ -1,0 +1,213 @@
+"""Seed step 4: example plans -> Llama 3.1 token ids and labels, in batches for `Dataset.map`.
+
+Meta's reference (`llama_models.llama3.chat_format.ChatFormat`) encodes every message header and
+every message content separately and joins the ids. We do the same, one step further: each distinct
+piece (a context line, a response, the fixed system block) is tokenized once per batch and example
+ids are assembled from the pieces. Pieces meet only where the pre-tokenizer always splits (after a
+special token, or a newline followed by a speaker name), so the ids equal tokenizing the rendered
+text as one string; tests/test_encoding.py holds that against Meta's encoder and the chat template.
+"""
+
+from __future__ import annotations
+
+from datasets import Features, Sequence, Value
+from tokenizers import Tokenizer
+from transformers import PreTrainedTokenizerBase
+
+from .formatting import MULTI_TURN, SLIDING_WINDOW
+from .model import CLIENT, THERAPIST
+from .tokenizer import TokenizerError, is_llama3_chat_tokenizer
+
+IGNORE_INDEX = -100
+SYSTEM_PREAMBLE = "Cutting Knowledge Date: December 2023\nToday Date: 26 Jul 2024\n\n"
+SPEAKER_NAMES = {THERAPIST: "Therapist", CLIENT: "Client"}
+ROLES = {THERAPIST: "assistant", CLIENT: "user"}
+OUTPUT_COLUMNS = ("session_id", "chunk_index", "messages", "input_ids", "attention_mask", "labels",
+                  "length", "turn_indices", "drop_reason")
+
+
+def context_line(speaker: str, text: str) -> str:
+    return f"{SPEAKER_NAMES[speaker]}: {text}"
+
+
+def alpaca_prompt(instruction: str, context: str) -> str:
+    """The seed's plain-text format; the response follows the final newline."""
+    return f"Instruction:\n{instruction.strip()}\n\nInput:\n{context}\n\nOutput:\n"
+
+
+class ExampleEncoder:
+    """Callable for `Dataset.map(batched=True)`: plan rows in, tokenized example rows out.
+
+    Rows that cannot fit `max_length` come out as marker rows with empty ids and a `drop_reason`,
+    so the caller counts them and filters them away; no drop goes uncounted.
+    """
+
+    def __init__(self, tokenizer: PreTrainedTokenizerBase, *, instruction: str, example_format: str,
+                 prompt_format: str, max_length: int, train_on_inputs: bool) -> None:
+        if not is_llama3_chat_tokenizer(tokenizer):
+            raise TokenizerError(f"tokenizer of '{tokenizer.name_or_path}' is not a Llama 3 chat tokenizer "
+                                 "(needs <|start_header_id|>, <|end_header_id|>, <|eot_id|>)")
+        # A private copy: transcript text that spells a special token must stay text, as in
+        # Meta's encoder, without changing the caller's tokenizer.
+        self._backend = Tokenizer.from_str(tokenizer.backend_tokenizer.to_str())
+        self._backend.encode_special_tokens = True
+        special = tokenizer.convert_tokens_to_ids
+        self.bos, self.eot = special("<|begin_of_text|>"), special("<|eot_id|>")
+        start, end = special("<|start_header_id|>"), special("<|end_header_id|>")
+        self.instruction = instruction.strip()
+        self.example_format = example_format
+        self.prompt_format = prompt_format
+        self.max_length = max_length
+        self.train_on_inputs = train_on_inputs
+        blank_line = self.encode(["\n\n"])[0]
+        self.headers = {role: [start, *self.encode([role])[0], end, *blank_line]
+                        for role in ("system", "user", "assistant")}
+        self.system_ids = [self.bos, *self.headers["system"],
+                           *self.encode([SYSTEM_PREAMBLE + self.instruction])[0], self.eot]
+
+    def encode(self, texts: list[str]) -> list[list[int]]:
+        return [e.ids for e in self._backend.encode_batch_fast(texts, add_special_tokens=False)]
+
+    def _encode_unique(self, texts: list[str]) -> dict[str, list[int]]:
+        unique = list(dict.fromkeys(texts))
+        return dict(zip(unique, self.encode(unique)))
+
+    def __call__(self, batch: dict[str, list]) -> dict[str, list]:
+        out: dict[str, list] = {name: [] for name in OUTPUT_COLUMNS}
+        if self.example_format == SLIDING_WINDOW:
+            self._sliding_window(batch, out)
+        else:
+            self._multi_turn(batch, out)
+        return out
+
+    def _emit(self, out: dict, row: int, batch: dict, messages: list[dict], ids: list[int],
+              labels: list[int], turn_indices: list[int], drop_reason: str = "") -> None:
+        out["session_id"].append(batch["session_id"][row])
+        out["chunk_index"].append(batch["chunk_index"][row])
+        out["messages"].append(messages)
+        out["input_ids"].append(ids)
+        out["attention_mask"].append([1] * len(ids))
+        out["labels"].append(ids.copy() if self.train_on_inputs else labels)
+        out["length"].append(len(ids))
+        out["turn_indices"].append(turn_indices)
+        out["drop_reason"].append(drop_reason)
+
+    # ------------------------------------------------------------------ one example per response
+
+    def _sliding_window(self, batch: dict[str, list], out: dict) -> None:
+        chat = self.prompt_format == "chat"
+        rows = []
+        pieces: list[str] = []
+        for speakers, texts in zip(batch["speakers"], batch["texts"]):
+            lines = [context_line(s, t) for s, t in zip(speakers[:-1], texts[:-1])]
+            rows.append(lines)
+            pieces.append(texts[-1])
+            if chat:
+                # Every line but the last ends with its newline: "\n" before a speaker name is a
+                # pre-tokenizer boundary, the end of a line is not (".\n" is one token).
+                pieces.extend(line + "\n" for line in lines[:-1])
+                pieces.extend(lines[-1:])
+        ids = self._encode_unique(pieces)
+        for row, lines in enumerate(rows):
+            response = batch["texts"][row][-1]
+            response_ids = [*ids[response], self.eot]
+            first = 0
+            while first < len(lines):
+                prompt = self._prompt_ids(lines[first:], ids)
+                if len(prompt) + len(response_ids) <= self.max_length:
+                    break
+                first += 1  # context goes first, from the oldest turn; the response never
+            turn_indices = batch["turn_indices"][row]
+            if first == len(lines):
+                self._emit(out, row, batch, [], [], [], [], "exceeds_max_length")
+                continue
+            messages = [{"role": "system", "content": self.instruction},
+                        {"role": "user", "content": "\n".join(lines[first:])},
+                        {"role": "assistant", "content": response}]
+            self._emit(out, row, batch, messages, prompt + response_ids,
+                       [IGNORE_INDEX] * len(prompt) + response_ids, turn_indices[first:])
+
+    def _prompt_ids(self, lines: list[str], ids: dict[str, list[int]]) -> list[int]:
+        if self.prompt_format == "alpaca":
+            return [self.bos, *self.encode([alpaca_prompt(self.instruction, "\n".join(lines))])[0]]
+        content = [i for line in lines[:-1] for i in ids[line + "\n"]] + ids[lines[-1]]
+        return [*self.system_ids, *self.headers["user"], *content, self.eot, *self.headers["assistant"]]
+
+    # ------------------------------------------------------------------ one conversation per chunk
+
+    def _multi_turn(self, batch: dict[str, list], out: dict) -> None:
+        ids = self._encode_unique([t for texts in batch["texts"] for t in texts])
+        budget = self.max_length - len(self.system_ids)
+        for row, (speakers, texts) in enumerate(zip(batch["speakers"], batch["texts"])):
+            supervised = batch["supervised"][row]
+            turn_indices = batch["turn_indices"][row]
+            blocks = [[*self.headers[ROLES[s]], *ids[t], self.eot] for s, t in zip(speakers, texts)]
+            for first, last, dropped in pack_conversation([len(b) for b in blocks], supervised, budget):
+                if dropped:
+                    self._emit(out, row, batch, [], [], [], [], "response_exceeds_max_length")
+                    continue
+                messages = [{"role": "system", "content": self.instruction}]
+                input_ids, labels = list(self.system_ids), [IGNORE_INDEX] * len(self.system_ids)
+                for i in range(first, last):
+                    messages.append({"role": ROLES[speakers[i]], "content": texts[i]})
+                    input_ids += blocks[i]
+                    header = len(self.headers[ROLES[speakers[i]]])
+                    labels += ([IGNORE_INDEX] * header + blocks[i][header:] if supervised[i]
+                               else [IGNORE_INDEX] * len(blocks[i]))
+                self._emit(out, row, batch, messages, input_ids, labels, turn_indices[first:last])
+
+
+def pack_conversation(sizes: list[int], supervised: list[bool], budget: int) -> list[tuple[int, int, bool]]:
+    """Split a conversation at message boundaries into [first, last) runs of at most `budget` tokens.
+
+    Each run ends with a supervised message (what follows it opens the next run as its context).
+    A supervised message that cannot fit even alone comes back as (i, i + 1, True): dropped.
+    Runs with nothing supervised are not returned: they would train nothing.
+    """
+    runs: list[tuple[int, int, bool]] = []
+    first, n = 0, len(sizes)
+    while first < n:
+        last, total = first, 0
+        while last < n and total + sizes[last] <= budget:
+            total += sizes[last]
+            last += 1
+        if last == first:  # this message alone is over budget
+            if supervised[first]:
+                runs.append((first, first + 1, True))
+            first += 1
+            continue
+        end = last
+        while end > first and not supervised[end - 1]:
+            end -= 1
+        if end == first:
+            first = last
+            continue
+        runs.append((first, end, False))
+        first = end
+    return runs
+
+
+def plan_features() -> Features:
+    """Arrow schema of the plan rows handed to the encoder."""
+    return Features({
+        "session_id": Value("string"),
+        "chunk_index": Value("int32"),
+        "speakers": Sequence(Value("string")),
+        "texts": Sequence(Value("string")),
+        "turn_indices": Sequence(Value("int32")),
+        "supervised": Sequence(Value("bool")),
+    })
+
+
+def example_features() -> Features:
+    return Features({
+        "session_id": Value("string"),
+        "chunk_index": Value("int32"),
+        "messages": [{"role": Value("string"), "content": Value("string")}],
+        "input_ids": Sequence(Value("int32")),
+        "attention_mask": Sequence(Value("int8")),
+        "labels": Sequence(Value("int32")),
+        "length": Value("int32"),
+        "turn_indices": Sequence(Value("int32")),
+        "drop_reason": Value("string"),
+    })

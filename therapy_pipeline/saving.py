@@ -1,0 +1,91 @@
+"""Seed step 6, made atomic: everything is written to a staging folder beside `output_dir` and
+swapped in whole, so a failed or killed run leaves the previous output exactly as it was."""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import ctypes.util
+import errno
+import json
+import logging
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+logger = logging.getLogger(__name__)
+
+_STAGING = ".{name}.staging-{pid}"
+_RENAME_EXCHANGE = 2  # linux/fs.h
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def remove_stale_staging(output_dir: Path) -> int:
+    """Remove staging folders left by runs that were killed; returns how many were removed."""
+    removed = 0
+    for path in output_dir.parent.glob(f".{output_dir.name}.staging-*"):
+        pid = path.name.rsplit("-", 1)[-1]
+        if pid.isdigit() and not _pid_alive(int(pid)):
+            shutil.rmtree(path, ignore_errors=True)
+            removed += 1
+    return removed
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Atomically swap two paths with renameat2(RENAME_EXCHANGE); False where the OS cannot."""
+    libc_name = ctypes.util.find_library("c")
+    if not libc_name:
+        return False
+    libc = ctypes.CDLL(libc_name, use_errno=True)
+    if not hasattr(libc, "renameat2"):
+        return False
+    at_fdcwd = -100
+    if libc.renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), _RENAME_EXCHANGE) == 0:
+        return True
+    err = ctypes.get_errno()
+    if err in (errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP):
+        return False
+    raise OSError(err, f"cannot swap {a} and {b}: {os.strerror(err)}")
+
+
+@contextlib.contextmanager
+def staging_dir(output_dir: Path, private: bool) -> Iterator[Path]:
+    """A fresh folder to write the output into; on success it replaces `output_dir` atomically.
+
+    With `private`, everything written inside is readable by the owner only (transcripts are PHI).
+    """
+    output_dir = output_dir.absolute()
+    output_dir.parent.mkdir(parents=True, exist_ok=True)
+    remove_stale_staging(output_dir)
+    staging = output_dir.parent / _STAGING.format(name=output_dir.name, pid=os.getpid())
+    shutil.rmtree(staging, ignore_errors=True)
+    old_umask = os.umask(0o077) if private else None
+    try:
+        staging.mkdir(mode=0o700 if private else 0o777)
+        yield staging
+        if output_dir.exists() and _exchange(staging, output_dir):
+            shutil.rmtree(staging)  # now holds the previous output
+        else:
+            if output_dir.exists():
+                # No atomic exchange on this OS: the shortest possible window instead.
+                shutil.rmtree(output_dir)
+            os.replace(staging, output_dir)
+    finally:
+        if old_umask is not None:
+            os.umask(old_umask)
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def write_json(path: Path, data: dict) -> None:
+    """Deterministic JSON (sorted keys, fixed indentation) so that identical runs are byte-identical."""
+    path.write_text(json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8")
