@@ -30,14 +30,23 @@ def config_epilog() -> str:
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description="Turn therapy session transcripts into a Llama 3.1 fine-tuning dataset.",
-        epilog=config_epilog(), formatter_class=argparse.RawDescriptionHelpFormatter)
+        epilog=config_epilog(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--config", default="config.yaml", help="YAML config (default: config.yaml)")
     parser.add_argument("--input-dir", help="overrides input_data_dir")
     parser.add_argument("--output-dir", help="overrides output_dir")
-    parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
-                        help="override any config key; repeatable (value parsed as YAML)")
-    parser.add_argument("--export", choices=["jsonl"],
-                        help="also write export/{train,validation,test}.jsonl of {messages: [...]}")
+    parser.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override any config key; repeatable (value parsed as YAML)",
+    )
+    parser.add_argument(
+        "--export", choices=["jsonl"], help="also write export/{train,validation,test}.jsonl of {messages: [...]}"
+    )
     parser.add_argument("--log-file", help="also write the log here (created owner-readable only)")
     parser.add_argument("-q", "--quiet", action="store_true", help="warnings and errors only")
     return parser.parse_args(argv)
@@ -48,8 +57,13 @@ def setup_logging(log_file: str | None, quiet: bool) -> None:
     if log_file:
         fd = os.open(log_file, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
         handlers.append(logging.StreamHandler(os.fdopen(fd, "a", encoding="utf-8")))
-    logging.basicConfig(level=logging.WARNING if quiet else logging.INFO, handlers=handlers,
-                        format="%(asctime)s %(levelname)s %(message)s", datefmt="%H:%M:%S", force=True)
+    logging.basicConfig(
+        level=logging.WARNING if quiet else logging.INFO,
+        handlers=handlers,
+        format="%(asctime)s %(levelname)s %(message)s",
+        datefmt="%H:%M:%S",
+        force=True,
+    )
     # Libraries log at INFO too; only our own messages (counts and reasons, never text) go there.
     for noisy in ("httpx", "huggingface_hub", "datasets", "filelock", "urllib3"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
@@ -87,9 +101,11 @@ def main(argv: list[str] | None = None) -> int:
         where = skip["path"] + (f":{skip['line']}" if "line" in skip else "")
         where += f" (session {skip['session_id']})" if "session_id" in skip else ""
         print(f"skipped {where}: {skip['reason']}", file=sys.stderr)
-    print(f"done: {counts['sessions']} sessions, {counts['exchanges_loaded']} exchanges -> "
-          + ", ".join(f"{n} {counts['examples'][n]}" for n in ("train", "validation", "test"))
-          + f" examples in {config.output_dir} (see {MANIFEST})")
+    print(
+        f"done: {counts['sessions']} sessions, {counts['exchanges_loaded']} exchanges -> "
+        + ", ".join(f"{n} {counts['examples'][n]}" for n in ("train", "validation", "test"))
+        + f" examples in {config.output_dir} (see {MANIFEST})"
+    )
     return 0
 
 

@@ -40,58 +40,100 @@ class ConfigError(Exception):
     """Bad configuration; each line of the message names one key and what is wrong with it."""
 
 
-def _help(text: str, **kwargs: Any) -> Any:
-    return field(metadata={"help": text}, **kwargs)
-
-
 @dataclass
 class ProcessingConfig:
-    model_name: str = _help("hub id or local directory of the tokenizer; an unreachable Llama 3.1 id "
-                            "falls back to the embedded Llama 3.1 tokenizer",
-                            default="meta-llama/Llama-3.1-8B-Instruct")
-    max_length: int = _help("maximum tokens per example; context is cut from the oldest turn, "
-                            "never the response", default=2048)
-    max_session_exchanges: int = _help("sessions with more exchanges (turns) are split into chunks "
-                                       "of this size", default=300)
-    overlap_percentage: float = _help("share of a chunk repeated from the chunk before, as context "
-                                      "only, in [0, 1)", default=0.2)
-    min_exchange_length: int = _help("fewest words a therapist turn needs to be a training target",
-                                     default=1)
-    max_exchange_length: int = _help("most words a therapist turn may have to be a training target "
-                                     "(longer turns still serve as context)", default=200)
-    input_data_dir: str = _help("folder searched recursively for .json, .jsonl, .csv and .txt "
-                                "sessions", default="data/training_data")
-    output_dir: str = _help("where the DatasetDict, tokenizer/ and the manifest are written",
-                            default="data/processed")
-    cache_dir: str = _help("cache for the hub and the embedded tokenizer", default=".cache")
-    instruction: str = _help("the system / instruction text",
-                             default="You are a DBT therapist. Respond to the client's concerns "
-                                     "using DBT techniques.")
-    example_format: str = _help("sliding_window: one example per therapist response with its "
-                                "context turns; multi_turn: a chunk as one conversation, every "
-                                "eligible therapist turn supervised", default=SLIDING_WINDOW)
-    context_exchanges: int = _help("turns of context before the response (sliding_window)", default=2)
-    prompt_format: str = _help("chat: the Llama 3.1 Instruct chat template; alpaca: the seed's "
-                               "Instruction / Input / Output text", default="chat")
-    train_on_inputs: bool = _help("false: only therapist responses and their end-of-turn token are "
-                                  "trained; true: every token (the seed's labels = input_ids)",
-                                  default=False)
-    split_ratios: dict = _help("shares of train, validation and test (sum to 1)",
-                               default_factory=lambda: {"train": 0.8, "validation": 0.1, "test": 0.1})
-    split_by: str = _help("session: all examples of a session in one split; example: the seed's "
-                          "random split", default="session")
-    seed: int = _help("seed of the split; same input + same config = byte-identical output",
-                      default=42)
-    speaker_map: dict = _help("extra raw speaker labels -> therapist or client",
-                              default_factory=dict)
-    strict: bool = _help("true: the first bad file or session fails the run (exit 1) instead of "
-                         "being skipped", default=False)
-    num_proc: int = _help("worker processes for tokenization (Dataset.map num_proc)", default=1)
-    pad_to_multiple_of: int = _help("collator padding multiple recorded for training (8 suits "
-                                    "tensor cores; 1 for none)", default=8)
-    private_output: bool = _help("write output readable by the owner only (0600 files, 0700 "
-                                 "folders): transcripts are protected health information",
-                                 default=True)
+    model_name: str = field(
+        default="meta-llama/Llama-3.1-8B-Instruct",
+        metadata={
+            "help": "hub id or local directory of the tokenizer; an unreachable Llama 3.1 id "
+            "falls back to the embedded Llama 3.1 tokenizer"
+        },
+    )
+    max_length: int = field(
+        default=2048,
+        metadata={"help": "maximum tokens per example; context is cut from the oldest turn, never the response"},
+    )
+    max_session_exchanges: int = field(
+        default=300, metadata={"help": "sessions with more exchanges (turns) are split into chunks of this size"}
+    )
+    overlap_percentage: float = field(
+        default=0.2, metadata={"help": "share of a chunk repeated from the chunk before, as context only, in [0, 1)"}
+    )
+    min_exchange_length: int = field(
+        default=1, metadata={"help": "fewest words a therapist turn needs to be a training target"}
+    )
+    max_exchange_length: int = field(
+        default=200,
+        metadata={
+            "help": "most words a therapist turn may have to be a training target (longer turns still serve as context)"
+        },
+    )
+    input_data_dir: str = field(
+        default="data/training_data",
+        metadata={"help": "folder searched recursively for .json, .jsonl, .csv and .txt sessions"},
+    )
+    output_dir: str = field(
+        default="data/processed", metadata={"help": "where the DatasetDict, tokenizer/ and the manifest are written"}
+    )
+    cache_dir: str = field(default=".cache", metadata={"help": "cache for the hub and the embedded tokenizer"})
+    instruction: str = field(
+        default="You are a DBT therapist. Respond to the client's concerns using DBT techniques.",
+        metadata={"help": "the system / instruction text"},
+    )
+    example_format: str = field(
+        default=SLIDING_WINDOW,
+        metadata={
+            "help": "sliding_window: one example per therapist response with its "
+            "context turns; multi_turn: a chunk as one conversation, every "
+            "eligible therapist turn supervised"
+        },
+    )
+    context_exchanges: int = field(
+        default=2, metadata={"help": "turns of context before the response (sliding_window)"}
+    )
+    prompt_format: str = field(
+        default="chat",
+        metadata={
+            "help": "chat: the Llama 3.1 Instruct chat template; alpaca: the seed's Instruction / Input / Output text"
+        },
+    )
+    train_on_inputs: bool = field(
+        default=False,
+        metadata={
+            "help": "false: only therapist responses and their end-of-turn token are "
+            "trained; true: every token (the seed's labels = input_ids)"
+        },
+    )
+    split_ratios: dict = field(
+        default_factory=lambda: {"train": 0.8, "validation": 0.1, "test": 0.1},
+        metadata={"help": "shares of train, validation and test (sum to 1)"},
+    )
+    split_by: str = field(
+        default="session",
+        metadata={"help": "session: all examples of a session in one split; example: the seed's random split"},
+    )
+    seed: int = field(
+        default=42, metadata={"help": "seed of the split; same input + same config = byte-identical output"}
+    )
+    speaker_map: dict = field(
+        default_factory=dict, metadata={"help": "extra raw speaker labels -> therapist or client"}
+    )
+    strict: bool = field(
+        default=False,
+        metadata={"help": "true: the first bad file or session fails the run (exit 1) instead of being skipped"},
+    )
+    num_proc: int = field(default=1, metadata={"help": "worker processes for tokenization (Dataset.map num_proc)"})
+    pad_to_multiple_of: int = field(
+        default=8,
+        metadata={"help": "collator padding multiple recorded for training (8 suits tensor cores; 1 for none)"},
+    )
+    private_output: bool = field(
+        default=True,
+        metadata={
+            "help": "write output readable by the owner only (0600 files, 0700 "
+            "folders): transcripts are protected health information"
+        },
+    )
 
     # ------------------------------------------------------------------ building and checking
 
@@ -160,25 +202,36 @@ class ProcessingConfig:
             value = getattr(self, f.name)
             expected = {"str": str, "int": int, "float": (int, float), "bool": bool, "dict": dict}[f.type]
             if isinstance(value, bool) and f.type != "bool" or not isinstance(value, expected):
-                errors.append(f"{f.name}: must be {'a number' if f.type == 'float' else f.type}, "
-                              f"got {value!r}")
+                errors.append(f"{f.name}: must be {'a number' if f.type == 'float' else f.type}, got {value!r}")
         if errors:
             raise ConfigError("\n".join(errors))
         need(self.model_name.strip() != "", "model_name", "must not be empty")
         need(self.max_length >= 64, "max_length", "must be at least 64")
         need(self.max_session_exchanges >= 2, "max_session_exchanges", "must be at least 2")
         need(0 <= self.overlap_percentage < 1, "overlap_percentage", "must be in [0, 1)")
-        need(overlap_turns(self.max_session_exchanges, self.overlap_percentage) < self.max_session_exchanges,
-             "overlap_percentage", "leaves no new turns in a chunk")
+        need(
+            overlap_turns(self.max_session_exchanges, self.overlap_percentage) < self.max_session_exchanges,
+            "overlap_percentage",
+            "leaves no new turns in a chunk",
+        )
         need(self.min_exchange_length >= 0, "min_exchange_length", "must be 0 or more")
-        need(self.max_exchange_length >= self.min_exchange_length, "max_exchange_length",
-             f"must not be below min_exchange_length ({self.min_exchange_length})")
-        need(self.example_format in (SLIDING_WINDOW, MULTI_TURN), "example_format",
-             f"must be {SLIDING_WINDOW} or {MULTI_TURN}")
+        need(
+            self.max_exchange_length >= self.min_exchange_length,
+            "max_exchange_length",
+            f"must not be below min_exchange_length ({self.min_exchange_length})",
+        )
+        need(
+            self.example_format in (SLIDING_WINDOW, MULTI_TURN),
+            "example_format",
+            f"must be {SLIDING_WINDOW} or {MULTI_TURN}",
+        )
         need(self.context_exchanges >= 1, "context_exchanges", "must be at least 1")
         need(self.prompt_format in ("chat", "alpaca"), "prompt_format", "must be chat or alpaca")
-        need(not (self.prompt_format == "alpaca" and self.example_format == MULTI_TURN), "prompt_format",
-             "alpaca holds one response per example: use it with example_format sliding_window")
+        need(
+            not (self.prompt_format == "alpaca" and self.example_format == MULTI_TURN),
+            "prompt_format",
+            "alpaca holds one response per example: use it with example_format sliding_window",
+        )
         need(self.split_by in ("session", "example"), "split_by", "must be session or example")
         need(set(self.split_ratios) == set(SPLITS), "split_ratios", "needs exactly train, validation, test")
         if set(self.split_ratios) == set(SPLITS):
@@ -187,8 +240,9 @@ class ProcessingConfig:
             need(numeric and all(0 <= r <= 1 for r in ratios), "split_ratios", "must be numbers in [0, 1]")
             need(numeric and abs(sum(ratios) - 1) < 1e-6, "split_ratios", "must sum to 1")
             need(numeric and self.split_ratios.get("train", 0) > 0, "split_ratios", "train must be above 0")
-        bad_map = {k: v for k, v in self.speaker_map.items()
-                   if not isinstance(k, str) or v not in ("therapist", "client")}
+        bad_map = {
+            k: v for k, v in self.speaker_map.items() if not isinstance(k, str) or v not in ("therapist", "client")
+        }
         need(not bad_map, "speaker_map", "values must be therapist or client")
         need(self.num_proc >= 1, "num_proc", "must be at least 1")
         need(self.pad_to_multiple_of >= 1, "pad_to_multiple_of", "must be at least 1")
@@ -233,10 +287,14 @@ class TherapyDataProcessor:
         result = load_corpus(cfg.input_data_dir, cfg.speaker_map, strict=cfg.strict)
         self.stats.counts.update(result.stats.counts)
         self.stats.exchanges_dropped.update(result.stats.exchanges_dropped)
-        logger.info("loaded %d sessions (%d exchanges) from %d files; %d files and %d sessions skipped",
-                    len(result.sessions), result.stats.counts["exchanges_loaded"],
-                    result.stats.counts["files"], result.stats.counts["files_skipped"],
-                    result.stats.counts["sessions_skipped"])
+        logger.info(
+            "loaded %d sessions (%d exchanges) from %d files; %d files and %d sessions skipped",
+            len(result.sessions),
+            result.stats.counts["exchanges_loaded"],
+            result.stats.counts["files"],
+            result.stats.counts["files_skipped"],
+            result.stats.counts["sessions_skipped"],
+        )
         if not result.sessions:
             raise InputError(cfg.input_data_dir, "no usable sessions found")
         return result
@@ -247,8 +305,13 @@ class TherapyDataProcessor:
         chunks = [c for s in sessions for c in chunk_session(s, cfg.max_session_exchanges, overlap)]
         self.stats.counts["chunks"] = len(chunks)
         self.stats.counts["sessions_chunked"] = len({c.session_id for c in chunks if c.chunk_index > 0})
-        logger.info("%d chunks (%d sessions over %d exchanges split with %d exchanges of overlap)",
-                    len(chunks), self.stats.counts["sessions_chunked"], cfg.max_session_exchanges, overlap)
+        logger.info(
+            "%d chunks (%d sessions over %d exchanges split with %d exchanges of overlap)",
+            len(chunks),
+            self.stats.counts["sessions_chunked"],
+            cfg.max_session_exchanges,
+            overlap,
+        )
         return chunks
 
     def format_examples(self, chunks: list[Chunk]) -> dict[str, list]:
@@ -256,37 +319,68 @@ class TherapyDataProcessor:
         cfg = self.config
         columns: dict[str, list] = {name: [] for name in plan_features()}
         for chunk in chunks:
-            for plan in plan_examples(chunk, cfg.example_format, cfg.context_exchanges,
-                                      cfg.min_exchange_length, cfg.max_exchange_length, self.stats):
+            for plan in plan_examples(
+                chunk,
+                cfg.example_format,
+                cfg.context_exchanges,
+                cfg.min_exchange_length,
+                cfg.max_exchange_length,
+                self.stats,
+            ):
                 for name, value in plan.items():
                     columns[name].append(value)
-        logger.info("%d therapist turns, %d eligible as targets; %d example plans (%s)",
-                    self.stats.counts["therapist_turns"], self.stats.counts["targets_eligible"],
-                    len(columns["session_id"]), cfg.example_format)
+        logger.info(
+            "%d therapist turns, %d eligible as targets; %d example plans (%s)",
+            self.stats.counts["therapist_turns"],
+            self.stats.counts["targets_eligible"],
+            len(columns["session_id"]),
+            cfg.example_format,
+        )
         return columns
 
     def tokenize(self, plans: dict[str, list], work: Path) -> Dataset:
         """Batched `Dataset.map` of the encoder; rows too long for max_length are counted and removed."""
         cfg = self.config
-        encoder = ExampleEncoder(self.tokenizer, instruction=cfg.instruction,
-                                 example_format=cfg.example_format, prompt_format=cfg.prompt_format,
-                                 max_length=cfg.max_length, train_on_inputs=cfg.train_on_inputs)
+        encoder = ExampleEncoder(
+            self.tokenizer,
+            instruction=cfg.instruction,
+            example_format=cfg.example_format,
+            prompt_format=cfg.prompt_format,
+            max_length=cfg.max_length,
+            train_on_inputs=cfg.train_on_inputs,
+        )
         work.mkdir()
         fingerprint = self._fingerprint()
         plan_ds = Dataset.from_dict(plans, features=plan_features())
-        encoded = plan_ds.map(encoder, batched=True, batch_size=1000, num_proc=self._num_proc(len(plan_ds)),
-                              remove_columns=plan_ds.column_names, features=example_features(),
-                              cache_file_name=str(work / "encoded.arrow"),
-                              new_fingerprint=f"{fingerprint}-encoded", desc="Tokenizing")
+        encoded = plan_ds.map(
+            encoder,
+            batched=True,
+            batch_size=1000,
+            num_proc=self._num_proc(len(plan_ds)),
+            remove_columns=plan_ds.column_names,
+            features=example_features(),
+            cache_file_name=str(work / "encoded.arrow"),
+            new_fingerprint=f"{fingerprint}-encoded",
+            desc="Tokenizing",
+        )
         reasons = Counter(r for r in encoded["drop_reason"] if r)
         self.stats.examples_dropped.update(reasons)
         kept = encoded
         if reasons:
-            kept = encoded.filter(lambda r: [x == "" for x in r], input_columns="drop_reason", batched=True,
-                                  cache_file_name=str(work / "kept.arrow"),
-                                  new_fingerprint=f"{fingerprint}-kept", desc="Removing dropped")
-        logger.info("%d examples tokenized; %d dropped (%s)", len(kept), sum(reasons.values()),
-                    ", ".join(f"{k}: {v}" for k, v in sorted(reasons.items())) or "none")
+            kept = encoded.filter(
+                lambda r: [x == "" for x in r],
+                input_columns="drop_reason",
+                batched=True,
+                cache_file_name=str(work / "kept.arrow"),
+                new_fingerprint=f"{fingerprint}-kept",
+                desc="Removing dropped",
+            )
+        logger.info(
+            "%d examples tokenized; %d dropped (%s)",
+            len(kept),
+            sum(reasons.values()),
+            ", ".join(f"{k}: {v}" for k, v in sorted(reasons.items())) or "none",
+        )
         return kept.remove_columns(["drop_reason"])
 
     def account(self, sessions: list[Session], plans: dict[str, list], examples: Dataset) -> dict[str, Any]:
@@ -305,8 +399,11 @@ class TherapyDataProcessor:
             for index, turn in enumerate(session.turns):
                 if index in kept:
                     continue
-                exclusion = (target_exclusion(turn, cfg.min_exchange_length, cfg.max_exchange_length)
-                             if turn.speaker == THERAPIST else None)
+                exclusion = (
+                    target_exclusion(turn, cfg.min_exchange_length, cfg.max_exchange_length)
+                    if turn.speaker == THERAPIST
+                    else None
+                )
                 if exclusion:
                     reason = f"therapist_turn_{exclusion}"
                 elif index in requested.get(session.session_id, ()):
@@ -315,9 +412,13 @@ class TherapyDataProcessor:
                     reason = "outside_context_window"
                 self.stats.exchanges_dropped[reason] += 1
             if not kept:
-                reason = ("no turns with text" if not session.turns else
-                          "no eligible therapist turn" if session.session_id not in requested else
-                          "every example exceeded max_length")
+                reason = (
+                    "no turns with text"
+                    if not session.turns
+                    else "no eligible therapist turn"
+                    if session.session_id not in requested
+                    else "every example exceeded max_length"
+                )
                 without_examples.append({"session_id": session.session_id, "reason": reason})
         self.stats.counts["exchanges_used"] = sum(len(v) for v in used.values())
         loaded = self.stats.counts["exchanges_loaded"]
@@ -326,8 +427,10 @@ class TherapyDataProcessor:
         self.stats.counts["targets_supervised"] = planned - sum(self.stats.examples_dropped.values())
         balanced = loaded == self.stats.counts["exchanges_used"] + dropped
         if not balanced:
-            raise AssertionError(f"accounting: {loaded} exchanges loaded != "
-                                 f"{self.stats.counts['exchanges_used']} used + {dropped} dropped")
+            raise AssertionError(
+                f"accounting: {loaded} exchanges loaded != "
+                f"{self.stats.counts['exchanges_used']} used + {dropped} dropped"
+            )
         return {"exchanges_balanced": balanced, "sessions_without_examples": without_examples}
 
     def split(self, examples: Dataset) -> DatasetDict:
@@ -337,26 +440,27 @@ class TherapyDataProcessor:
         else:
             rows = split_by_example(len(examples), cfg.split_ratios, cfg.seed)
         fingerprint = self._fingerprint()
-        dataset = DatasetDict({name: examples.select(rows[name], new_fingerprint=f"{fingerprint}-{name}")
-                               for name in SPLITS})
+        dataset = DatasetDict(
+            {name: examples.select(rows[name], new_fingerprint=f"{fingerprint}-{name}") for name in SPLITS}
+        )
         self.stats.counts["examples"] = {name: len(dataset[name]) for name in SPLITS}
         empty = [name for name in SPLITS if len(dataset[name]) == 0 and cfg.split_ratios[name] > 0]
         if empty:
             logger.warning("corpus too small for three non-empty splits: %s empty", ", ".join(empty))
-        logger.info("split by %s: %s", cfg.split_by,
-                    ", ".join(f"{n} {len(dataset[n])}" for n in SPLITS))
+        logger.info("split by %s: %s", cfg.split_by, ", ".join(f"{n} {len(dataset[n])}" for n in SPLITS))
         return dataset
 
-    def save(self, dataset: DatasetDict, manifest: dict[str, Any], staging: Path,
-             export: str | None = None) -> None:
+    def save(self, dataset: DatasetDict, manifest: dict[str, Any], staging: Path, export: str | None = None) -> None:
         dataset.save_to_disk(str(staging))
         self.tokenizer.save_pretrained(str(staging / "tokenizer"))
         if export == "jsonl":
             (staging / "export").mkdir()
             for name in SPLITS:
                 with open(staging / "export" / f"{name}.jsonl", "w", encoding="utf-8") as out:
-                    for messages in dataset[name]["messages"]:
-                        out.write(json.dumps({"messages": messages}, ensure_ascii=False) + "\n")
+                    out.writelines(
+                        json.dumps({"messages": messages}, ensure_ascii=False) + "\n"
+                        for messages in dataset[name]["messages"]
+                    )
         write_json(staging / MANIFEST, manifest)
 
     # ------------------------------------------------------------------ helpers
@@ -374,9 +478,13 @@ class TherapyDataProcessor:
             "splits": {name: sorted(set(dataset[name]["session_id"])) for name in SPLITS},
             "counts": self.stats.as_dict(),
             "accounting": accounting,
-            "collator": {"class": "therapy_pipeline.collator.TherapyDataCollator",
-                         "pad_token": PAD_TOKEN, "pad_token_id": tok.pad_token_id,
-                         "label_pad_token_id": -100, "pad_to_multiple_of": cfg.pad_to_multiple_of},
+            "collator": {
+                "class": "therapy_pipeline.collator.TherapyDataCollator",
+                "pad_token": PAD_TOKEN,
+                "pad_token_id": tok.pad_token_id,
+                "label_pad_token_id": -100,
+                "pad_to_multiple_of": cfg.pad_to_multiple_of,
+            },
             "columns": dataset["train"].column_names,
         }
 
@@ -395,9 +503,13 @@ def _versions() -> dict[str, str]:
     import tokenizers
     import transformers
 
-    versions = {"python": platform.python_version(), "datasets": datasets.__version__,
-                "tokenizers": tokenizers.__version__, "transformers": transformers.__version__,
-                "yaml": yaml.__version__}
+    versions = {
+        "python": platform.python_version(),
+        "datasets": datasets.__version__,
+        "tokenizers": tokenizers.__version__,
+        "transformers": transformers.__version__,
+        "yaml": yaml.__version__,
+    }
     try:
         from importlib.metadata import version
 

@@ -15,13 +15,18 @@ MODEL_COLUMNS = ("input_ids", "attention_mask", "labels")
 
 
 class TherapyDataCollator:
-    def __init__(self, tokenizer: PreTrainedTokenizerBase, pad_to_multiple_of: int | None = 8,
-                 return_tensors: str = "pt") -> None:
+    def __init__(
+        self, tokenizer: PreTrainedTokenizerBase, pad_to_multiple_of: int | None = 8, return_tensors: str = "pt"
+    ) -> None:
         if tokenizer.pad_token_id is None:
             raise ValueError("the tokenizer needs a pad token (the saved tokenizer/ has one)")
-        self.inner = DataCollatorForSeq2Seq(tokenizer, padding=True, label_pad_token_id=-100,
-                                            pad_to_multiple_of=pad_to_multiple_of,
-                                            return_tensors=return_tensors)
+        self.inner = DataCollatorForSeq2Seq(
+            tokenizer,
+            padding=True,
+            label_pad_token_id=-100,
+            pad_to_multiple_of=pad_to_multiple_of,
+            return_tensors=return_tensors,
+        )
 
     def __call__(self, features: list[dict[str, Any]]) -> dict[str, Any]:
         return self.inner([{k: f[k] for k in MODEL_COLUMNS if k in f} for f in features])

@@ -14,7 +14,7 @@ from datasets import Features, Sequence, Value
 from tokenizers import Tokenizer
 from transformers import PreTrainedTokenizerBase
 
-from .formatting import MULTI_TURN, SLIDING_WINDOW
+from .formatting import SLIDING_WINDOW
 from .model import CLIENT, THERAPIST
 from .tokenizer import TokenizerError, is_llama3_chat_tokenizer
 
@@ -22,8 +22,17 @@ IGNORE_INDEX = -100
 SYSTEM_PREAMBLE = "Cutting Knowledge Date: December 2023\nToday Date: 26 Jul 2024\n\n"
 SPEAKER_NAMES = {THERAPIST: "Therapist", CLIENT: "Client"}
 ROLES = {THERAPIST: "assistant", CLIENT: "user"}
-OUTPUT_COLUMNS = ("session_id", "chunk_index", "messages", "input_ids", "attention_mask", "labels",
-                  "length", "turn_indices", "drop_reason")
+OUTPUT_COLUMNS = (
+    "session_id",
+    "chunk_index",
+    "messages",
+    "input_ids",
+    "attention_mask",
+    "labels",
+    "length",
+    "turn_indices",
+    "drop_reason",
+)
 
 
 def context_line(speaker: str, text: str) -> str:
@@ -42,11 +51,21 @@ class ExampleEncoder:
     so the caller counts them and filters them away; no drop goes uncounted.
     """
 
-    def __init__(self, tokenizer: PreTrainedTokenizerBase, *, instruction: str, example_format: str,
-                 prompt_format: str, max_length: int, train_on_inputs: bool) -> None:
+    def __init__(
+        self,
+        tokenizer: PreTrainedTokenizerBase,
+        *,
+        instruction: str,
+        example_format: str,
+        prompt_format: str,
+        max_length: int,
+        train_on_inputs: bool,
+    ) -> None:
         if not is_llama3_chat_tokenizer(tokenizer):
-            raise TokenizerError(f"tokenizer of '{tokenizer.name_or_path}' is not a Llama 3 chat tokenizer "
-                                 "(needs <|start_header_id|>, <|end_header_id|>, <|eot_id|>)")
+            raise TokenizerError(
+                f"tokenizer of '{tokenizer.name_or_path}' is not a Llama 3 chat tokenizer "
+                "(needs <|start_header_id|>, <|end_header_id|>, <|eot_id|>)"
+            )
         # A private copy: transcript text that spells a special token must stay text, as in
         # Meta's encoder, without changing the caller's tokenizer.
         self._backend = Tokenizer.from_str(tokenizer.backend_tokenizer.to_str())
@@ -60,10 +79,15 @@ class ExampleEncoder:
         self.max_length = max_length
         self.train_on_inputs = train_on_inputs
         blank_line = self.encode(["\n\n"])[0]
-        self.headers = {role: [start, *self.encode([role])[0], end, *blank_line]
-                        for role in ("system", "user", "assistant")}
-        self.system_ids = [self.bos, *self.headers["system"],
-                           *self.encode([SYSTEM_PREAMBLE + self.instruction])[0], self.eot]
+        self.headers = {
+            role: [start, *self.encode([role])[0], end, *blank_line] for role in ("system", "user", "assistant")
+        }
+        self.system_ids = [
+            self.bos,
+            *self.headers["system"],
+            *self.encode([SYSTEM_PREAMBLE + self.instruction])[0],
+            self.eot,
+        ]
 
     def encode(self, texts: list[str]) -> list[list[int]]:
         return [e.ids for e in self._backend.encode_batch_fast(texts, add_special_tokens=False)]
@@ -80,8 +104,17 @@ class ExampleEncoder:
             self._multi_turn(batch, out)
         return out
 
-    def _emit(self, out: dict, row: int, batch: dict, messages: list[dict], ids: list[int],
-              labels: list[int], turn_indices: list[int], drop_reason: str = "") -> None:
+    def _emit(
+        self,
+        out: dict,
+        row: int,
+        batch: dict,
+        messages: list[dict],
+        ids: list[int],
+        labels: list[int],
+        turn_indices: list[int],
+        drop_reason: str = "",
+    ) -> None:
         out["session_id"].append(batch["session_id"][row])
         out["chunk_index"].append(batch["chunk_index"][row])
         out["messages"].append(messages)
@@ -121,11 +154,20 @@ class ExampleEncoder:
             if first == len(lines):
                 self._emit(out, row, batch, [], [], [], [], "exceeds_max_length")
                 continue
-            messages = [{"role": "system", "content": self.instruction},
-                        {"role": "user", "content": "\n".join(lines[first:])},
-                        {"role": "assistant", "content": response}]
-            self._emit(out, row, batch, messages, prompt + response_ids,
-                       [IGNORE_INDEX] * len(prompt) + response_ids, turn_indices[first:])
+            messages = [
+                {"role": "system", "content": self.instruction},
+                {"role": "user", "content": "\n".join(lines[first:])},
+                {"role": "assistant", "content": response},
+            ]
+            self._emit(
+                out,
+                row,
+                batch,
+                messages,
+                prompt + response_ids,
+                [IGNORE_INDEX] * len(prompt) + response_ids,
+                turn_indices[first:],
+            )
 
     def _prompt_ids(self, lines: list[str], ids: dict[str, list[int]]) -> list[int]:
         if self.prompt_format == "alpaca":
@@ -152,8 +194,11 @@ class ExampleEncoder:
                     messages.append({"role": ROLES[speakers[i]], "content": texts[i]})
                     input_ids += blocks[i]
                     header = len(self.headers[ROLES[speakers[i]]])
-                    labels += ([IGNORE_INDEX] * header + blocks[i][header:] if supervised[i]
-                               else [IGNORE_INDEX] * len(blocks[i]))
+                    labels += (
+                        [IGNORE_INDEX] * header + blocks[i][header:]
+                        if supervised[i]
+                        else [IGNORE_INDEX] * len(blocks[i])
+                    )
                 self._emit(out, row, batch, messages, input_ids, labels, turn_indices[first:last])
 
 
@@ -189,25 +234,29 @@ def pack_conversation(sizes: list[int], supervised: list[bool], budget: int) -> 
 
 def plan_features() -> Features:
     """Arrow schema of the plan rows handed to the encoder."""
-    return Features({
-        "session_id": Value("string"),
-        "chunk_index": Value("int32"),
-        "speakers": Sequence(Value("string")),
-        "texts": Sequence(Value("string")),
-        "turn_indices": Sequence(Value("int32")),
-        "supervised": Sequence(Value("bool")),
-    })
+    return Features(
+        {
+            "session_id": Value("string"),
+            "chunk_index": Value("int32"),
+            "speakers": Sequence(Value("string")),
+            "texts": Sequence(Value("string")),
+            "turn_indices": Sequence(Value("int32")),
+            "supervised": Sequence(Value("bool")),
+        }
+    )
 
 
 def example_features() -> Features:
-    return Features({
-        "session_id": Value("string"),
-        "chunk_index": Value("int32"),
-        "messages": [{"role": Value("string"), "content": Value("string")}],
-        "input_ids": Sequence(Value("int32")),
-        "attention_mask": Sequence(Value("int8")),
-        "labels": Sequence(Value("int32")),
-        "length": Value("int32"),
-        "turn_indices": Sequence(Value("int32")),
-        "drop_reason": Value("string"),
-    })
+    return Features(
+        {
+            "session_id": Value("string"),
+            "chunk_index": Value("int32"),
+            "messages": [{"role": Value("string"), "content": Value("string")}],
+            "input_ids": Sequence(Value("int32")),
+            "attention_mask": Sequence(Value("int8")),
+            "labels": Sequence(Value("int32")),
+            "length": Value("int32"),
+            "turn_indices": Sequence(Value("int32")),
+            "drop_reason": Value("string"),
+        }
+    )

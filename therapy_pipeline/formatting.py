@@ -38,8 +38,7 @@ def _plan(chunk: Chunk, first: int, last: int, supervised: set[int]) -> dict:
     }
 
 
-def eligible_targets(chunk: Chunk, example_format: str, min_words: int, max_words: int,
-                     stats: Stats) -> list[int]:
+def eligible_targets(chunk: Chunk, example_format: str, min_words: int, max_words: int, stats: Stats) -> list[int]:
     """Session indices of the therapist turns this chunk supervises; exclusions are counted."""
     targets = []
     for index in range(max(chunk.owned_from, chunk.start), chunk.start + len(chunk.turns)):
@@ -58,8 +57,9 @@ def eligible_targets(chunk: Chunk, example_format: str, min_words: int, max_word
     return targets
 
 
-def plan_examples(chunk: Chunk, example_format: str, context_exchanges: int, min_words: int,
-                  max_words: int, stats: Stats) -> Iterator[dict]:
+def plan_examples(
+    chunk: Chunk, example_format: str, context_exchanges: int, min_words: int, max_words: int, stats: Stats
+) -> Iterator[dict]:
     """sliding_window: one plan per target with its context turns; multi_turn: the whole chunk."""
     targets = eligible_targets(chunk, example_format, min_words, max_words, stats)
     if example_format == SLIDING_WINDOW:

@@ -23,15 +23,16 @@ from .model import CLIENT, THERAPIST, InputError, Session, Skip, Stats, Turn
 
 logger = logging.getLogger(__name__)
 
-TURN_LIST_KEYS = ("dialogue", "dialog", "conversation", "conversations", "messages", "turns",
-                  "utterances", "exchanges")
+TURN_LIST_KEYS = ("dialogue", "dialog", "conversation", "conversations", "messages", "turns", "utterances", "exchanges")
 SPEAKER_KEYS = ("speaker", "role", "from", "interlocutor", "author", "participant")
 TEXT_KEYS = ("text", "content", "value", "utterance", "utterance_text", "message")
 ORDER_KEYS = ("utterance_id", "turn", "turn_id", "index", "order")
 SESSION_ID_KEYS = ("session_id", "id", "conversation_id", "transcript_id")
 SPEAKER_LABELS = {
-    **dict.fromkeys(("therapist", "counselor", "counsellor", "clinician", "psychologist", "provider",
-                     "t", "assistant", "gpt"), THERAPIST),
+    **dict.fromkeys(
+        ("therapist", "counselor", "counsellor", "clinician", "psychologist", "provider", "t", "assistant", "gpt"),
+        THERAPIST,
+    ),
     **dict.fromkeys(("client", "patient", "c", "p", "user", "human"), CLIENT),
 }
 SUFFIXES = (".json", ".jsonl", ".csv", ".txt")
@@ -120,8 +121,7 @@ def _as_session_id(value: Any) -> str | None:
     return None
 
 
-def _build_session(raw: RawSession, default_id: str, source: str, speaker_map: dict[str, str],
-                   stats: Stats) -> Session:
+def _build_session(raw: RawSession, default_id: str, source: str, speaker_map: dict[str, str], stats: Stats) -> Session:
     """Map speakers, order turns and drop empty ones (counted). _Bad names the first broken turn."""
     if raw.transcript is not None:
         raw.turns = parse_transcript_lines(raw.transcript.splitlines(), speaker_map)
@@ -162,6 +162,7 @@ def _build_session(raw: RawSession, default_id: str, source: str, speaker_map: d
 
 # ----------------------------------------------------------------------------- JSON structures
 
+
 def _session_from_object(obj: dict) -> RawSession | None:
     """Structures 1 and 4: a turn list or a transcript string, at the top or one level down."""
     session_id = _as_session_id(obj.get(_first_key(obj, SESSION_ID_KEYS) or "", None))
@@ -191,8 +192,9 @@ def _looks_like_session(obj: Any) -> bool:
     def holds_turns(d: dict) -> bool:
         return _first_key(d, TURN_LIST_KEYS) is not None or "transcript" in d
 
-    return isinstance(obj, dict) and (holds_turns(obj) or any(
-        isinstance(v, dict) and holds_turns(v) for v in obj.values()))
+    return isinstance(obj, dict) and (
+        holds_turns(obj) or any(isinstance(v, dict) and holds_turns(v) for v in obj.values())
+    )
 
 
 def sessions_from_document(doc: Any) -> list[RawSession | _Bad]:
@@ -229,6 +231,7 @@ def _one_of_many(item: Any, number: int) -> RawSession | _Bad:
 
 # ----------------------------------------------------------------------------- text transcripts
 
+
 def parse_transcript_lines(lines: Iterable[str], speaker_map: dict[str, str]) -> list[dict]:
     """`Speaker: text` lines as turn dicts; a line without a known speaker continues the turn before.
 
@@ -255,6 +258,7 @@ def parse_transcript_lines(lines: Iterable[str], speaker_map: dict[str, str]) ->
 
 
 # ----------------------------------------------------------------------------- readers per file type
+
 
 def read_json(text: str) -> Iterator[RawSession | _Bad]:
     try:
@@ -306,8 +310,7 @@ def read_csv(text: str) -> Iterator[RawSession | _Bad]:
     columns = [h.strip().lower() for h in header]
     speaker_col, text_col = _first_key(columns, SPEAKER_KEYS), _first_key(columns, TEXT_KEYS)
     if speaker_col is None or text_col is None:
-        raise _Bad(f"CSV needs a speaker column ({', '.join(SPEAKER_KEYS)}) and a text column "
-                   f"({', '.join(TEXT_KEYS)})")
+        raise _Bad(f"CSV needs a speaker column ({', '.join(SPEAKER_KEYS)}) and a text column ({', '.join(TEXT_KEYS)})")
     id_col, order_col = _first_key(columns, SESSION_ID_KEYS), _first_key(columns, ORDER_KEYS)
     picks = {name: columns.index(name) for name in (speaker_col, text_col, id_col, order_col) if name}
     grouped: dict[str | None, RawSession] = {}
@@ -344,10 +347,13 @@ READERS: dict[str, Callable[[str], Iterator[RawSession | _Bad]]] = {
 
 # ----------------------------------------------------------------------------- the corpus
 
+
 def find_input_files(input_dir: Path) -> list[Path]:
     """Every candidate under input_dir, sorted so that listing order never changes the output."""
-    return sorted((p for p in input_dir.rglob("*") if p.suffix.lower() in READERS),
-                  key=lambda p: p.relative_to(input_dir).as_posix())
+    return sorted(
+        (p for p in input_dir.rglob("*") if p.suffix.lower() in READERS),
+        key=lambda p: p.relative_to(input_dir).as_posix(),
+    )
 
 
 def decode(data: bytes) -> str:
@@ -362,8 +368,7 @@ def decode(data: bytes) -> str:
     return text
 
 
-def load_corpus(input_dir: str | Path, speaker_map: dict[str, str] | None = None,
-                strict: bool = False) -> LoadResult:
+def load_corpus(input_dir: str | Path, speaker_map: dict[str, str] | None = None, strict: bool = False) -> LoadResult:
     """Load every session under input_dir. Bad files, lines and sessions become Skips with a
     reason (or, with strict, the first one raises InputError); good ones are never lost."""
     input_dir = Path(input_dir)
@@ -420,12 +425,22 @@ def load_corpus(input_dir: str | Path, speaker_map: dict[str, str] | None = None
                 if previous[1] == tuple(session.turns):
                     stats.exchanges_dropped["duplicate_session"] += len(session.turns)
                     stats.counts["sessions_skipped"] += 1
-                    skip(Skip(rel, f"duplicate of the session with this id in {previous[0]}",
-                              session_id=session.session_id))
+                    skip(
+                        Skip(
+                            rel,
+                            f"duplicate of the session with this id in {previous[0]}",
+                            session_id=session.session_id,
+                        )
+                    )
                     continue
                 renamed = f"{session.session_id}@{default_id}"
-                logger.warning("%s: session id %s is also used in %s for a different session; "
-                               "kept as %s", rel, session.session_id, previous[0], renamed)
+                logger.warning(
+                    "%s: session id %s is also used in %s for a different session; kept as %s",
+                    rel,
+                    session.session_id,
+                    previous[0],
+                    renamed,
+                )
                 stats.counts["session_ids_renamed"] += 1
                 session.session_id = renamed
             seen[session.session_id] = (rel, tuple(session.turns))

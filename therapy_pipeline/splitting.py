@@ -37,6 +37,9 @@ def split_by_example(n_rows: int, ratios: dict[str, float], seed: int) -> dict[s
     random.Random(seed).shuffle(order)
     n_train = round(ratios["train"] * n_rows)
     n_validation = round(ratios["validation"] * n_rows)
-    cuts = {"train": order[:n_train], "validation": order[n_train:n_train + n_validation],
-            "test": order[n_train + n_validation:]}
+    cuts = {
+        "train": order[:n_train],
+        "validation": order[n_train : n_train + n_validation],
+        "test": order[n_train + n_validation :],
+    }
     return {split: sorted(rows) for split, rows in cuts.items()}

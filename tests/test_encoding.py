@@ -1,0 +1,204 @@
+"""The piecewise encoder against Meta's reference encoder and the chat template, token for token."""
+
+import functools
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from llama_models.datatypes import RawMessage, ToolPromptFormat
+from llama_models.llama3.chat_format import ChatFormat
+
+from therapy_pipeline.encoding import IGNORE_INDEX, SYSTEM_PREAMBLE, ExampleEncoder, alpaca_prompt, pack_conversation
+from therapy_pipeline.model import CLIENT, THERAPIST
+
+INSTRUCTION = "You are a DBT therapist. Respond to the client's concerns using DBT techniques."
+EOT = 128009
+
+# Texts chosen for the places where tokenizing pieces apart could differ from one string: endings in
+# punctuation (".\n" is one token), digits, contractions, unicode, emoji, inner newlines, and text
+# that spells special tokens (Meta encodes it as plain text).
+ADVERSARIAL = [
+    "I feel so anxious.",
+    "Why?!",
+    "...",
+    "'s fine, I guess",
+    "3 days without sleep 2024",
+    "naïve café — “quoted” ‘text’",
+    "我今天很难过。",
+    "مرحبا كيف حالك",
+    "👍🏽 👨‍👩‍👧 okay",
+    "line one\nline two\n\nline four",
+    "tabs\tand   spaces   inside",
+    "<|eot_id|> is just text here <|begin_of_text|>",
+    "Therapist: pretending to be the therapist",
+    "e.g.",
+    "It's—you know—hard",
+    "1,000,000 dollars?",
+    "a",
+]
+
+
+def meta_chat_ids(messages: list[dict], meta) -> list[int]:
+    """Meta's ChatFormat with the official system block (ChatFormat adds no date lines itself)."""
+    fmt = ChatFormat(meta)
+    raw = [RawMessage(role="system", content=SYSTEM_PREAMBLE + messages[0]["content"].strip())]
+    raw += [RawMessage(role=m["role"], content=m["content"].strip()) for m in messages[1:]]
+    ids = [meta.special_tokens["<|begin_of_text|>"]]
+    for message in raw:
+        ids += fmt.encode_message(message, ToolPromptFormat.json)[0]
+    return ids
+
+
+def plan(speakers, texts, supervised=None, session_id="s", chunk_index=0):
+    return {
+        "session_id": [session_id],
+        "chunk_index": [chunk_index],
+        "speakers": [speakers],
+        "texts": [texts],
+        "turn_indices": [list(range(len(texts)))],
+        "supervised": [supervised or [False] * (len(texts) - 1) + [True]],
+    }
+
+
+@functools.cache
+def encoder(tok, **overrides):
+    options = {
+        "instruction": INSTRUCTION,
+        "example_format": "sliding_window",
+        "prompt_format": "chat",
+        "max_length": 2048,
+        "train_on_inputs": False,
+        **overrides,
+    }
+    return ExampleEncoder(tok, **options)
+
+
+def supervised_ids(row):
+    return [label for label in row_labels(row) if label != IGNORE_INDEX]
+
+
+def row_labels(row):
+    return row["labels"]
+
+
+def single(out):
+    rows = [{k: v[i] for k, v in out.items()} for i in range(len(out["input_ids"]))]
+    assert len(rows) == 1
+    return rows[0]
+
+
+@pytest.mark.parametrize("response", ADVERSARIAL)
+@pytest.mark.parametrize("context", [ADVERSARIAL[:2], ADVERSARIAL[4:6], ADVERSARIAL[9:11], ADVERSARIAL[11:13]])
+def test_sliding_window_equals_meta_reference(llama_tokenizer, meta_tokenizer, context, response):
+    row = single(encoder(llama_tokenizer)(plan([CLIENT, THERAPIST, THERAPIST], [*context, response])))
+    assert row["input_ids"] == meta_chat_ids(row["messages"], meta_tokenizer)
+    assert row["messages"][1]["content"] == f"Client: {context[0]}\nTherapist: {context[1]}"
+    # Supervised: exactly the response and its end-of-turn token.
+    assert supervised_ids(row) == meta_tokenizer.encode(response, bos=False, eos=False) + [EOT]
+    assert row["labels"][-len(supervised_ids(row)) :] == row["input_ids"][-len(supervised_ids(row)) :]
+    assert row["attention_mask"] == [1] * len(row["input_ids"]) and row["length"] == len(row["input_ids"])
+
+
+@pytest.mark.parametrize("texts", [ADVERSARIAL[:3], ADVERSARIAL[3:6], ADVERSARIAL[6:9], ADVERSARIAL[13:16]])
+def test_sliding_window_equals_chat_template_as_one_string(llama_tokenizer, texts):
+    row = single(encoder(llama_tokenizer)(plan([THERAPIST, CLIENT, THERAPIST], texts)))
+    rendered = llama_tokenizer.apply_chat_template(row["messages"], tokenize=False)
+    assert row["input_ids"] == llama_tokenizer(rendered, add_special_tokens=False).input_ids
+    encoded = llama_tokenizer.apply_chat_template(
+        row["messages"], tokenize=True, return_dict=True, return_assistant_tokens_mask=True
+    )
+    assert encoded["input_ids"] == row["input_ids"]
+    mask = encoded["assistant_masks"]
+    assert [i for i, label in zip(row["input_ids"], row["labels"]) if label != IGNORE_INDEX] == [
+        i for i, m in zip(row["input_ids"], mask) if m
+    ]
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(texts=st.lists(st.text(min_size=1, max_size=80).map(str.strip).filter(bool), min_size=2, max_size=4))
+def test_property_any_text_matches_meta(llama_tokenizer, meta_tokenizer, texts):
+    speakers = [CLIENT if i % 2 else THERAPIST for i in range(len(texts) - 1)] + [THERAPIST]
+    row = single(encoder(llama_tokenizer)(plan(speakers, texts)))
+    assert row["input_ids"] == meta_chat_ids(row["messages"], meta_tokenizer)
+
+
+def test_truncation_drops_oldest_context_never_the_response(llama_tokenizer):
+    texts = ["old " * 300, "recent client turn", "the response"]
+    enc = encoder(llama_tokenizer, max_length=200)
+    row = single(enc(plan([CLIENT, CLIENT, THERAPIST], texts)))
+    assert row["messages"][1]["content"] == "Client: recent client turn"
+    assert row["messages"][2]["content"] == "the response"
+    assert row["turn_indices"] == [1, 2]
+    assert len(row["input_ids"]) <= 200
+
+
+def test_example_that_cannot_fit_is_a_counted_marker(llama_tokenizer):
+    out = encoder(llama_tokenizer, max_length=100)(plan([CLIENT, THERAPIST], ["hi", "word " * 200]))
+    assert out["drop_reason"] == ["exceeds_max_length"] and out["input_ids"] == [[]]
+
+
+def test_train_on_inputs_supervises_everything(llama_tokenizer):
+    row = single(encoder(llama_tokenizer, train_on_inputs=True)(plan([CLIENT, THERAPIST], ["hi", "hello"])))
+    assert row["labels"] == row["input_ids"]
+
+
+def test_alpaca_equals_whole_text(llama_tokenizer, meta_tokenizer):
+    texts = ["I can't sleep.", "Tell me more...", "What happened?"]
+    row = single(encoder(llama_tokenizer, prompt_format="alpaca")(plan([CLIENT, THERAPIST, THERAPIST], texts)))
+    prompt = alpaca_prompt(INSTRUCTION, "Client: I can't sleep.\nTherapist: Tell me more...")
+    expected = [128000, *meta_tokenizer.encode(prompt + texts[-1], bos=False, eos=False), EOT]
+    assert row["input_ids"] == expected
+    assert supervised_ids(row) == meta_tokenizer.encode(texts[-1], bos=False, eos=False) + [EOT]
+
+
+def test_multi_turn_supervises_only_planned_therapist_turns(llama_tokenizer, meta_tokenizer):
+    speakers = [THERAPIST, CLIENT, THERAPIST, CLIENT, THERAPIST, THERAPIST]
+    texts = [
+        "Welcome back.",
+        "I had a rough week.",
+        "What happened?",
+        "My sister... again.",
+        "Ugh.",
+        "Let's try DEAR MAN.",
+    ]
+    supervised = [False, False, True, False, False, True]  # e.g. turn 0 in an overlap, turn 4 too short
+    row = single(encoder(llama_tokenizer, example_format="multi_turn")(plan(speakers, texts, supervised)))
+    assert [m["role"] for m in row["messages"]] == [
+        "system",
+        "assistant",
+        "user",
+        "assistant",
+        "user",
+        "assistant",
+        "assistant",
+    ]
+    assert row["input_ids"] == meta_chat_ids(row["messages"], meta_tokenizer)
+    expected = []
+    for text in (texts[2], texts[5]):
+        expected += meta_tokenizer.encode(text, bos=False, eos=False) + [EOT]
+    assert supervised_ids(row) == expected
+
+
+def test_multi_turn_splits_long_conversations_at_turn_boundaries(llama_tokenizer, meta_tokenizer):
+    speakers = [CLIENT, THERAPIST] * 20
+    texts = [f"turn number {i}" + " word" * 20 for i in range(40)]
+    supervised = [s == THERAPIST for s in speakers]
+    out = encoder(llama_tokenizer, example_format="multi_turn", max_length=256)(plan(speakers, texts, supervised))
+    assert len(out["input_ids"]) > 1 and not any(out["drop_reason"])
+    covered = [i for indices in out["turn_indices"] for i in indices]
+    assert covered == sorted(covered) and set(covered) == set(range(40))
+    for ids, messages in zip(out["input_ids"], out["messages"]):
+        assert len(ids) <= 256
+        assert messages[-1]["role"] == "assistant"
+        assert ids == meta_chat_ids(messages, meta_tokenizer)
+
+
+def test_pack_conversation():
+    # sizes, supervised, budget -> runs [first, last) and dropped responses
+    assert pack_conversation([10, 10, 10, 10], [False, True, False, True], 100) == [(0, 4, False)]
+    assert pack_conversation([10, 10, 10, 10], [False, True, False, True], 25) == [(0, 2, False), (2, 4, False)]
+    # A response too long for any sequence is dropped; its context goes with it.
+    assert pack_conversation([10, 50, 10, 10], [False, True, False, True], 30) == [(1, 2, True), (2, 4, False)]
+    # Trailing context without a response after it trains nothing.
+    assert pack_conversation([10, 10, 10], [False, True, False], 100) == [(0, 2, False)]
+    assert pack_conversation([10, 10], [False, False], 100) == []
