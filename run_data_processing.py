@@ -12,6 +12,8 @@ import os
 import sys
 import textwrap
 
+import datasets
+
 from therapy_data_processor import MANIFEST, ConfigError, ProcessingConfig, TherapyDataProcessor
 from therapy_pipeline.model import InputError
 from therapy_pipeline.tokenizer import TokenizerError
@@ -67,6 +69,8 @@ def setup_logging(log_file: str | None, quiet: bool) -> None:
     # Libraries log at INFO too; only our own messages (counts and reasons, never text) go there.
     for noisy in ("httpx", "huggingface_hub", "datasets", "filelock", "urllib3"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    if quiet:
+        datasets.disable_progress_bars()
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -7,6 +7,7 @@ Each step is one short method; the work itself lives in the `therapy_pipeline` p
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import hashlib
 import json
@@ -14,10 +15,12 @@ import logging
 import platform
 import shutil
 from collections import Counter, defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import datasets
 import yaml
 from datasets import Dataset, DatasetDict
 
@@ -34,6 +37,9 @@ from therapy_pipeline.tokenizer import PAD_TOKEN, load_tokenizer
 logger = logging.getLogger("therapy_data_processor")
 
 MANIFEST = "processing_manifest.json"
+MAP_BATCH_SIZE = 1000
+# Config keys that change where or how fast the output is made, never what it holds.
+_NOT_CONTENT = {"input_data_dir", "output_dir", "cache_dir", "num_proc", "private_output", "strict"}
 
 
 class ConfigError(Exception):
@@ -261,6 +267,7 @@ class TherapyDataProcessor:
         self.stats = Stats()
         self.tokenizer = None
         self.tokenizer_source = ""
+        self.input_hashes: list[str] = []
 
     def run(self, export: str | None = None) -> dict[str, Any]:
         """The whole pipeline; returns the manifest. Output appears only when complete."""
@@ -285,6 +292,7 @@ class TherapyDataProcessor:
     def load_sessions(self) -> LoadResult:
         cfg = self.config
         result = load_corpus(cfg.input_data_dir, cfg.speaker_map, strict=cfg.strict)
+        self.input_hashes = [f"{f.path}:{f.sha256}" for f in result.files]
         self.stats.counts.update(result.stats.counts)
         self.stats.exchanges_dropped.update(result.stats.exchanges_dropped)
         logger.info(
@@ -355,7 +363,7 @@ class TherapyDataProcessor:
         encoded = plan_ds.map(
             encoder,
             batched=True,
-            batch_size=1000,
+            batch_size=MAP_BATCH_SIZE,
             num_proc=self._num_proc(len(plan_ds)),
             remove_columns=plan_ds.column_names,
             features=example_features(),
@@ -451,7 +459,8 @@ class TherapyDataProcessor:
         return dataset
 
     def save(self, dataset: DatasetDict, manifest: dict[str, Any], staging: Path, export: str | None = None) -> None:
-        dataset.save_to_disk(str(staging))
+        with _progress_bars(False):
+            dataset.save_to_disk(str(staging))
         self.tokenizer.save_pretrained(str(staging / "tokenizer"))
         if export == "jsonl":
             (staging / "export").mkdir()
@@ -489,17 +498,22 @@ class TherapyDataProcessor:
         }
 
     def _fingerprint(self) -> str:
-        """Deterministic dataset fingerprints, so the saved state files are byte-identical too."""
-        return hashlib.sha256(json.dumps(self.config.to_dict(), sort_keys=True).encode()).hexdigest()[:16]
+        """Deterministic dataset fingerprints, so the saved state files are byte-identical too.
+
+        Built from what decides the content (inputs, tokenizer, content settings), not from where
+        the output goes or how many workers made it.
+        """
+        settings = {k: v for k, v in self.config.to_dict().items() if k not in _NOT_CONTENT}
+        key = {"settings": settings, "inputs": self.input_hashes, "tokenizer": self.tokenizer_source}
+        return hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()[:16]
 
     def _num_proc(self, rows: int) -> int | None:
-        # Worker start-up costs more than it saves on small corpora.
-        procs = min(self.config.num_proc, max(1, rows // 5000))
+        # A worker needs at least one batch, or its start-up is pure cost.
+        procs = min(self.config.num_proc, -(-rows // MAP_BATCH_SIZE))
         return procs if procs > 1 else None
 
 
 def _versions() -> dict[str, str]:
-    import datasets
     import tokenizers
     import transformers
 
@@ -517,3 +531,13 @@ def _versions() -> dict[str, str]:
     except Exception:  # noqa: BLE001 - the version is informative only
         versions["llama-models"] = "not installed"
     return versions
+
+
+@contextlib.contextmanager
+def _progress_bars(enabled: bool) -> Iterator[None]:
+    was_enabled = datasets.is_progress_bar_enabled()
+    (datasets.enable_progress_bars if enabled else datasets.disable_progress_bars)()
+    try:
+        yield
+    finally:
+        (datasets.enable_progress_bars if was_enabled else datasets.disable_progress_bars)()
