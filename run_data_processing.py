@@ -7,6 +7,7 @@ was left as it was; 2 bad usage or config.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import logging
 import os
 import sys
@@ -76,13 +77,11 @@ def setup_logging(log_file: str | None, quiet: bool) -> None:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     setup_logging(args.log_file, args.quiet)
-    overrides = list(args.overrides)
-    if args.input_dir:
-        overrides.append(f"input_data_dir={args.input_dir}")
-    if args.output_dir:
-        overrides.append(f"output_dir={args.output_dir}")
+    # Paths are taken as they are, not parsed as YAML (a folder named 2024 stays a string).
+    paths = {"input_data_dir": args.input_dir, "output_dir": args.output_dir}
     try:
-        config = ProcessingConfig.from_yaml(args.config, overrides)
+        config = ProcessingConfig.from_yaml(args.config, args.overrides)
+        config = dataclasses.replace(config, **{k: v for k, v in paths.items() if v is not None})
     except ConfigError as err:
         for line in str(err).splitlines():
             print(f"config error: {line}", file=sys.stderr)

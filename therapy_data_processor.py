@@ -460,7 +460,8 @@ class TherapyDataProcessor:
 
     def save(self, dataset: DatasetDict, manifest: dict[str, Any], staging: Path, export: str | None = None) -> None:
         with _progress_bars(False):
-            dataset.save_to_disk(str(staging))
+            # datasets writes an empty split without a shard file and then cannot load it: force one.
+            dataset.save_to_disk(str(staging), num_shards={n: 1 for n in dataset if len(dataset[n]) == 0})
         self.tokenizer.save_pretrained(str(staging / "tokenizer"))
         if export == "jsonl":
             (staging / "export").mkdir()

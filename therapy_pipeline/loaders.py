@@ -43,6 +43,11 @@ _SPEAKER_LINE = re.compile(
 )
 
 
+# Text spelling a chat control token ("<|eot_id|>") would become a real one when `messages` are
+# rendered again by a chat template (TRL, Axolotl): written "<eot_id>" instead, and counted.
+_CONTROL_TOKEN = re.compile(r"<\|([A-Za-z0-9_]+)\|>")
+
+
 class _Bad(Exception):
     """A structural problem inside one file or session; becomes a Skip with this reason."""
 
@@ -151,7 +156,9 @@ def _build_session(raw: RawSession, default_id: str, source: str, speaker_map: d
         parsed = [p for _, p in sorted(zip(orders, parsed), key=lambda pair: pair[0])]
     turns = []
     for role, text in parsed:
-        text = text.strip()
+        text, neutralized = _CONTROL_TOKEN.subn(r"<\1>", text.strip())
+        if neutralized:
+            stats.counts["control_token_strings_neutralized"] += neutralized
         if text:
             turns.append(Turn(role, text))
         else:
