@@ -89,7 +89,8 @@ def speaker_role(label: Any, speaker_map: dict[str, str]) -> str:
     key = label.strip().lower()
     role = speaker_map.get(key) or SPEAKER_LABELS.get(key)
     if role is None:
-        raise _Bad(f"unmapped speaker label '{label.strip()[:40]}' (map it in speaker_map)")
+        shown = label.strip()[:40].encode("utf-8", "backslashreplace").decode("utf-8")
+        raise _Bad(f"unmapped speaker label '{shown}' (map it in speaker_map)")
     return role
 
 
@@ -100,20 +101,24 @@ def _first_key(obj: dict, keys: Iterable[str]) -> str | None:
 def _as_text(value: Any) -> str:
     if value is None:
         return ""
-    if isinstance(value, str):
-        return value
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return str(value)
     # OpenAI-style content parts: [{"type": "text", "text": "..."}]
     if isinstance(value, list) and all(isinstance(p, dict) and isinstance(p.get("text"), str) for p in value):
-        return "\n".join(p["text"] for p in value)
-    raise _Bad(f"text is a {type(value).__name__}, not a string")
+        value = "\n".join(p["text"] for p in value)
+    if not isinstance(value, str):
+        raise _Bad(f"text is a {type(value).__name__}, not a string")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as err:  # a lone surrogate from a JSON "\ud800" escape
+        raise _Bad(f"text has an unpaired surrogate at character {err.start}") from None
+    return value
 
 
 def _as_order(value: Any) -> int | None:
     if isinstance(value, int) and not isinstance(value, bool):
         return value
-    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+    if isinstance(value, str) and re.fullmatch(r"-?[0-9]{1,18}", value.strip()):
         return int(value)
     return None
 
@@ -122,8 +127,14 @@ def _as_session_id(value: Any) -> str | None:
     if isinstance(value, bool) or value is None:
         return None
     if isinstance(value, (str, int)):
-        return str(value).strip() or None
+        # A lone surrogate (JSON "\ud800") cannot be written out: keep it visible, escaped.
+        return str(value).strip().encode("utf-8", "backslashreplace").decode("utf-8") or None
     return None
+
+
+def _session_id_of(obj: dict) -> str | None:
+    key = _first_key(obj, SESSION_ID_KEYS)
+    return _as_session_id(obj[key]) if key else None
 
 
 def _build_session(raw: RawSession, default_id: str, source: str, speaker_map: dict[str, str], stats: Stats) -> Session:
@@ -172,7 +183,7 @@ def _build_session(raw: RawSession, default_id: str, source: str, speaker_map: d
 
 def _session_from_object(obj: dict) -> RawSession | None:
     """Structures 1 and 4: a turn list or a transcript string, at the top or one level down."""
-    session_id = _as_session_id(obj.get(_first_key(obj, SESSION_ID_KEYS) or "", None))
+    session_id = _session_id_of(obj)
     key = _first_key(obj, TURN_LIST_KEYS)
     if key is not None and isinstance(obj[key], list):
         return RawSession(obj[key], session_id)
@@ -274,23 +285,32 @@ def read_json(text: str) -> Iterator[RawSession | _Bad]:
         raise _Bad(f"invalid JSON: {err.msg} (line {err.lineno}, column {err.colno})") from None
     except RecursionError:
         raise _Bad("invalid JSON: nested too deeply") from None
+    except ValueError:  # int() refuses more than 4300 digits
+        raise _Bad("invalid JSON: number too long") from None
     yield from sessions_from_document(doc)
 
 
 def read_jsonl(text: str) -> Iterator[RawSession | _Bad]:
     """Structure 5: a session object a line, or a turn a line grouped by its session id."""
     grouped: dict[str | None, RawSession] = {}
-    for number, line in enumerate(text.splitlines(), 1):
+    # Not str.splitlines(): U+2028, U+2029 and U+0085 may stand raw inside a JSON string.
+    for number, line in enumerate(io.StringIO(text, newline=None), 1):
         if not line.strip():
             continue
         try:
             record = json.loads(line)
-        except (json.JSONDecodeError, RecursionError) as err:
-            msg = err.msg if isinstance(err, json.JSONDecodeError) else "nested too deeply"
+        except (ValueError, RecursionError) as err:
+            msg = (
+                err.msg
+                if isinstance(err, json.JSONDecodeError)
+                else "nested too deeply"
+                if isinstance(err, RecursionError)
+                else "number too long"
+            )
             yield _Bad(f"invalid JSON: {msg}", line=number)
             continue
         if _looks_like_turn(record):
-            session_id = _as_session_id(record.get(_first_key(record, SESSION_ID_KEYS) or "", None))
+            session_id = _session_id_of(record)
             grouped.setdefault(session_id, RawSession([], session_id, number)).turns.append(record)
             continue
         try:
@@ -395,6 +415,12 @@ def load_corpus(input_dir: str | Path, speaker_map: dict[str, str] | None = None
     for file in find_input_files(input_dir):
         rel = file.relative_to(input_dir).as_posix()
         stats.counts["files"] += 1
+        shown = rel.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+        if shown != rel:
+            skip(Skip(shown, "file name is not UTF-8"))
+            result.files.append(FileRecord(shown, "", skipped=True))
+            stats.counts["files_skipped"] += 1
+            continue
         if not file.is_file():
             skip(Skip(rel, "not a regular file"))
             result.files.append(FileRecord(rel, "", skipped=True))
@@ -411,7 +437,7 @@ def load_corpus(input_dir: str | Path, speaker_map: dict[str, str] | None = None
             stats.counts["files_skipped"] += 1
             skip(Skip(rel, str(bad)))
             continue
-        many = len(items) > 1
+        many = sum(isinstance(item, RawSession) for item in items) > 1
         for number, item in enumerate(items, 1):
             if isinstance(item, _Bad):
                 skip(Skip(rel, str(item), line=item.line))
@@ -440,7 +466,11 @@ def load_corpus(input_dir: str | Path, speaker_map: dict[str, str] | None = None
                         )
                     )
                     continue
-                renamed = f"{session.session_id}@{default_id}"
+                renamed = base = f"{session.session_id}@{default_id}"
+                copy = 1
+                while renamed in seen:  # the same id again in this file, or taken by another
+                    copy += 1
+                    renamed = f"{base}#{copy}"
                 logger.warning(
                     "%s: session id %s is also used in %s for a different session; kept as %s",
                     rel,
