@@ -21,8 +21,9 @@ from pathlib import Path
 from typing import Any
 
 import datasets
+import pyarrow as pa
 import yaml
-from datasets import Dataset, DatasetDict
+from datasets import Dataset, DatasetDict, DatasetInfo
 
 from therapy_pipeline import __version__
 from therapy_pipeline.chunking import Chunk, chunk_session, overlap_turns
@@ -359,7 +360,9 @@ class TherapyDataProcessor:
         )
         work.mkdir()
         fingerprint = self._fingerprint()
-        plan_ds = Dataset.from_dict(plans, features=plan_features())
+        # Straight to Arrow: Dataset.from_dict would check every nested value in Python first.
+        features = plan_features()
+        plan_ds = Dataset(pa.Table.from_pydict(plans, schema=features.arrow_schema), info=DatasetInfo(features=features))
         encoded = plan_ds.map(
             encoder,
             batched=True,
@@ -371,7 +374,7 @@ class TherapyDataProcessor:
             new_fingerprint=f"{fingerprint}-encoded",
             desc="Tokenizing",
         )
-        reasons = Counter(r for r in encoded["drop_reason"] if r)
+        reasons = Counter(r for r in _column(encoded, "drop_reason") if r)
         self.stats.examples_dropped.update(reasons)
         kept = encoded
         if reasons:
@@ -396,7 +399,7 @@ class TherapyDataProcessor:
         examples or a reason why not. Raises if the books do not balance (that is a bug)."""
         cfg = self.config
         used: dict[str, set[int]] = defaultdict(set)
-        for session_id, indices in zip(examples["session_id"], examples["turn_indices"]):
+        for session_id, indices in zip(_column(examples, "session_id"), _column(examples, "turn_indices")):
             used[session_id].update(indices)
         requested: dict[str, set[int]] = defaultdict(set)
         for session_id, indices in zip(plans["session_id"], plans["turn_indices"]):
@@ -444,7 +447,7 @@ class TherapyDataProcessor:
     def split(self, examples: Dataset) -> DatasetDict:
         cfg = self.config
         if cfg.split_by == "session":
-            rows = split_by_session(examples["session_id"], cfg.split_ratios, cfg.seed)
+            rows = split_by_session(_column(examples, "session_id"), cfg.split_ratios, cfg.seed)
         else:
             rows = split_by_example(len(examples), cfg.split_ratios, cfg.seed)
         fingerprint = self._fingerprint()
@@ -469,7 +472,7 @@ class TherapyDataProcessor:
                 with open(staging / "export" / f"{name}.jsonl", "w", encoding="utf-8") as out:
                     out.writelines(
                         json.dumps({"messages": messages}, ensure_ascii=False) + "\n"
-                        for messages in dataset[name]["messages"]
+                        for messages in _column(dataset[name], "messages")
                     )
         write_json(staging / MANIFEST, manifest)
 
@@ -485,7 +488,7 @@ class TherapyDataProcessor:
             "tokenizer_source": self.tokenizer_source,
             "inputs": [dataclasses.asdict(f) for f in loaded.files],
             "skipped": [s.as_dict() for s in loaded.skips],
-            "splits": {name: sorted(set(dataset[name]["session_id"])) for name in SPLITS},
+            "splits": {name: sorted(set(_column(dataset[name], "session_id"))) for name in SPLITS},
             "counts": self.stats.as_dict(),
             "accounting": accounting,
             "collator": {
@@ -542,3 +545,8 @@ def _progress_bars(enabled: bool) -> Iterator[None]:
         yield
     finally:
         (datasets.enable_progress_bars if was_enabled else datasets.disable_progress_bars)()
+
+
+def _column(dataset: Dataset, name: str) -> list:
+    """A whole column as a list, through Arrow: `dataset[name]` iterates row by row in datasets 4+."""
+    return dataset.with_format("arrow")[name].to_pylist()
