@@ -35,6 +35,23 @@ ADVERSARIAL = [
     "It's—you know—hard",
     "1,000,000 dollars?",
     "a",
+    # The ends where context-line ids are derived from the turn's own ids, and their fallbacks.
+    "word ?",
+    "two  spaces  ?!",
+    "the dogs'",
+    "ok)",
+    'Hmm..."',
+    "a\u0301b and e\u0301.",
+    "Straße.",
+    "test123.",
+    "full stop\u3002",
+    "3rd time",
+    "x",
+    "Q: what? A: yes.",
+    "trailing tab\tend.",
+    "mixed ,.;:!? run",
+    "«quoted»",
+    "$5 is fine",
 ]
 
 
@@ -88,7 +105,7 @@ def single(out):
 
 
 @pytest.mark.parametrize("response", ADVERSARIAL)
-@pytest.mark.parametrize("context", [ADVERSARIAL[:2], ADVERSARIAL[4:6], ADVERSARIAL[9:11], ADVERSARIAL[11:13]])
+@pytest.mark.parametrize("context", [ADVERSARIAL[i : i + 2] for i in range(0, len(ADVERSARIAL) - 1, 2)])
 def test_sliding_window_equals_meta_reference(llama_tokenizer, meta_tokenizer, context, response):
     row = single(encoder(llama_tokenizer)(plan([CLIENT, THERAPIST, THERAPIST], [*context, response])))
     assert row["input_ids"] == meta_chat_ids(row["messages"], meta_tokenizer)
@@ -117,6 +134,49 @@ def test_sliding_window_equals_chat_template_as_one_string(llama_tokenizer, text
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(texts=st.lists(st.text(min_size=1, max_size=80).map(str.strip).filter(bool), min_size=2, max_size=4))
 def test_property_any_text_matches_meta(llama_tokenizer, meta_tokenizer, texts):
+    speakers = [CLIENT if i % 2 else THERAPIST for i in range(len(texts) - 1)] + [THERAPIST]
+    row = single(encoder(llama_tokenizer)(plan(speakers, texts)))
+    assert row["input_ids"] == meta_chat_ids(row["messages"], meta_tokenizer)
+
+
+# Text built from the pieces where pre-token boundaries matter: ASCII words, digits, punctuation
+# runs, spaces and newlines, non-ASCII letters, combining marks, symbols.
+PIECES = st.sampled_from(
+    [
+        "I",
+        "feel",
+        "don't",
+        "3",
+        "42nd",
+        ".",
+        "?!",
+        "...",
+        ",",
+        "'",
+        '"',
+        ")",
+        " ",
+        "  ",
+        "\n",
+        "é",
+        "e\u0301",
+        "ß",
+        "我",
+        "—",
+        "😊",
+        "$",
+        "'s",
+        "\t",
+        "«",
+        "a",
+    ]
+)
+COMPOSED = st.lists(PIECES, min_size=1, max_size=12).map(lambda parts: "".join(parts).strip()).filter(bool)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(texts=st.lists(COMPOSED, min_size=3, max_size=4))
+def test_property_composed_text_matches_meta(llama_tokenizer, meta_tokenizer, texts):
     speakers = [CLIENT if i % 2 else THERAPIST for i in range(len(texts) - 1)] + [THERAPIST]
     row = single(encoder(llama_tokenizer)(plan(speakers, texts)))
     assert row["input_ids"] == meta_chat_ids(row["messages"], meta_tokenizer)

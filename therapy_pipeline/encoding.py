@@ -10,6 +10,8 @@ text as one string; tests/test_encoding.py holds that against Meta's encoder and
 
 from __future__ import annotations
 
+import string
+
 from datasets import Features, Sequence, Value
 from tokenizers import Tokenizer
 from transformers import PreTrainedTokenizerBase
@@ -22,6 +24,9 @@ IGNORE_INDEX = -100
 SYSTEM_PREAMBLE = "Cutting Knowledge Date: December 2023\nToday Date: 26 Jul 2024\n\n"
 SPEAKER_NAMES = {THERAPIST: "Therapist", CLIENT: "Client"}
 ROLES = {THERAPIST: "assistant", CLIENT: "user"}
+_ASCII_LETTERS = frozenset(string.ascii_letters)
+_ASCII_DIGITS = frozenset(string.digits)
+_ASCII_PUNCTUATION = frozenset(string.punctuation)
 OUTPUT_COLUMNS = (
     "session_id",
     "chunk_index",
@@ -82,12 +87,18 @@ class ExampleEncoder:
         self.headers = {
             role: [start, *self.encode([role])[0], end, *blank_line] for role in ("system", "user", "assistant")
         }
+        self._speaker_ids = {speaker: self.encode([f"{name}:"])[0] for speaker, name in SPEAKER_NAMES.items()}
+        self._space_id, self._newline_id = (ids[0] for ids in self.encode([" ", "\n"]))
+        self._pieces: dict[tuple[str, str], tuple[int, list[int]]] = {}
         self.system_ids = [
             self.bos,
             *self.headers["system"],
             *self.encode([SYSTEM_PREAMBLE + self.instruction])[0],
             self.eot,
         ]
+
+        self._user_prefix = [*self.system_ids, *self.headers["user"]]
+        self._user_suffix = [self.eot, *self.headers["assistant"]]
 
     def encode(self, texts: list[str]) -> list[list[int]]:
         return [e.ids for e in self._backend.encode_batch_fast(texts, add_special_tokens=False)]
@@ -128,52 +139,114 @@ class ExampleEncoder:
     # ------------------------------------------------------------------ one example per response
 
     def _sliding_window(self, batch: dict[str, list], out: dict) -> None:
-        chat = self.prompt_format == "chat"
-        rows = []
-        pieces: list[str] = []
-        for speakers, texts in zip(batch["speakers"], batch["texts"]):
-            lines = [context_line(s, t) for s, t in zip(speakers[:-1], texts[:-1])]
-            rows.append(lines)
-            pieces.append(texts[-1])
-            if chat:
-                # Every line but the last ends with its newline: "\n" before a speaker name is a
-                # pre-tokenizer boundary, the end of a line is not (".\n" is one token).
-                pieces.extend(line + "\n" for line in lines[:-1])
-                pieces.extend(lines[-1:])
-        ids = self._encode_unique(pieces)
-        for row, lines in enumerate(rows):
-            response = batch["texts"][row][-1]
-            response_ids = [*ids[response], self.eot]
+        bare = self._encode_unique([t for texts in batch["texts"] for t in texts])
+        lines_of = self._context_lines if self.prompt_format == "chat" else None
+        line_ids = lines_of(batch, bare) if lines_of else {}
+        for row, (speakers, texts) in enumerate(zip(batch["speakers"], batch["texts"])):
+            context = list(zip(speakers[:-1], texts[:-1]))
+            response_ids = [*bare[texts[-1]], self.eot]
             first = 0
-            while first < len(lines):
-                prompt = self._prompt_ids(lines[first:], ids)
+            while first < len(context):
+                prompt = self._prompt_ids(context[first:], line_ids)
                 if len(prompt) + len(response_ids) <= self.max_length:
                     break
                 first += 1  # context goes first, from the oldest turn; the response never
-            turn_indices = batch["turn_indices"][row]
-            if first == len(lines):
+            if first == len(context):
                 self._emit(out, row, batch, [], [], [], [], "exceeds_max_length")
                 continue
             messages = [
                 {"role": "system", "content": self.instruction},
-                {"role": "user", "content": "\n".join(lines[first:])},
-                {"role": "assistant", "content": response},
+                {"role": "user", "content": "\n".join(context_line(s, t) for s, t in context[first:])},
+                {"role": "assistant", "content": texts[-1]},
             ]
-            self._emit(
-                out,
-                row,
-                batch,
-                messages,
-                prompt + response_ids,
-                [IGNORE_INDEX] * len(prompt) + response_ids,
-                turn_indices[first:],
-            )
+            ids = prompt + response_ids
+            labels = [IGNORE_INDEX] * len(prompt) + response_ids
+            self._emit(out, row, batch, messages, ids, labels, batch["turn_indices"][row][first:])
 
-    def _prompt_ids(self, lines: list[str], ids: dict[str, list[int]]) -> list[int]:
+    def _prompt_ids(self, context: list[tuple[str, str]], line_ids: dict) -> list[int]:
         if self.prompt_format == "alpaca":
-            return [self.bos, *self.encode([alpaca_prompt(self.instruction, "\n".join(lines))])[0]]
-        content = [i for line in lines[:-1] for i in ids[line + "\n"]] + ids[lines[-1]]
-        return [*self.system_ids, *self.headers["user"], *content, self.eot, *self.headers["assistant"]]
+            text = alpaca_prompt(self.instruction, "\n".join(context_line(s, t) for s, t in context))
+            return [self.bos, *self.encode([text])[0]]
+        ids = self._user_prefix.copy()
+        for turn in context[:-1]:
+            ids += line_ids[turn, True]
+        ids += line_ids[context[-1], False]
+        ids += self._user_suffix
+        return ids
+
+    def _context_lines(self, batch: dict[str, list], bare: dict[str, list[int]]) -> dict:
+        """(speaker, text), ends_with_newline -> ids of that `Speaker: text` line, for this batch.
+
+        Every line but the last of a context ends with its newline: "\n" before a speaker name is
+        a pre-tokenizer boundary, so lines are tokenized apart and joined.
+        """
+        wanted = {}
+        for speakers, texts in zip(batch["speakers"], batch["texts"]):
+            n = len(texts) - 1
+            for i in range(n):
+                wanted[(speakers[i], texts[i]), i < n - 1] = None
+        line_ids: dict = {}
+        fallback: list[tuple] = []
+        for key in wanted:
+            (speaker, text), newline = key
+            derived = self._line_from_turn(text, bare[text], newline)
+            if derived is None:
+                fallback.append(key)
+            else:
+                line_ids[key] = [*self._speaker_ids[speaker], *derived]
+        encoded = self.encode([" " + text + ("\n" if newline else "") for (_, text), newline in fallback])
+        for ((speaker, text), newline), ids in zip(fallback, encoded):
+            line_ids[(speaker, text), newline] = [*self._speaker_ids[speaker], *ids]
+        return line_ids
+
+    def _line_from_turn(self, text: str, bare: list[int], newline: bool) -> list[int] | None:
+        """Ids of " " + text (+ "\n") derived from the ids of text, or None where not provable.
+
+        BPE never crosses a pre-token boundary, so only the pre-tokens at the two ends change:
+        - start: a leading ASCII word w (a whole pre-token) becomes " w"; a leading ASCII digit
+          keeps its pre-token and the space stands alone (id 220);
+        - end: after an ASCII letter or digit "\n" is its own pre-token; a final run of ASCII
+          punctuation takes the newline into its pre-token (".\n" is one token): re-tokenize it.
+        Everything else is tokenized directly by the caller.
+        """
+        first = text[0]
+        if first in _ASCII_LETTERS:
+            end = 1
+            while end < len(text) and text[end] in _ASCII_LETTERS:
+                end += 1
+            if end < len(text) and text[end].isalpha():  # the word goes on in non-ASCII letters
+                return None
+            word_len, spaced_word = self._piece(text[:end], " " + text[:end])
+            ids = [*spaced_word, *bare[word_len:]]
+        elif first in _ASCII_DIGITS:
+            ids = [self._space_id, *bare]
+        else:
+            return None
+        if not newline:
+            return ids
+        last = text[-1]
+        if last in _ASCII_LETTERS or last in _ASCII_DIGITS:
+            return [*ids, self._newline_id]
+        if last not in _ASCII_PUNCTUATION:
+            return None
+        start = len(text) - 1
+        while start > 0 and text[start - 1] in _ASCII_PUNCTUATION:
+            start -= 1
+        before = text[start - 1] if start else ""
+        if before == " ":
+            start -= 1  # " ?!" is one pre-token: the space joins the punctuation run
+        elif not (before in _ASCII_LETTERS or before in _ASCII_DIGITS):
+            return None
+        tail_len, tail_newline = self._piece(text[start:], text[start:] + "\n")
+        return [*ids[: len(ids) - tail_len], *tail_newline]
+
+    def _piece(self, text: str, variant: str) -> tuple[int, list[int]]:
+        """(token count of text, ids of variant), cached: first words and final punctuation repeat."""
+        cached = self._pieces.get((text, variant))
+        if cached is None:
+            plain, other = self.encode([text, variant])
+            cached = self._pieces[text, variant] = (len(plain), other)
+        return cached
 
     # ------------------------------------------------------------------ one conversation per chunk
 
