@@ -26,6 +26,7 @@ import numpy as np
 
 matplotlib.use("Agg")  # files only, no display; must be chosen before pyplot is imported
 import matplotlib.pyplot as plt
+from datasets import Dataset
 from matplotlib.ticker import LogLocator, MaxNLocator, NullFormatter, StrMethodFormatter
 
 from run_data_processing import setup_logging
@@ -176,11 +177,11 @@ def raw_statistics(sessions: list[Session]) -> dict[str, Any]:
     }
 
 
-def example_token_lengths(encoder: ExampleEncoder, plans: dict[str, list]) -> list[int]:
+def example_token_lengths(encoder: ExampleEncoder, plans: Dataset) -> list[int]:
     """Token count of every planned example, whole (the encoder's max_length is unlimited)."""
     lengths: list[int] = []
-    for start in range(0, len(plans["session_id"]), BATCH):
-        rows = encoder({name: column[start:start + BATCH] for name, column in plans.items()})
+    for batch in plans.iter(batch_size=BATCH):
+        rows = encoder(batch)
         lengths.extend(n for n, dropped in zip(rows["length"], rows["drop_reason"]) if not dropped)
     return lengths
 

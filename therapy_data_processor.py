@@ -323,8 +323,8 @@ class TherapyDataProcessor:
         )
         return chunks
 
-    def format_examples(self, chunks: list[Chunk]) -> dict[str, list]:
-        """Plans (columns) of the examples: which turns each shows, which are supervised."""
+    def format_examples(self, chunks: list[Chunk]) -> Dataset:
+        """Plans of the examples (which turns each shows, which are supervised), as an Arrow dataset."""
         cfg = self.config
         columns: dict[str, list] = {name: [] for name in plan_features()}
         for chunk in chunks:
@@ -345,9 +345,12 @@ class TherapyDataProcessor:
             len(columns["session_id"]),
             cfg.example_format,
         )
-        return columns
+        # Straight to Arrow: Dataset.from_dict would check every nested value in Python first.
+        features = plan_features()
+        table = pa.Table.from_pydict(columns, schema=features.arrow_schema)
+        return Dataset(table, info=DatasetInfo(features=features))
 
-    def tokenize(self, plans: dict[str, list], work: Path) -> Dataset:
+    def tokenize(self, plans: Dataset, work: Path) -> Dataset:
         """Batched `Dataset.map` of the encoder; rows too long for max_length are counted and removed."""
         cfg = self.config
         encoder = ExampleEncoder(
@@ -360,15 +363,12 @@ class TherapyDataProcessor:
         )
         work.mkdir()
         fingerprint = self._fingerprint()
-        # Straight to Arrow: Dataset.from_dict would check every nested value in Python first.
-        features = plan_features()
-        plan_ds = Dataset(pa.Table.from_pydict(plans, schema=features.arrow_schema), info=DatasetInfo(features=features))
-        encoded = plan_ds.map(
+        encoded = plans.map(
             encoder,
             batched=True,
             batch_size=MAP_BATCH_SIZE,
-            num_proc=self._num_proc(len(plan_ds)),
-            remove_columns=plan_ds.column_names,
+            num_proc=self._num_proc(len(plans)),
+            remove_columns=plans.column_names,
             features=example_features(),
             cache_file_name=str(work / "encoded.arrow"),
             new_fingerprint=f"{fingerprint}-encoded",
@@ -394,7 +394,7 @@ class TherapyDataProcessor:
         )
         return kept.remove_columns(["drop_reason"])
 
-    def account(self, sessions: list[Session], plans: dict[str, list], examples: Dataset) -> dict[str, Any]:
+    def account(self, sessions: list[Session], plans: Dataset, examples: Dataset) -> dict[str, Any]:
         """Every loaded exchange is in an example or dropped under a reason; every session has
         examples or a reason why not. Raises if the books do not balance (that is a bug)."""
         cfg = self.config
@@ -402,7 +402,7 @@ class TherapyDataProcessor:
         for session_id, indices in zip(_column(examples, "session_id"), _column(examples, "turn_indices")):
             used[session_id].update(indices)
         requested: dict[str, set[int]] = defaultdict(set)
-        for session_id, indices in zip(plans["session_id"], plans["turn_indices"]):
+        for session_id, indices in zip(_column(plans, "session_id"), _column(plans, "turn_indices")):
             requested[session_id].update(indices)
         without_examples = []
         for session in sessions:
@@ -434,7 +434,7 @@ class TherapyDataProcessor:
         self.stats.counts["exchanges_used"] = sum(len(v) for v in used.values())
         loaded = self.stats.counts["exchanges_loaded"]
         dropped = sum(self.stats.exchanges_dropped.values())
-        planned = sum(sum(flags) for flags in plans["supervised"])
+        planned = sum(sum(flags) for flags in _column(plans, "supervised"))
         self.stats.counts["targets_supervised"] = planned - sum(self.stats.examples_dropped.values())
         balanced = loaded == self.stats.counts["exchanges_used"] + dropped
         if not balanced:
