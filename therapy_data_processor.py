@@ -39,6 +39,7 @@ logger = logging.getLogger("therapy_data_processor")
 
 MANIFEST = "processing_manifest.json"
 MAP_BATCH_SIZE = 1000
+PLAN_SLICE = 50_000
 # Config keys that change where or how fast the output is made, never what it holds.
 _NOT_CONTENT = {"input_data_dir", "output_dir", "cache_dir", "num_proc", "private_output", "strict"}
 
@@ -281,6 +282,8 @@ class TherapyDataProcessor:
             work = staging / "_work"
             examples = self.tokenize(plans, work)
             accounting = self.account(loaded.sessions, plans, examples)
+            del plans, chunks
+            loaded.sessions.clear()  # counted and accounted for: free them before the save
             dataset = self.split(examples.remove_columns(["turn_indices"]))
             manifest = self.manifest(loaded, dataset, accounting)
             self.save(dataset, manifest, staging, export)
@@ -326,7 +329,15 @@ class TherapyDataProcessor:
     def format_examples(self, chunks: list[Chunk]) -> Dataset:
         """Plans of the examples (which turns each shows, which are supervised), as an Arrow dataset."""
         cfg = self.config
-        columns: dict[str, list] = {name: [] for name in plan_features()}
+        schema = plan_features().arrow_schema
+        batches, columns, planned = [], {name: [] for name in schema.names}, 0
+
+        def flush() -> None:
+            # Straight to Arrow in slices: Python lists of a whole corpus would double peak memory.
+            batches.append(pa.RecordBatch.from_pydict(columns, schema=schema))
+            for column in columns.values():
+                column.clear()
+
         for chunk in chunks:
             for plan in plan_examples(
                 chunk,
@@ -338,17 +349,18 @@ class TherapyDataProcessor:
             ):
                 for name, value in plan.items():
                     columns[name].append(value)
+                planned += 1
+                if planned % PLAN_SLICE == 0:
+                    flush()
+        flush()
         logger.info(
             "%d therapist turns, %d eligible as targets; %d example plans (%s)",
             self.stats.counts["therapist_turns"],
             self.stats.counts["targets_eligible"],
-            len(columns["session_id"]),
+            planned,
             cfg.example_format,
         )
-        # Straight to Arrow: Dataset.from_dict would check every nested value in Python first.
-        features = plan_features()
-        table = pa.Table.from_pydict(columns, schema=features.arrow_schema)
-        return Dataset(table, info=DatasetInfo(features=features))
+        return Dataset(pa.Table.from_batches(batches, schema=schema), info=DatasetInfo(features=plan_features()))
 
     def tokenize(self, plans: Dataset, work: Path) -> Dataset:
         """Batched `Dataset.map` of the encoder; rows too long for max_length are counted and removed."""
