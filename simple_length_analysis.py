@@ -17,6 +17,7 @@ import json
 import logging
 import math
 import sys
+import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -88,7 +89,9 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     sessions = loaded.sessions
     chunks = processor.chunk_sessions(sessions)
-    plans = processor.format_examples(chunks)
+    # The plans hold transcript text: a private temporary folder (0700), removed when this exits.
+    work = tempfile.TemporaryDirectory(prefix="length-analysis-")
+    plans = processor.format_examples(chunks, Path(work.name))
 
     stats = raw_statistics(sessions)
     over_limit = {s.session_id for s in sessions if len(s.turns) > config.max_session_exchanges}

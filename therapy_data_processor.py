@@ -277,9 +277,10 @@ class TherapyDataProcessor:
         self.tokenizer, self.tokenizer_source = load_tokenizer(cfg.model_name, cfg.cache_dir)
         loaded = self.load_sessions()
         chunks = self.chunk_sessions(loaded.sessions)
-        plans = self.format_examples(chunks)
         with staging_dir(Path(cfg.output_dir), private=cfg.private_output) as staging:
-            work = staging / "_work"
+            work = staging / "_work"  # intermediate Arrow files: inside the private staging folder
+            work.mkdir()
+            plans = self.format_examples(chunks, work)
             examples = self.tokenize(plans, work)
             accounting = self.account(loaded.sessions, plans, examples)
             del plans, chunks
@@ -326,33 +327,30 @@ class TherapyDataProcessor:
         )
         return chunks
 
-    def format_examples(self, chunks: list[Chunk]) -> Dataset:
-        """Plans of the examples (which turns each shows, which are supervised), as an Arrow dataset."""
+    def format_examples(self, chunks: list[Chunk], work: Path) -> Dataset:
+        """Plans of the examples (which turns each shows, which are supervised), as an Arrow file in
+        `work`: memory-mapped, so neither this process nor map workers hold them in memory."""
         cfg = self.config
-        schema = plan_features().arrow_schema
-        batches, columns, planned = [], {name: [] for name in schema.names}, 0
+        features = plan_features()
+        columns: dict[str, list] = {name: [] for name in features}
+        planned = 0
+        path = work / "plans.arrow"
+        with pa.OSFile(str(path), "wb") as sink, pa.ipc.new_stream(sink, features.arrow_schema) as writer:
 
-        def flush() -> None:
-            # Straight to Arrow in slices: Python lists of a whole corpus would double peak memory.
-            batches.append(pa.RecordBatch.from_pydict(columns, schema=schema))
-            for column in columns.values():
-                column.clear()
+            def flush() -> None:
+                writer.write_batch(pa.RecordBatch.from_pydict(columns, schema=features.arrow_schema))
+                for column in columns.values():
+                    column.clear()
 
-        for chunk in chunks:
-            for plan in plan_examples(
-                chunk,
-                cfg.example_format,
-                cfg.context_exchanges,
-                cfg.min_exchange_length,
-                cfg.max_exchange_length,
-                self.stats,
-            ):
-                for name, value in plan.items():
-                    columns[name].append(value)
-                planned += 1
-                if planned % PLAN_SLICE == 0:
-                    flush()
-        flush()
+            for chunk in chunks:
+                for plan in plan_examples(chunk, cfg.example_format, cfg.context_exchanges,
+                                          cfg.min_exchange_length, cfg.max_exchange_length, self.stats):
+                    for name, value in plan.items():
+                        columns[name].append(value)
+                    planned += 1
+                    if planned % PLAN_SLICE == 0:
+                        flush()
+            flush()
         logger.info(
             "%d therapist turns, %d eligible as targets; %d example plans (%s)",
             self.stats.counts["therapist_turns"],
@@ -360,7 +358,7 @@ class TherapyDataProcessor:
             planned,
             cfg.example_format,
         )
-        return Dataset(pa.Table.from_batches(batches, schema=schema), info=DatasetInfo(features=plan_features()))
+        return Dataset.from_file(str(path), info=DatasetInfo(features=features))
 
     def tokenize(self, plans: Dataset, work: Path) -> Dataset:
         """Batched `Dataset.map` of the encoder; rows too long for max_length are counted and removed."""
@@ -373,7 +371,6 @@ class TherapyDataProcessor:
             max_length=cfg.max_length,
             train_on_inputs=cfg.train_on_inputs,
         )
-        work.mkdir()
         fingerprint = self._fingerprint()
         encoded = plans.map(
             encoder,

@@ -217,32 +217,27 @@ def test_failed_run_leaves_previous_output(tmp_path, tokenizer_cache, corpus, mo
 
 def test_killed_runs_leave_previous_output_and_no_staging(tmp_path, tokenizer_cache):
     write_corpus(tmp_path / "in", [40 + 5 * i for i in range(30)])
-    cmd = [
-        sys.executable,
-        "run_data_processing.py",
-        "-q",
-        "--input-dir",
-        str(tmp_path / "in"),
-        "--output-dir",
-        str(tmp_path / "out"),
-        "--set",
-        f"cache_dir={tokenizer_cache}",
-    ]
+    cmd = [sys.executable, "run_data_processing.py", "-q", "--input-dir", str(tmp_path / "in"),
+           "--output-dir", str(tmp_path / "out"), "--set", f"cache_dir={tokenizer_cache}"]
     env = {**os.environ, "HF_HUB_OFFLINE": "1"}
     subprocess.run(cmd, cwd=REPO, env=env, check=True, capture_output=True)
     before = tree_digest(tmp_path / "out")
-    for delay in (0.5, 2.0, 3.5, 5.0):
-        proc = subprocess.Popen(
-            [*cmd, "--set", "seed=7"], cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-        )
+    outcomes = []
+    for delay in (0.5, 1.5, 2.5, 3.5, 5.0):
+        proc = subprocess.Popen([*cmd, "--set", "seed=7"], cwd=REPO, env=env,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         time.sleep(delay)
         proc.send_signal(signal.SIGKILL)
         proc.wait()
-        if proc.returncode == 0:
-            break  # finished before the kill: from here on the new output is the valid one
-        assert tree_digest(tmp_path / "out") == before, f"output changed by a run killed after {delay}s"
-    # The next run clears what killed runs left behind.
-    subprocess.run(cmd, cwd=REPO, env=env, check=True, capture_output=True)
+        outcomes.append(tree_digest(tmp_path / "out"))
+        if outcomes[-1] != before:
+            break  # the new output was swapped in whole before the kill: nothing older to protect
+    # A run that finishes gives the new output; every killed run left the old one or exactly that.
+    subprocess.run([*cmd, "--set", "seed=7"], cwd=REPO, env=env, check=True, capture_output=True)
+    after = tree_digest(tmp_path / "out")
+    assert after != before
+    assert outcomes[0] == before, "the first kill came mid-run and must leave the previous output"
+    assert all(outcome in (before, after) for outcome in outcomes), "a killed run left a mixed output"
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".out.staging")] == []
 
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 import string
 
 from datasets import Features, Sequence, Value
-from tokenizers import Tokenizer
 from transformers import PreTrainedTokenizerBase
 
 from .formatting import SLIDING_WINDOW
@@ -71,10 +70,7 @@ class ExampleEncoder:
                 f"tokenizer of '{tokenizer.name_or_path}' is not a Llama 3 chat tokenizer "
                 "(needs <|start_header_id|>, <|end_header_id|>, <|eot_id|>)"
             )
-        # A private copy: transcript text that spells a special token must stay text, as in
-        # Meta's encoder, without changing the caller's tokenizer.
-        self._backend = Tokenizer.from_str(tokenizer.backend_tokenizer.to_str())
-        self._backend.encode_special_tokens = True
+        self._backend = tokenizer.backend_tokenizer
         special = tokenizer.convert_tokens_to_ids
         self.bos, self.eot = special("<|begin_of_text|>"), special("<|eot_id|>")
         start, end = special("<|start_header_id|>"), special("<|end_header_id|>")
@@ -101,7 +97,14 @@ class ExampleEncoder:
         self._user_suffix = [self.eot, *self.headers["assistant"]]
 
     def encode(self, texts: list[str]) -> list[list[int]]:
-        return [e.ids for e in self._backend.encode_batch_fast(texts, add_special_tokens=False)]
+        # Transcript text that spells a special token stays text, as in Meta's encoder; the flag is
+        # set for this call only, as transformers does for `split_special_tokens`.
+        backend = self._backend
+        saved, backend.encode_special_tokens = backend.encode_special_tokens, True
+        try:
+            return [e.ids for e in backend.encode_batch_fast(texts, add_special_tokens=False)]
+        finally:
+            backend.encode_special_tokens = saved
 
     def _encode_unique(self, texts: list[str]) -> dict[str, list[int]]:
         unique = list(dict.fromkeys(texts))
