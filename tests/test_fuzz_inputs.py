@@ -16,6 +16,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
+from corpus_files import write
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -39,17 +40,6 @@ EXCHANGE = [("client", "I keep snapping at my partner."),
             ("client", "I feel ignored."),
             ("therapist", "Let's look at that feeling together.")]
 DEEP_LIST = "[" * 200_000 + "]" * 200_000
-
-
-def write(directory, name, content):
-    path = Path(directory) / name
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if isinstance(content, bytes):
-        path.write_bytes(content)
-    elif isinstance(content, str):
-        path.write_text(content, encoding="utf-8")
-    else:
-        path.write_text(json.dumps(content), encoding="utf-8")
 
 
 def turn_dicts(exchange=EXCHANGE):

@@ -11,6 +11,7 @@ import json
 import random
 
 import pytest
+from corpus_files import write
 
 from therapy_pipeline.chunking import chunk_bounds, overlap_turns
 from therapy_pipeline.loaders import load_corpus
@@ -30,19 +31,6 @@ CLIENT_LABELS = ["client", "patient", "c", "p", "user", "human"]
 EXCHANGE = [("client", "I have been anxious all week."),
             ("therapist", "What has the anxiety been like?"),
             ("client", "Mostly at work, before meetings.")]
-
-
-def write(directory, name, content):
-    """Write str, bytes, or (anything else) JSON to directory/name; return the path."""
-    path = directory / name
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if isinstance(content, bytes):
-        path.write_bytes(content)
-    elif isinstance(content, str):
-        path.write_text(content, encoding="utf-8")
-    else:
-        path.write_text(json.dumps(content), encoding="utf-8")
-    return path
 
 
 def turn_dicts(exchange=EXCHANGE, speaker_key="speaker", text_key="text"):
