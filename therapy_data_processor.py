@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import gc
 import hashlib
 import json
 import logging
@@ -276,10 +277,10 @@ class TherapyDataProcessor:
         cfg = self.config
         self.tokenizer, self.tokenizer_source = load_tokenizer(cfg.model_name, cfg.cache_dir)
         loaded = self.load_sessions()
-        chunks = self.chunk_sessions(loaded.sessions)
-        with staging_dir(Path(cfg.output_dir), private=cfg.private_output) as staging:
+        with _gc_frozen(), staging_dir(Path(cfg.output_dir), private=cfg.private_output) as staging:
             work = staging / "_work"  # intermediate Arrow files: inside the private staging folder
             work.mkdir()
+            chunks = self.chunk_sessions(loaded.sessions)
             plans = self.format_examples(chunks, work)
             examples = self.tokenize(plans, work)
             accounting = self.account(loaded.sessions, plans, examples)
@@ -373,7 +374,7 @@ class TherapyDataProcessor:
         )
         fingerprint = self._fingerprint()
         encoded = plans.map(
-            encoder,
+            encoder.arrow_batch,
             batched=True,
             batch_size=MAP_BATCH_SIZE,
             num_proc=self._num_proc(len(plans)),
@@ -559,3 +560,14 @@ def _progress_bars(enabled: bool) -> Iterator[None]:
 def _column(dataset: Dataset, name: str) -> list:
     """A whole column as a list, through Arrow: `dataset[name]` iterates row by row in datasets 4+."""
     return dataset.with_format("arrow")[name].to_pylist()
+
+
+@contextlib.contextmanager
+def _gc_frozen() -> Iterator[None]:
+    """Keep the collector off the objects alive now (the loaded sessions): it stops re-scanning
+    millions of turns at every collection, and forked map workers do not copy them by touching them."""
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
