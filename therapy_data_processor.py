@@ -286,7 +286,7 @@ class TherapyDataProcessor:
             accounting = self.account(loaded.sessions, plans, examples)
             del plans, chunks
             loaded.sessions.clear()  # counted and accounted for: free them before the save
-            dataset = self.split(examples.remove_columns(["turn_indices"]))
+            dataset = self.split(examples.remove_columns(["turn_indices", "targets"]))
             manifest = self.manifest(loaded, dataset, accounting)
             self.save(dataset, manifest, staging, export)
             del examples, dataset
@@ -344,8 +344,14 @@ class TherapyDataProcessor:
                     column.clear()
 
             for chunk in chunks:
-                for plan in plan_examples(chunk, cfg.example_format, cfg.context_exchanges,
-                                          cfg.min_exchange_length, cfg.max_exchange_length, self.stats):
+                for plan in plan_examples(
+                    chunk,
+                    cfg.example_format,
+                    cfg.context_exchanges,
+                    cfg.min_exchange_length,
+                    cfg.max_exchange_length,
+                    self.stats,
+                ):
                     for name, value in plan.items():
                         columns[name].append(value)
                     planned += 1
@@ -444,15 +450,28 @@ class TherapyDataProcessor:
         self.stats.counts["exchanges_used"] = sum(len(v) for v in used.values())
         loaded = self.stats.counts["exchanges_loaded"]
         dropped = sum(self.stats.exchanges_dropped.values())
-        planned = sum(sum(flags) for flags in _column(plans, "supervised"))
-        self.stats.counts["targets_supervised"] = planned - sum(self.stats.examples_dropped.values())
-        balanced = loaded == self.stats.counts["exchanges_used"] + dropped
-        if not balanced:
-            raise AssertionError(
-                f"accounting: {loaded} exchanges loaded != "
-                f"{self.stats.counts['exchanges_used']} used + {dropped} dropped"
-            )
-        return {"exchanges_balanced": balanced, "sessions_without_examples": without_examples}
+        self.stats.counts["targets_supervised"] = sum(_column(examples, "targets"))
+        counts = self.stats.counts
+        books = {
+            # every loaded exchange is in an example (as target or context) or dropped for a reason
+            "exchanges": (loaded, counts["exchanges_used"] + dropped),
+            # every file was loaded or skipped for a reason
+            "files": (counts["files"], counts["files_loaded"] + counts["files_skipped"]),
+            # every eligible target was trained or its loss counted
+            "targets": (
+                counts["targets_eligible"],
+                counts["targets_supervised"] + sum(self.stats.examples_dropped.values()),
+            ),
+        }
+        unbalanced = {name: pair for name, pair in books.items() if pair[0] != pair[1]}
+        if unbalanced:
+            raise AssertionError(f"accounting does not balance (a bug): {unbalanced}")
+        return {
+            "exchanges_balanced": True,
+            "files_balanced": True,
+            "targets_balanced": True,
+            "sessions_without_examples": without_examples,
+        }
 
     def split(self, examples: Dataset) -> DatasetDict:
         cfg = self.config

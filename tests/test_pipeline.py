@@ -314,3 +314,19 @@ def test_readme_config_table_lists_every_key_with_its_help():
     for key, (default, help_text) in ProcessingConfig.field_help().items():
         assert f"| `{key}` |" in readme, key
         assert help_text in readme, key
+
+
+def test_books_that_do_not_balance_fail_the_run(tmp_path, tokenizer_cache, corpus, monkeypatch):
+    """An example lost without a counted reason (a bug) is caught by the accounting, not saved."""
+    from therapy_pipeline.encoding import ExampleEncoder
+
+    real = ExampleEncoder.arrow_batch
+
+    def loses_a_row(self, batch):
+        table = real(self, batch)
+        return table.slice(0, table.num_rows - 1)
+
+    monkeypatch.setattr(ExampleEncoder, "arrow_batch", loses_a_row)
+    with pytest.raises(AssertionError, match="accounting does not balance"):
+        TherapyDataProcessor(config(tmp_path, tokenizer_cache)).run()
+    assert not (tmp_path / "out").exists()

@@ -39,6 +39,7 @@ OUTPUT_COLUMNS = (
     "labels",
     "length",
     "turn_indices",
+    "targets",
     "drop_reason",
 )
 
@@ -145,6 +146,7 @@ class ExampleEncoder:
         ids: list[int],
         labels: list[int],
         turn_indices: list[int],
+        targets: int,
         drop_reason: str = "",
     ) -> None:
         out["session_id"].append(batch["session_id"][row])
@@ -155,6 +157,7 @@ class ExampleEncoder:
         out["labels"].append(ids.copy() if self.train_on_inputs else labels)
         out["length"].append(len(ids))
         out["turn_indices"].append(turn_indices)
+        out["targets"].append(targets)  # responses this row trains, counted where they are built
         out["drop_reason"].append(drop_reason)
 
     # ------------------------------------------------------------------ one example per response
@@ -173,7 +176,7 @@ class ExampleEncoder:
                     break
                 first += 1  # context goes first, from the oldest turn; the response never
             if first == len(context):
-                self._emit(out, row, batch, [], [], [], [], "exceeds_max_length")
+                self._emit(out, row, batch, [], [], [], [], 0, "exceeds_max_length")
                 continue
             messages = [
                 {"role": "system", "content": self.instruction},
@@ -182,7 +185,7 @@ class ExampleEncoder:
             ]
             ids = prompt + response_ids
             labels = [IGNORE_INDEX] * len(prompt) + response_ids
-            self._emit(out, row, batch, messages, ids, labels, batch["turn_indices"][row][first:])
+            self._emit(out, row, batch, messages, ids, labels, batch["turn_indices"][row][first:], 1)
 
     def _prompt_ids(self, context: list[tuple[str, str]], line_ids: dict) -> list[int]:
         if self.prompt_format == "alpaca":
@@ -280,7 +283,7 @@ class ExampleEncoder:
             blocks = [[*self.headers[ROLES[s]], *ids[t], self.eot] for s, t in zip(speakers, texts)]
             for first, last, dropped in pack_conversation([len(b) for b in blocks], supervised, budget):
                 if dropped:
-                    self._emit(out, row, batch, [], [], [], [], "response_exceeds_max_length")
+                    self._emit(out, row, batch, [], [], [], [], 0, "response_exceeds_max_length")
                     continue
                 messages = [{"role": "system", "content": self.instruction}]
                 input_ids, labels = list(self.system_ids), [IGNORE_INDEX] * len(self.system_ids)
@@ -293,7 +296,8 @@ class ExampleEncoder:
                         if supervised[i]
                         else [IGNORE_INDEX] * len(blocks[i])
                     )
-                self._emit(out, row, batch, messages, input_ids, labels, turn_indices[first:last])
+                targets = sum(supervised[first:last])
+                self._emit(out, row, batch, messages, input_ids, labels, turn_indices[first:last], targets)
 
 
 def pack_conversation(sizes: list[int], supervised: list[bool], budget: int) -> list[tuple[int, int, bool]]:
@@ -351,6 +355,7 @@ def example_features() -> Features:
             "labels": Sequence(Value("int32")),
             "length": Value("int32"),
             "turn_indices": Sequence(Value("int32")),
+            "targets": Value("int32"),
             "drop_reason": Value("string"),
         }
     )
