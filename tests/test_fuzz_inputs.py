@@ -16,7 +16,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from corpus_files import write
+from corpus_files import ORDER_KEYS, SESSION_ID_KEYS, SPEAKER_KEYS, TEXT_KEYS, TURN_LIST_KEYS, write
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -25,12 +25,6 @@ from therapy_pipeline.model import InputError
 
 REPO = Path(__file__).resolve().parent.parent
 
-TURN_LIST_KEYS = ["dialogue", "dialog", "conversation", "conversations", "messages", "turns",
-                  "utterances", "exchanges"]
-SPEAKER_KEYS = ["speaker", "role", "from", "interlocutor", "author", "participant"]
-TEXT_KEYS = ["text", "content", "value", "utterance", "utterance_text", "message"]
-ORDER_KEYS = ["utterance_id", "turn", "turn_id", "index", "order"]
-SESSION_ID_KEYS = ["session_id", "id", "conversation_id", "transcript_id"]
 LABELS = {"therapist": ["therapist", "counselor", "counsellor", "clinician", "psychologist", "provider",
                         "t", "assistant", "gpt"],
           "client": ["client", "patient", "c", "p", "user", "human"]}

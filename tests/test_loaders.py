@@ -11,18 +11,12 @@ import json
 import random
 
 import pytest
-from corpus_files import write
+from corpus_files import ORDER_KEYS, SESSION_ID_KEYS, SPEAKER_KEYS, TEXT_KEYS, TURN_LIST_KEYS, write
 
 from therapy_pipeline.chunking import chunk_bounds, overlap_turns
 from therapy_pipeline.loaders import load_corpus
 from therapy_pipeline.model import InputError, Turn
 
-TURN_LIST_KEYS = ["dialogue", "dialog", "conversation", "conversations", "messages", "turns",
-                  "utterances", "exchanges"]
-SPEAKER_KEYS = ["speaker", "role", "from", "interlocutor", "author", "participant"]
-TEXT_KEYS = ["text", "content", "value", "utterance", "utterance_text", "message"]
-ORDER_KEYS = ["utterance_id", "turn", "turn_id", "index", "order"]
-SESSION_ID_KEYS = ["session_id", "id", "conversation_id", "transcript_id"]
 THERAPIST_LABELS = ["therapist", "counselor", "counsellor", "clinician", "psychologist", "provider",
                     "t", "assistant", "gpt"]
 CLIENT_LABELS = ["client", "patient", "c", "p", "user", "human"]
