@@ -129,7 +129,7 @@ class ExampleEncoder:
         numpy buffers in one step, where lists of lists would convert value by value."""
         out: dict[str, Any] = self(batch)
         lengths = np.fromiter(out["length"], dtype=np.int32, count=len(out["length"]))
-        offsets = pa.array(np.concatenate([[0], np.cumsum(lengths, dtype=np.int32)]))
+        offsets = pa.array(np.concatenate([np.zeros(1, dtype=np.int32), np.cumsum(lengths, dtype=np.int32)]))
         total = int(offsets[-1].as_py())
         for name in ("input_ids", "labels"):
             flat = np.fromiter(itertools.chain.from_iterable(out[name]), dtype=np.int32, count=total)
