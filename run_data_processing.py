@@ -12,6 +12,7 @@ import logging
 import os
 import sys
 import textwrap
+from pathlib import Path
 
 import datasets
 
@@ -82,6 +83,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         config = ProcessingConfig.from_yaml(args.config, args.overrides)
         config = dataclasses.replace(config, **{k: v for k, v in paths.items() if v is not None})
+        config.validate()
+        if not Path(config.input_data_dir).is_dir():
+            raise ConfigError(f"input_data_dir: no such directory: {config.input_data_dir}")
     except ConfigError as err:
         for line in str(err).splitlines():
             print(f"config error: {line}", file=sys.stderr)

@@ -254,6 +254,12 @@ class ProcessingConfig:
         }
         need(not bad_map, "speaker_map", "values must be therapist or client")
         need(self.num_proc >= 1, "num_proc", "must be at least 1")
+        inputs, output = Path(self.input_data_dir).resolve(), Path(self.output_dir).resolve()
+        need(
+            inputs != output and inputs not in output.parents,
+            "output_dir",
+            f"must not be inside input_data_dir ({self.input_data_dir}): the next run would read it as input",
+        )
         need(self.pad_to_multiple_of >= 1, "pad_to_multiple_of", "must be at least 1")
         if errors:
             raise ConfigError("\n".join(errors))

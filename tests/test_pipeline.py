@@ -281,6 +281,8 @@ def test_no_usable_session_is_an_input_error(tmp_path, tokenizer_cache):
         ("example_format=paragraphs", "example_format"),
         ("speaker_map={dr lee: supervisor}", "speaker_map"),
         ("strict=maybe", "strict"),
+        ("output_dir=data/training_data/processed", "output_dir"),
+        ("input_data_dir=no/such/folder", "input_data_dir"),
     ],
 )
 def test_bad_config_exits_2_naming_the_key(override, key, capsys):
