@@ -33,6 +33,7 @@ from matplotlib.ticker import LogLocator, MaxNLocator, NullFormatter, StrMethodF
 from run_data_processing import setup_logging
 from therapy_data_processor import ConfigError, ProcessingConfig, TherapyDataProcessor
 from therapy_pipeline.chunking import overlap_turns
+from therapy_pipeline.collator import padding_efficiency, training_orders
 from therapy_pipeline.encoding import ExampleEncoder
 from therapy_pipeline.formatting import SLIDING_WINDOW
 from therapy_pipeline.model import CLIENT, THERAPIST, InputError, Session
@@ -44,7 +45,6 @@ logger = logging.getLogger("simple_length_analysis")
 UNLIMITED = 10**9  # max_length for the encoder: every example comes out whole, never cut
 BATCH = 1000
 PADDING_BATCH_SIZE = 8
-MEGABATCH_MULT = 50  # transformers' LengthGroupedSampler: sort inside random groups of 50 batches
 PLOT_DPI = 110
 PLOTS = {
     "words": "words_per_exchange.png",
@@ -197,26 +197,6 @@ def covering_length(lengths: Sequence[int], percent: int) -> int | None:
     return int(sorted(lengths)[max(rank, 1) - 1])
 
 
-def padding_efficiency(lengths: Sequence[int], seed: int, grouped: bool,
-                       batch_size: int = PADDING_BATCH_SIZE) -> float | None:
-    """Real tokens / tokens after padding each batch to its longest example.
-
-    Random: batches of a seeded shuffle. Grouped: as transformers' LengthGroupedSampler (the Trainer's
-    `group_by_length`) does it: the shuffle cut into groups of 50 batches, each sorted longest first.
-    """
-    lengths = np.asarray(lengths)
-    if len(lengths) == 0:
-        return None
-    order = np.random.default_rng(seed).permutation(len(lengths))
-    if grouped:
-        size = MEGABATCH_MULT * batch_size
-        order = np.concatenate([group[np.argsort(-lengths[group], kind="stable")]
-                                for group in np.array_split(order, range(size, len(order), size))])
-    padded = sum(int(lengths[order[i:i + batch_size]].max()) * len(order[i:i + batch_size])
-                 for i in range(0, len(order), batch_size))
-    return float(lengths.sum() / padded)
-
-
 def processed_statistics(output_dir: Path, seed: int) -> dict[str, Any] | None:
     """Per-split lengths of the dataset saved at output_dir, and padding efficiency of its train split."""
     try:
@@ -232,8 +212,10 @@ def processed_statistics(output_dir: Path, seed: int) -> dict[str, Any] | None:
         stats = describe(values)
         result[name] = {"count": len(values), **{k: stats[k] for k in ("mean", "median", "p90", "max")}}
     train = lengths.get("train", [])
-    result["padding_efficiency"] = {"random": padding_efficiency(train, seed, grouped=False),
-                                    "grouped": padding_efficiency(train, seed, grouped=True)}
+    result["padding_efficiency"] = {
+        name: padding_efficiency(train, order, PADDING_BATCH_SIZE) if train else None
+        for name, order in training_orders(train, PADDING_BATCH_SIZE, seed).items()
+    }
     return result
 
 
@@ -383,8 +365,8 @@ def report_markdown(sentence: str, tables: list[tuple[str, str]], plots: list[Pa
         f"- {over_note} The smallest max_length holding q% whole is the nearest-rank q-th percentile.",
         (f"- Padding efficiency: real tokens / tokens after padding each batch of {PADDING_BATCH_SIZE} to "
          f"its longest example; random batches follow a shuffle with seed {config.seed}; length-grouped "
-         f"batches sort each group of {MEGABATCH_MULT} batches of that shuffle, longest first (the "
-         "Trainer's `group_by_length`)."),
+         "batches come from transformers' `LengthGroupedSampler` (the Trainer's "
+         "`train_sampling_strategy=\"group_by_length\"`)."),
         "",
         "## Plots",
         "",

@@ -459,24 +459,11 @@ def naive_batched_map(dataset: Any, tokenizer: Any, num_proc: int, work: Path) -
     return time.perf_counter() - start, mapped
 
 
-def padding_efficiency(lengths: np.ndarray, order: np.ndarray, batch_size: int, multiple: int = 1) -> float:
-    """Real tokens / padded tokens when batches of `order` are padded to their longest (rounded up)."""
-    real = padded = 0
-    for first in range(0, len(order), batch_size):
-        batch = lengths[order[first : first + batch_size]]
-        longest = -(-int(batch.max()) // multiple) * multiple
-        real += int(batch.sum())
-        padded += longest * len(batch)
-    return real / padded
-
-
 def padding_report(train: Any, tokenizer: Any, batch_size: int, seed: int) -> dict[str, Any]:
-    import torch
     from transformers import DataCollatorWithFlattening
-    from transformers.trainer_pt_utils import LengthGroupedSampler
 
     sys.path.insert(0, str(REPO))
-    from therapy_pipeline.collator import TherapyDataCollator
+    from therapy_pipeline.collator import TherapyDataCollator, padding_efficiency, training_orders
 
     table = train.with_format("arrow")[:]
     lengths = table["length"].to_numpy()
@@ -485,9 +472,8 @@ def padding_report(train: Any, tokenizer: Any, batch_size: int, seed: int) -> di
     if not np.array_equal(np.diff(offsets), lengths):
         raise AssertionError("the length column differs from len(input_ids)")
 
-    random_order = torch.randperm(len(lengths), generator=torch.Generator().manual_seed(seed)).numpy()
-    sampler = LengthGroupedSampler(batch_size, lengths=lengths.tolist(), generator=torch.Generator().manual_seed(seed))
-    grouped_order = np.fromiter(iter(sampler), dtype=np.int64, count=len(lengths))
+    orders = training_orders(lengths, batch_size, seed)
+    random_order, grouped_order = orders["random"], orders["grouped"]
 
     def features(rows: np.ndarray) -> list[dict[str, list[int]]]:
         return [

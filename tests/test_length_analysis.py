@@ -19,6 +19,7 @@ from datasets import Dataset
 
 import simple_length_analysis as sla
 from therapy_data_processor import ProcessingConfig, TherapyDataProcessor
+from therapy_pipeline.collator import padding_efficiency, training_orders
 
 REPO = Path(__file__).resolve().parent.parent
 VOCABULARY = ["I", "feel", "calm", "today", "and", "we", "can", "talk", "about", "sleep", "work", "family", "plans", "goals", "skills", "breathing", "notice", "urges", "pause", "check", "facts"]
@@ -213,9 +214,13 @@ def test_covering_length_by_hand():
 
 def test_padding_efficiency_by_hand():
     # One batch of 3: padded to 6 each -> 12 real / 18 padded, whatever the order.
-    assert sla.padding_efficiency([2, 4, 6], seed=0, grouped=False, batch_size=3) == pytest.approx(12 / 18)
-    # Two length classes of one batch each: grouping sorts them apart, so there is no padding at all.
-    two_classes = [1] * 8 + [9] * 8
-    assert sla.padding_efficiency(two_classes, seed=42, grouped=True) == 1.0
-    assert sla.padding_efficiency(two_classes, seed=42, grouped=False) < 1.0
-    assert sla.padding_efficiency([], seed=0, grouped=True) is None
+    assert padding_efficiency([2, 4, 6], [2, 0, 1], batch_size=3) == pytest.approx(12 / 18)
+    # Rounded up to a multiple of 8: 24 per row.
+    assert padding_efficiency([2, 4, 6], [0, 1, 2], batch_size=3, multiple=8) == pytest.approx(12 / 24)
+    # Two length classes: transformers' sampler sorts random mega-batches (here 12 batches each), so
+    # almost every batch holds one class; random batches nearly all mix them (real tokens about 5/9).
+    two_classes = [1] * 200 + [9] * 200
+    orders = training_orders(two_classes, batch_size=8, seed=42)
+    assert sorted(orders["grouped"]) == sorted(orders["random"]) == list(range(400))
+    assert padding_efficiency(two_classes, orders["grouped"], batch_size=8) > 0.9
+    assert padding_efficiency(two_classes, orders["random"], batch_size=8) < 0.6

@@ -7,8 +7,10 @@ batches can come straight from the saved dataset (which also holds `messages`, `
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
 from transformers import DataCollatorForSeq2Seq, PreTrainedTokenizerBase
 
 MODEL_COLUMNS = ("input_ids", "attention_mask", "labels")
@@ -30,3 +32,29 @@ class TherapyDataCollator:
 
     def __call__(self, features: list[dict[str, Any]]) -> dict[str, Any]:
         return self.inner([{k: f[k] for k in MODEL_COLUMNS if k in f} for f in features])
+
+
+def training_orders(lengths: Sequence[int], batch_size: int, seed: int) -> dict[str, np.ndarray]:
+    """The row orders a trainer batches in: `random` (a seeded shuffle, the seed's recipe) and
+    `grouped` (transformers' LengthGroupedSampler, used by `train_sampling_strategy="group_by_length"`)."""
+    import torch
+    from transformers.trainer_pt_utils import LengthGroupedSampler
+
+    lengths = [int(n) for n in lengths]
+    random_order = torch.randperm(len(lengths), generator=torch.Generator().manual_seed(seed)).numpy()
+    sampler = LengthGroupedSampler(batch_size, lengths=lengths, generator=torch.Generator().manual_seed(seed))
+    grouped = np.fromiter(iter(sampler), dtype=np.int64, count=len(lengths))
+    return {"random": random_order, "grouped": grouped}
+
+
+def padding_efficiency(lengths: Sequence[int], order: Sequence[int], batch_size: int, multiple: int = 1) -> float:
+    """Real tokens / tokens after padding each batch of `order` to its longest (rounded up to `multiple`)."""
+    lengths = np.asarray(lengths)
+    order = np.asarray(order)
+    real = padded = 0
+    for first in range(0, len(order), batch_size):
+        batch = lengths[order[first : first + batch_size]]
+        longest = -(-int(batch.max()) // multiple) * multiple
+        real += int(batch.sum())
+        padded += longest * len(batch)
+    return real / padded
