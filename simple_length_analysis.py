@@ -31,7 +31,7 @@ from datasets import Dataset
 from matplotlib.ticker import LogLocator, MaxNLocator, NullFormatter, StrMethodFormatter
 
 from run_data_processing import setup_logging
-from therapy_data_processor import ConfigError, ProcessingConfig, TherapyDataProcessor
+from therapy_data_processor import ConfigError, ProcessingConfig, TherapyDataProcessor, column_values
 from therapy_pipeline.chunking import overlap_turns
 from therapy_pipeline.collator import padding_efficiency, training_orders
 from therapy_pipeline.encoding import ExampleEncoder
@@ -221,15 +221,13 @@ def processed_statistics(output_dir: Path, seed: int) -> dict[str, Any] | None:
 
 def split_lengths(split_dir: Path) -> list[int]:
     """Token counts of one saved split."""
-    from datasets import Dataset
-
     state = json.loads((split_dir / "state.json").read_text(encoding="utf-8"))
     if not state.get("_data_files"):
         return []  # datasets saves an empty split without data files, and cannot load that back
     split = Dataset.load_from_disk(str(split_dir))
     if "length" in split.column_names:
-        return [int(n) for n in split["length"]]
-    return [len(ids) for ids in split["input_ids"]]
+        return column_values(split, "length")
+    return [len(ids) for ids in column_values(split, "input_ids")]
 
 
 def rounded(value: Any) -> Any:

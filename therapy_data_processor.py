@@ -396,7 +396,7 @@ class TherapyDataProcessor:
             new_fingerprint=f"{fingerprint}-encoded",
             desc="Tokenizing",
         )
-        reasons = Counter(r for r in _column(encoded, "drop_reason") if r)
+        reasons = Counter(r for r in column_values(encoded, "drop_reason") if r)
         self.stats.examples_dropped.update(reasons)
         kept = encoded
         if reasons:
@@ -421,10 +421,10 @@ class TherapyDataProcessor:
         examples or a reason why not. Raises if the books do not balance (that is a bug)."""
         cfg = self.config
         used: dict[str, set[int]] = defaultdict(set)
-        for session_id, indices in zip(_column(examples, "session_id"), _column(examples, "turn_indices")):
+        for session_id, indices in zip(column_values(examples, "session_id"), column_values(examples, "turn_indices")):
             used[session_id].update(indices)
         requested: dict[str, set[int]] = defaultdict(set)
-        for session_id, indices in zip(_column(plans, "session_id"), _column(plans, "turn_indices")):
+        for session_id, indices in zip(column_values(plans, "session_id"), column_values(plans, "turn_indices")):
             requested[session_id].update(indices)
         without_examples = []
         for session in sessions:
@@ -456,7 +456,7 @@ class TherapyDataProcessor:
         self.stats.counts["exchanges_used"] = sum(len(v) for v in used.values())
         loaded = self.stats.counts["exchanges_loaded"]
         dropped = sum(self.stats.exchanges_dropped.values())
-        self.stats.counts["targets_supervised"] = sum(_column(examples, "targets"))
+        self.stats.counts["targets_supervised"] = sum(column_values(examples, "targets"))
         counts = self.stats.counts
         books = {
             # every loaded exchange is in an example (as target or context) or dropped for a reason
@@ -482,7 +482,7 @@ class TherapyDataProcessor:
     def split(self, examples: Dataset) -> DatasetDict:
         cfg = self.config
         if cfg.split_by == "session":
-            rows = split_by_session(_column(examples, "session_id"), cfg.split_ratios, cfg.seed)
+            rows = split_by_session(column_values(examples, "session_id"), cfg.split_ratios, cfg.seed)
         else:
             rows = split_by_example(len(examples), cfg.split_ratios, cfg.seed)
         fingerprint = self._fingerprint()
@@ -507,7 +507,7 @@ class TherapyDataProcessor:
                 with open(staging / "export" / f"{name}.jsonl", "w", encoding="utf-8") as out:
                     out.writelines(
                         json.dumps({"messages": messages}, ensure_ascii=False) + "\n"
-                        for messages in _column(dataset[name], "messages")
+                        for messages in column_values(dataset[name], "messages")
                     )
         write_json(staging / MANIFEST, manifest)
 
@@ -523,7 +523,7 @@ class TherapyDataProcessor:
             "tokenizer_source": self.tokenizer_source,
             "inputs": [dataclasses.asdict(f) for f in loaded.files],
             "skipped": [s.as_dict() for s in loaded.skips],
-            "splits": {name: sorted(set(_column(dataset[name], "session_id"))) for name in SPLITS},
+            "splits": {name: sorted(set(column_values(dataset[name], "session_id"))) for name in SPLITS},
             "counts": self.stats.as_dict(),
             "accounting": accounting,
             "collator": {
@@ -582,7 +582,7 @@ def _progress_bars(enabled: bool) -> Iterator[None]:
         (datasets.enable_progress_bars if was_enabled else datasets.disable_progress_bars)()
 
 
-def _column(dataset: Dataset, name: str) -> list:
+def column_values(dataset: Dataset, name: str) -> list:
     """A whole column as a list, through Arrow: `dataset[name]` iterates row by row in datasets 4+."""
     return dataset.with_format("arrow")[name].to_pylist()
 

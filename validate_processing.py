@@ -65,11 +65,11 @@ import transformers
 from datasets import Dataset, DatasetDict, load_from_disk
 from transformers import AutoTokenizer, LlamaConfig, LlamaForCausalLM, PreTrainedTokenizerBase
 
-from therapy_data_processor import MANIFEST, ConfigError, ProcessingConfig
+from therapy_data_processor import MANIFEST, ConfigError, ProcessingConfig, column_values
 from therapy_pipeline.collator import MODEL_COLUMNS, TherapyDataCollator
 from therapy_pipeline.encoding import IGNORE_INDEX, alpaca_prompt
+from therapy_pipeline.splitting import SPLITS
 
-SPLITS = ("train", "validation", "test")
 EVAL_SPLITS = ("validation", "test")
 REQUIRED_COLUMNS = ("session_id", "chunk_index", "messages", "input_ids", "attention_mask", "labels", "length")
 TOKEN_COLUMNS = ("input_ids", "attention_mask", "labels")
@@ -558,7 +558,7 @@ def check_split_ratios(out: Output) -> CheckResult:
     if not total:
         return False, "no examples in any split"
     if split_by == "session":
-        sessions = Counter(sid for ds in splits.values() for sid in ds["session_id"])
+        sessions = Counter(sid for ds in splits.values() for sid in column_values(ds, "session_id"))
         unit, why = max(sessions.values()), "the largest session: whole sessions go to one split"
     else:
         sessions, unit, why = Counter(), 1, "one example"
@@ -580,7 +580,7 @@ def check_no_session_leak(out: Output) -> CheckResult:
     shared: set[str] = set()
     offenders: list[SplitRow] = []  # rows of a session first seen in an earlier split
     for name, ds in out.splits().items():
-        for row, session_id in enumerate(ds["session_id"]):
+        for row, session_id in enumerate(column_values(ds, "session_id")):
             if split_of.setdefault(session_id, name) != name:
                 shared.add(session_id)
                 offenders.append((name, row))
@@ -608,7 +608,7 @@ def check_response_leak(out: Output) -> CheckResult:
     for name, ds in out.splits().items():
         if name not in EVAL_SPLITS:
             continue
-        for row, (messages, trained) in enumerate(zip(ds["messages"], rendering[name].supervised_messages)):
+        for row, (messages, trained) in enumerate(zip(column_values(ds, "messages"), rendering[name].supervised_messages)):
             for index in trained or ():
                 response = messages[index]["content"].strip()
                 if len(response.split()) >= MIN_RESPONSE_WORDS:
