@@ -105,7 +105,7 @@ def main(argv: list[str] | None = None) -> int:
 
     encoder = ExampleEncoder(tokenizer, instruction=config.instruction, example_format=config.example_format,
                              prompt_format=config.prompt_format, max_length=UNLIMITED,
-                             train_on_inputs=config.train_on_inputs)
+                             train_on_inputs=config.train_on_inputs, context_exchanges=config.context_exchanges)
     turns = [t for s in sessions for t in s.turns]
     turn_tokens = [len(ids) for start in range(0, len(turns), BATCH)
                    for ids in encoder.encode([t.text for t in turns[start:start + BATCH]])]

@@ -11,6 +11,7 @@ import contextlib
 import dataclasses
 import gc
 import hashlib
+import itertools
 import json
 import logging
 import platform
@@ -29,18 +30,25 @@ from datasets import Dataset, DatasetDict, DatasetInfo
 from therapy_pipeline import __version__
 from therapy_pipeline.chunking import Chunk, chunk_session, overlap_turns
 from therapy_pipeline.encoding import ExampleEncoder, example_features, plan_features
-from therapy_pipeline.formatting import MULTI_TURN, SLIDING_WINDOW, plan_examples, target_exclusion
+from therapy_pipeline.formatting import (
+    MULTI_TURN,
+    SLIDING_WINDOW,
+    chunk_plan,
+    eligible_targets,
+    requested_turns,
+    target_exclusion,
+)
 from therapy_pipeline.loaders import LoadResult, load_corpus
 from therapy_pipeline.model import THERAPIST, InputError, Session, Stats
 from therapy_pipeline.saving import staging_dir, write_json
-from therapy_pipeline.splitting import SPLITS, split_by_example, split_by_session
+from therapy_pipeline.splitting import SPLITS, assign_sessions, split_by_example
 from therapy_pipeline.tokenizer import PAD_TOKEN, load_tokenizer
 
 logger = logging.getLogger("therapy_data_processor")
 
 MANIFEST = "processing_manifest.json"
-MAP_BATCH_SIZE = 1000
-PLAN_SLICE = 50_000
+MAP_BATCH_SIZE = 64  # plans (chunks) per encoder call: a few thousand turns tokenized together
+PLAN_SLICE = 1000
 # Config keys that change where or how fast the output is made, never what it holds.
 _NOT_CONTENT = {"input_data_dir", "output_dir", "cache_dir", "num_proc", "private_output", "strict"}
 
@@ -277,6 +285,7 @@ class TherapyDataProcessor:
         self.tokenizer = None
         self.tokenizer_source = ""
         self.input_hashes: list[str] = []
+        self.split_of: dict[str, str] | None = None  # session -> split, when split by session
 
     def run(self, export: str | None = None) -> dict[str, Any]:
         """The whole pipeline; returns the manifest. Output appears only when complete."""
@@ -335,9 +344,26 @@ class TherapyDataProcessor:
         return chunks
 
     def format_examples(self, chunks: list[Chunk], work: Path) -> Dataset:
-        """Plans of the examples (which turns each shows, which are supervised), as an Arrow file in
-        `work`: memory-mapped, so neither this process nor map workers hold them in memory."""
+        """A plan per chunk with targets (its turns, which are supervised), as an Arrow file in `work`:
+        memory-mapped, so neither this process nor map workers hold them in memory.
+
+        With split_by session, each session's split is decided here from its targets, and the plans
+        are written split by split: each split's examples then come out of the encoder as one run of
+        rows, which is saved without gathering rows from all over the table.
+        """
         cfg = self.config
+        targets = [
+            eligible_targets(c, cfg.example_format, cfg.min_exchange_length, cfg.max_exchange_length, self.stats)
+            for c in chunks
+        ]
+        order = [i for i, chunk_targets in enumerate(targets) if chunk_targets]
+        if cfg.split_by == "session":
+            sizes: Counter = Counter()
+            for i in order:
+                sizes[chunks[i].session_id] += len(targets[i])
+            self.split_of = assign_sessions(sizes, cfg.split_ratios, cfg.seed)
+            rank = {name: position for position, name in enumerate(SPLITS)}
+            order.sort(key=lambda i: rank[self.split_of[chunks[i].session_id]])
         features = plan_features()
         columns: dict[str, list] = {name: [] for name in features}
         planned = 0
@@ -349,23 +375,15 @@ class TherapyDataProcessor:
                 for column in columns.values():
                     column.clear()
 
-            for chunk in chunks:
-                for plan in plan_examples(
-                    chunk,
-                    cfg.example_format,
-                    cfg.context_exchanges,
-                    cfg.min_exchange_length,
-                    cfg.max_exchange_length,
-                    self.stats,
-                ):
-                    for name, value in plan.items():
-                        columns[name].append(value)
-                    planned += 1
-                    if planned % PLAN_SLICE == 0:
-                        flush()
+            for i in order:
+                for name, value in chunk_plan(chunks[i], targets[i]).items():
+                    columns[name].append(value)
+                planned += 1
+                if planned % PLAN_SLICE == 0:
+                    flush()
             flush()
         logger.info(
-            "%d therapist turns, %d eligible as targets; %d example plans (%s)",
+            "%d therapist turns, %d eligible as targets, in %d chunk plans (%s)",
             self.stats.counts["therapist_turns"],
             self.stats.counts["targets_eligible"],
             planned,
@@ -383,19 +401,23 @@ class TherapyDataProcessor:
             prompt_format=cfg.prompt_format,
             max_length=cfg.max_length,
             train_on_inputs=cfg.train_on_inputs,
+            context_exchanges=cfg.context_exchanges,
         )
         fingerprint = self._fingerprint()
-        encoded = plans.map(
-            encoder.arrow_batch,
-            batched=True,
-            batch_size=MAP_BATCH_SIZE,
-            num_proc=self._num_proc(len(plans)),
-            remove_columns=plans.column_names,
-            features=example_features(),
-            cache_file_name=str(work / "encoded.arrow"),
-            new_fingerprint=f"{fingerprint}-encoded",
-            desc="Tokenizing",
-        )
+        num_proc = self._num_proc(len(plans))
+        # In one process, the next batches are tokenized in a thread while this one is assembled.
+        with encoder.encode_ahead(plans, MAP_BATCH_SIZE) if num_proc is None else contextlib.nullcontext():
+            encoded = plans.with_format("arrow").map(
+                encoder.arrow_batch,
+                batched=True,
+                batch_size=MAP_BATCH_SIZE,
+                num_proc=num_proc,
+                remove_columns=plans.column_names,
+                features=example_features(),
+                cache_file_name=str(work / "encoded.arrow"),
+                new_fingerprint=f"{fingerprint}-encoded",
+                desc="Tokenizing",
+            ).with_format(None)  # the encoder reads Arrow; the output is read as Python again
         reasons = Counter(r for r in column_values(encoded, "drop_reason") if r)
         self.stats.examples_dropped.update(reasons)
         kept = encoded
@@ -424,8 +446,11 @@ class TherapyDataProcessor:
         for session_id, indices in zip(column_values(examples, "session_id"), column_values(examples, "turn_indices")):
             used[session_id].update(indices)
         requested: dict[str, set[int]] = defaultdict(set)
-        for session_id, indices in zip(column_values(plans, "session_id"), column_values(plans, "turn_indices")):
-            requested[session_id].update(indices)
+        for session_id, indices, supervised in zip(
+            column_values(plans, "session_id"), column_values(plans, "turn_indices"), column_values(plans, "supervised")
+        ):
+            shown = requested_turns(supervised, cfg.example_format, cfg.context_exchanges)
+            requested[session_id].update(indices[i] for i in shown)
         without_examples = []
         for session in sessions:
             kept = used.get(session.session_id, set())
@@ -481,8 +506,15 @@ class TherapyDataProcessor:
 
     def split(self, examples: Dataset) -> DatasetDict:
         cfg = self.config
-        if cfg.split_by == "session":
-            rows = split_by_session(column_values(examples, "session_id"), cfg.split_ratios, cfg.seed)
+        rows: dict[str, Any]
+        if self.split_of is not None:  # decided with the plans: each split is one run of rows
+            splits = [self.split_of[s] for s in column_values(examples, "session_id")]
+            if splits != sorted(splits, key=SPLITS.index):
+                raise AssertionError("examples are not in split order (a bug)")
+            counts = Counter(splits)
+            ends = dict(zip(SPLITS, itertools.accumulate(counts[name] for name in SPLITS)))
+            # (an empty range at the very end is refused by `select`: an empty list is not)
+            rows = {name: range(ends[name] - counts[name], ends[name]) if counts[name] else [] for name in SPLITS}
         else:
             rows = split_by_example(len(examples), cfg.split_ratios, cfg.seed)
         fingerprint = self._fingerprint()

@@ -271,7 +271,7 @@ class _StepClock(logging.Handler):
     STEPS = (
         ("loaded ", "load"),
         (" chunks (", "chunk"),
-        ("example plans", "format"),
+        ("chunk plans", "format"),
         ("examples tokenized", "tokenize"),
         ("split by", "account+split"),
     )

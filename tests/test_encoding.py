@@ -85,6 +85,7 @@ def encoder(tok, **overrides):
         "prompt_format": "chat",
         "max_length": 2048,
         "train_on_inputs": False,
+        "context_exchanges": 10,
         **overrides,
     }
     return ExampleEncoder(tok, **options)

@@ -10,13 +10,18 @@ text as one string; tests/test_encoding.py holds that against Meta's encoder and
 
 from __future__ import annotations
 
+import contextlib
 import itertools
+import queue
 import string
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pyarrow as pa
-from datasets import Features, Sequence, Value
+from datasets import Dataset, Features, Sequence, Value
 from transformers import PreTrainedTokenizerBase
 
 from .formatting import SLIDING_WINDOW
@@ -30,6 +35,8 @@ ROLES = {THERAPIST: "assistant", CLIENT: "user"}
 _ASCII_LETTERS = frozenset(string.ascii_letters)
 _ASCII_DIGITS = frozenset(string.digits)
 _ASCII_PUNCTUATION = frozenset(string.punctuation)
+_KEY = ["session_id", "chunk_index"]
+AHEAD_BATCHES = 2  # batches read and tokenized ahead of the one being assembled
 OUTPUT_COLUMNS = (
     "session_id",
     "chunk_index",
@@ -69,6 +76,7 @@ class ExampleEncoder:
         prompt_format: str,
         max_length: int,
         train_on_inputs: bool,
+        context_exchanges: int,
     ) -> None:
         if not is_llama3_chat_tokenizer(tokenizer):
             raise TokenizerError(
@@ -84,12 +92,13 @@ class ExampleEncoder:
         self.prompt_format = prompt_format
         self.max_length = max_length
         self.train_on_inputs = train_on_inputs
+        self.context_exchanges = context_exchanges
         blank_line = self.encode(["\n\n"])[0]
         self.headers = {
             role: [start, *self.encode([role])[0], end, *blank_line] for role in ("system", "user", "assistant")
         }
         self._speaker_ids = {speaker: self.encode([f"{name}:"])[0] for speaker, name in SPEAKER_NAMES.items()}
-        self._space_id, self._newline_id = (ids[0] for ids in self.encode([" ", "\n"]))
+        self._space, self._newline = self.encode([" ", "\n"])
         self._pieces: dict[tuple[str, str], tuple[int, list[int]]] = {}
         self.system_ids = [
             self.bos,
@@ -99,6 +108,8 @@ class ExampleEncoder:
         ]
 
         self._schema = example_features().arrow_schema
+        self._plan_schema = plan_features().arrow_schema
+        self._ahead: tuple[queue.Queue, threading.Semaphore] | None = None
         self._user_prefix = [*self.system_ids, *self.headers["user"]]
         self._user_suffix = [self.eot, *self.headers["assistant"]]
 
@@ -116,25 +127,33 @@ class ExampleEncoder:
         unique = list(dict.fromkeys(texts))
         return dict(zip(unique, self.encode(unique)))
 
-    def __call__(self, batch: dict[str, list]) -> dict[str, list]:
-        out: dict[str, list] = {name: [] for name in OUTPUT_COLUMNS}
-        if self.example_format == SLIDING_WINDOW:
-            self._sliding_window(batch, out)
-        else:
-            self._multi_turn(batch, out)
-        return out
+    def __call__(self, batch: dict[str, list] | pa.Table) -> dict[str, list]:
+        """`arrow_batch` as Python lists (tests, the length analysis)."""
+        return self.arrow_batch(batch).to_pydict()
 
-    def arrow_batch(self, batch: dict[str, list]) -> pa.Table:
-        """`self(batch)` as an Arrow table for `Dataset.map`: the token columns go through flat
-        numpy buffers in one step, where lists of lists would convert value by value."""
-        out: dict[str, Any] = self(batch)
+    def arrow_batch(self, batch: dict[str, list] | pa.Table) -> pa.Table:
+        """Plan rows (one per chunk; `Dataset.map` with the "arrow" format) in, example rows out."""
+        plans = batch if isinstance(batch, pa.Table) else pa.Table.from_pydict(batch, schema=self._plan_schema)
+        if self.example_format == SLIDING_WINDOW and self.prompt_format == "chat":
+            return self._sliding_window(plans)
+        out: dict[str, list] = {name: [] for name in OUTPUT_COLUMNS}
+        rows = plans.to_pydict()
+        if self.example_format == SLIDING_WINDOW:
+            self._sliding_window_alpaca(rows, out)
+        else:
+            self._multi_turn(rows, out)
+        return self._table(out)
+
+    def _table(self, out: dict[str, Any]) -> pa.Table:
+        """Example rows as lists -> Arrow: the token columns go through flat numpy buffers in one
+        step, where lists of lists would convert value by value."""
         lengths = np.fromiter(out["length"], dtype=np.int32, count=len(out["length"]))
-        offsets = pa.array(np.concatenate([np.zeros(1, dtype=np.int32), np.cumsum(lengths, dtype=np.int32)]))
-        total = int(offsets[-1].as_py())
+        offsets = _offsets(lengths)
+        total = int(offsets[-1])
         for name in ("input_ids", "labels"):
             flat = np.fromiter(itertools.chain.from_iterable(out[name]), dtype=np.int32, count=total)
-            out[name] = pa.ListArray.from_arrays(offsets, pa.array(flat))
-        out["attention_mask"] = pa.ListArray.from_arrays(offsets, pa.array(np.ones(total, dtype=np.int8)))
+            out[name] = pa.ListArray.from_arrays(offsets, flat)
+        out["attention_mask"] = pa.ListArray.from_arrays(offsets, np.ones(total, dtype=np.int8))
         return pa.Table.from_pydict(out, schema=self._schema)
 
     def _emit(
@@ -153,7 +172,7 @@ class ExampleEncoder:
         out["chunk_index"].append(batch["chunk_index"][row])
         out["messages"].append(messages)
         out["input_ids"].append(ids)
-        out["attention_mask"].append([1] * len(ids))
+        out["attention_mask"].append(None)  # made from the lengths in `_table`
         out["labels"].append(ids.copy() if self.train_on_inputs else labels)
         out["length"].append(len(ids))
         out["turn_indices"].append(turn_indices)
@@ -162,76 +181,248 @@ class ExampleEncoder:
 
     # ------------------------------------------------------------------ one example per response
 
-    def _sliding_window(self, batch: dict[str, list], out: dict) -> None:
-        bare = self._encode_unique([t for texts in batch["texts"] for t in texts])
-        lines_of = self._context_lines if self.prompt_format == "chat" else None
-        line_ids = lines_of(batch, bare) if lines_of else {}
-        for row, (speakers, texts) in enumerate(zip(batch["speakers"], batch["texts"])):
-            context = list(zip(speakers[:-1], texts[:-1]))
-            response_ids = [*bare[texts[-1]], self.eot]
-            first = 0
-            while first < len(context):
-                prompt = self._prompt_ids(context[first:], line_ids)
-                if len(prompt) + len(response_ids) <= self.max_length:
+    def _windows(self, session_turn_offsets: np.ndarray, supervised: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Flat indices of the targets, and of the first turn of each one's context window
+        (`context_exchanges` turns back, never before the start of its plan row)."""
+        targets = np.flatnonzero(supervised)
+        row = np.searchsorted(session_turn_offsets, targets, side="right") - 1
+        first = targets - np.minimum(targets - session_turn_offsets[row], self.context_exchanges)
+        return targets, first
+
+    @contextlib.contextmanager
+    def encode_ahead(self, plans: Dataset, batch_size: int) -> Iterator[None]:
+        """Within this block, a thread reads and tokenizes the next batches of `plans` while the
+        caller assembles the current one: the tokenizer releases the GIL, so its Rust runs beside
+        the Python. For a `Dataset.map(batched=True)` over `plans` with `batch_size`, in this
+        process; a batch that is not the one read ahead is simply read again."""
+        if not (self.example_format == SLIDING_WINDOW and self.prompt_format == "chat"):
+            yield
+            return
+        ready: queue.Queue = queue.Queue()
+        slots, stop = threading.Semaphore(AHEAD_BATCHES), threading.Event()
+
+        def read_ahead() -> None:
+            for batch in plans.with_format("arrow").iter(batch_size):
+                slots.acquire()
+                if stop.is_set():
+                    return
+                try:
+                    ready.put(self._read_batch(batch))
+                except Exception:  # noqa: BLE001 - the caller reads the batch itself and sees the error
                     break
-                first += 1  # context goes first, from the oldest turn; the response never
-            if first == len(context):
-                self._emit(out, row, batch, [], [], [], [], 0, "exceeds_max_length")
-                continue
-            messages = [
-                {"role": "system", "content": self.instruction},
-                {"role": "user", "content": "\n".join(context_line(s, t) for s, t in context[first:])},
-                {"role": "assistant", "content": texts[-1]},
-            ]
-            ids = prompt + response_ids
-            labels = [IGNORE_INDEX] * len(prompt) + response_ids
-            self._emit(out, row, batch, messages, ids, labels, batch["turn_indices"][row][first:], 1)
+            ready.put(None)
 
-    def _prompt_ids(self, context: list[tuple[str, str]], line_ids: dict) -> list[int]:
-        if self.prompt_format == "alpaca":
-            text = alpaca_prompt(self.instruction, "\n".join(context_line(s, t) for s, t in context))
-            return [self.bos, *self.encode([text])[0]]
-        ids = self._user_prefix.copy()
-        for turn in context[:-1]:
-            ids += line_ids[turn, True]
-        ids += line_ids[context[-1], False]
-        ids += self._user_suffix
-        return ids
+        thread = threading.Thread(target=read_ahead, name="encode-ahead", daemon=True)
+        self._ahead = (ready, slots)
+        thread.start()
+        try:
+            yield
+        finally:
+            self._ahead = None
+            stop.set()
+            slots.release()
+            thread.join()
 
-    def _context_lines(self, batch: dict[str, list], bare: dict[str, list[int]]) -> dict:
-        """(speaker, text), ends_with_newline -> ids of that `Speaker: text` line, for this batch.
+    def _batch(self, plans: pa.Table) -> _TurnBatch:
+        if self._ahead is not None:
+            ready, slots = self._ahead
+            batch = ready.get()
+            slots.release()
+            if batch is not None and batch.key.equals(plans.select(_KEY)):
+                return batch
+            self._ahead = None  # out of step: read every batch here from now on
+        return self._read_batch(plans)
 
-        Every line but the last of a context ends with its newline: "\n" before a speaker name is
-        a pre-tokenizer boundary, so lines are tokenized apart and joined.
-        """
-        wanted = {}
-        for speakers, texts in zip(batch["speakers"], batch["texts"]):
-            n = len(texts) - 1
-            for i in range(n):
-                wanted[(speakers[i], texts[i]), i < n - 1] = None
-        line_ids: dict = {}
-        fallback: list[tuple] = []
-        for key in wanted:
-            (speaker, text), newline = key
-            derived = self._line_from_turn(text, bare[text], newline)
+    def _read_batch(self, plans: pa.Table) -> _TurnBatch:
+        """The plan rows as flat turns, each example's window, and the ids of every text shown."""
+        texts_column = plans.column("texts").combine_chunks()
+        turn_offsets = _list_offsets(texts_column)
+        texts = texts_column.flatten().to_pylist()
+        speakers = _flat(plans, "speakers").to_pylist()
+        supervised = _flat(plans, "supervised").to_numpy(zero_copy_only=False)
+        turn_indices = _flat(plans, "turn_indices").to_numpy()
+        targets, first = self._windows(turn_offsets, supervised)
+        n = len(texts)
+
+        # Which turns each example shows: context lines [first, target), the response at target.
+        marks = np.bincount(first, minlength=n + 1) - np.bincount(targets, minlength=n + 1)
+        in_context = np.cumsum(marks[:n]) > 0
+        shown = in_context.copy()
+        shown[targets] = True
+
+        # Unique texts, tokenized once.
+        unique: dict[str, int] = {}
+        text_id = np.full(n, -1, dtype=np.int64)
+        rows = np.flatnonzero(shown)
+        text_id[rows] = [unique.setdefault(texts[i], len(unique)) for i in rows.tolist()]
+        unique_texts = list(unique)
+        return _TurnBatch(
+            plans.select(_KEY), texts, speakers, turn_offsets, turn_indices, targets, first, in_context,
+            text_id, unique_texts, self.encode(unique_texts),
+        )
+
+    def _sliding_window(self, plans: pa.Table) -> pa.Table:
+        """The chat format, vectorized over the batch: every turn is tokenized once, its context
+        lines are derived from its ids, and each example is gathered from those pieces by numpy."""
+        batch = self._batch(plans)
+        texts, speakers, turn_offsets, turn_indices = batch.texts, batch.speakers, batch.turn_offsets, batch.turn_indices
+        targets, first, in_context, text_id = batch.targets, batch.first, batch.in_context, batch.text_id
+        unique_texts, bare, n = batch.unique_texts, batch.bare, len(batch.texts)
+        has_context = first < targets  # a target that opens its plan row has nothing to answer
+
+        # The flat buffer holds the ids of the unique texts, then the small pieces.
+        bare_len = np.fromiter(map(len, bare), dtype=np.int64, count=len(bare))
+        bare_start = _offsets(bare_len, np.int64)[:-1]
+        pieces = _Pieces(int(bare_len.sum()))
+        empty, prefix, suffix, eot = (pieces.add(ids) for ids in ([], self._user_prefix, self._user_suffix, [self.eot]))
+        speaker_piece = {s: pieces.add(self._speaker_ids[s]) for s in SPEAKER_NAMES}
+
+        # Context lines of each unique text: head piece + a range of its ids + tail piece.
+        context_ids = np.unique(text_id[in_context])
+        m = len(context_ids)
+        head, skip, cut, tail = (np.zeros(m, dtype=np.int64) for _ in range(4))
+        nl_head, nl_tail, end_head = (np.zeros(m, dtype=np.int64) for _ in range(3))
+        whole_nl = np.zeros(m, dtype=bool)
+        whole = np.zeros(m, dtype=bool)
+        fallback: list[tuple[int, str]] = []
+        for k, u in enumerate(context_ids.tolist()):
+            text = unique_texts[u]
+            derived = self._derive(text, bare[u])
             if derived is None:
-                fallback.append(key)
+                whole[k] = whole_nl[k] = True
+                fallback += [(k, " " + text), (k, " " + text + "\n")]
+                continue
+            head_ids, skip[k], cut[k], tail_ids = derived
+            head[k] = pieces.add_cached(head_ids)
+            if tail_ids is None:
+                whole_nl[k] = True
+                fallback.append((k, " " + text + "\n"))
             else:
-                line_ids[key] = [*self._speaker_ids[speaker], *derived]
-        encoded = self.encode([" " + text + ("\n" if newline else "") for (_, text), newline in fallback])
-        for ((speaker, text), newline), ids in zip(fallback, encoded):
-            line_ids[(speaker, text), newline] = [*self._speaker_ids[speaker], *ids]
-        return line_ids
+                tail[k] = pieces.add_cached(tail_ids)
+        encoded = self.encode([text for _, text in fallback])
+        for (k, text), ids in zip(fallback, encoded):
+            (nl_head if text.endswith("\n") else end_head)[k] = pieces.add(ids)
+        end_head = np.where(whole, end_head, head)
+        nl_head = np.where(whole_nl, nl_head, head)
+        nl_tail = np.where(whole_nl, empty, tail)
+        start = bare_start[context_ids] + skip
+        end_len = np.where(whole, 0, bare_len[context_ids] - skip)
+        nl_len = np.where(whole_nl, 0, bare_len[context_ids] - skip - cut)
 
-    def _line_from_turn(self, text: str, bare: list[int], newline: bool) -> list[int] | None:
-        """Ids of " " + text (+ "\n") derived from the ids of text, or None where not provable.
+        # Segment table: [pieces | 4 segments of each turn's line with "\n" | 4 without | response].
+        flat_bare = np.fromiter(itertools.chain.from_iterable(bare), dtype=np.int32, count=int(bare_len.sum()))
+        buffer = np.concatenate([flat_bare, pieces.buffer()])
+        piece_start, piece_len = pieces.table()
+        where = np.searchsorted(context_ids, text_id)  # each turn's row in the context tables
+        where = np.minimum(where, max(m - 1, 0))
+        speaker_of = np.array([speaker_piece[s] for s in speakers], dtype=np.int64)
+        lines = {}
+        for name, head_of, length_of, tail_of in (
+            ("nl", nl_head, nl_len, nl_tail),
+            ("end", end_head, end_len, np.full(m, empty)),
+        ):
+            seg_start = np.zeros((n, 4), dtype=np.int64)
+            seg_len = np.zeros((n, 4), dtype=np.int64)
+            if m:
+                seg_start[:, 0], seg_len[:, 0] = piece_start[speaker_of], piece_len[speaker_of]
+                h, t = head_of[where], tail_of[where]
+                seg_start[:, 1], seg_len[:, 1] = piece_start[h], piece_len[h]
+                seg_start[:, 2], seg_len[:, 2] = start[where], length_of[where]
+                seg_start[:, 3], seg_len[:, 3] = piece_start[t], piece_len[t]
+            lines[name] = (seg_start.ravel(), seg_len.ravel())
+        response_start = np.where(text_id >= 0, bare_start[np.maximum(text_id, 0)], 0)
+        response_len = np.where(text_id >= 0, bare_len[np.maximum(text_id, 0)], 0)
+        seg_start = np.concatenate([piece_start, lines["nl"][0], lines["end"][0], response_start])
+        seg_len = np.concatenate([piece_len, lines["nl"][1], lines["end"][1], response_len])
+        nl_base, end_base = len(piece_start), len(piece_start) + 4 * n
+        response_base = end_base + 4 * n
+        supervised_segment = np.zeros(len(seg_start), dtype=bool)
+        supervised_segment[response_base:] = True
+        supervised_segment[eot] = True
+
+        # Truncation: the oldest context lines go first until the example fits; the response never.
+        # With cumulative[k] the length of lines 0..k-1 (with "\n"), an example from line a is
+        # fixed + cumulative[target - 1] - cumulative[a] long: take the smallest a that fits.
+        cumulative = _offsets(lines["nl"][1].reshape(n, 4).sum(axis=1), np.int64)
+        last_line = np.maximum(targets - 1, 0)
+        fixed = (
+            piece_len[prefix] + piece_len[suffix] + response_len[targets] + 1
+            + lines["end"][1].reshape(n, 4)[last_line].sum(axis=1) + cumulative[last_line]
+        )
+        first = np.maximum(first, np.searchsorted(cumulative, fixed - self.max_length, side="left"))
+        kept = first < targets
+        lengths = np.where(kept, fixed - cumulative[np.minimum(first, last_line)], 0)
+        count = len(targets)
+
+        # Gather: example -> its segments -> their ids.
+        ranges_start = np.stack(
+            [
+                np.full(count, prefix),
+                nl_base + 4 * first,
+                end_base + 4 * last_line,
+                np.full(count, suffix),
+                response_base + targets,
+                np.full(count, eot),
+            ],
+            axis=1,
+        )
+        ranges_len = np.stack(
+            [np.ones(count), 4 * (targets - 1 - first), np.full(count, 4), np.ones(count), np.ones(count), np.ones(count)],
+            axis=1,
+        ).astype(np.int64)
+        ranges_len[~kept] = 0
+        segments = _gather_ranges(ranges_start.ravel(), ranges_len.ravel())
+        ids = buffer[_gather_ranges(seg_start[segments], seg_len[segments])]
+        if self.train_on_inputs:
+            labels = ids
+        else:
+            labels = np.where(np.repeat(supervised_segment[segments], seg_len[segments]), ids, IGNORE_INDEX)
+        offsets = _offsets(lengths)
+
+        # Messages, as rendered by the chat template: the context lines joined, the response.
+        line_text = [f"{SPEAKER_NAMES[s]}: {t}" if c else "" for s, t, c in zip(speakers, texts, in_context.tolist())]
+        kept_targets, kept_first = targets[kept].tolist(), first[kept].tolist()
+        contents = []
+        for a, t in zip(kept_first, kept_targets):
+            contents += (self.instruction, "\n".join(line_text[a:t]), texts[t])
+        roles = pa.DictionaryArray.from_arrays(
+            np.tile(np.arange(3, dtype=np.int8), len(kept_targets)), pa.array(["system", "user", "assistant"])
+        ).cast(pa.string())
+        message_type = self._schema.field("messages").type
+        struct = pa.StructArray.from_arrays(
+            [roles, pa.array(contents, type=pa.string())], fields=list(message_type.value_type)
+        )
+        row = np.searchsorted(turn_offsets, targets, side="right") - 1
+        shown_len = np.where(kept, targets + 1 - first, 0)
+        columns = {
+            "session_id": plans.column("session_id").take(row),
+            "chunk_index": plans.column("chunk_index").take(row),
+            "messages": pa.ListArray.from_arrays(_offsets(np.where(kept, 3, 0)), struct, type=message_type),
+            "input_ids": pa.ListArray.from_arrays(offsets, ids.astype(np.int32, copy=False)),
+            "attention_mask": pa.ListArray.from_arrays(offsets, np.ones(len(ids), dtype=np.int8)),
+            "labels": pa.ListArray.from_arrays(offsets, labels.astype(np.int32, copy=False)),
+            "length": lengths.astype(np.int32),
+            "turn_indices": pa.ListArray.from_arrays(
+                _offsets(shown_len), turn_indices[_gather_ranges(first, shown_len)].astype(np.int32)
+            ),
+            "targets": kept.astype(np.int32),
+            "drop_reason": pa.array(
+                np.where(kept, "", np.where(has_context, "exceeds_max_length", "no_context")).tolist(), pa.string()
+            ),
+        }
+        return pa.Table.from_pydict(columns, schema=self._schema)
+
+    def _derive(self, text: str, bare: list[int]) -> tuple[list[int], int, int, list[int] | None] | None:
+        """How " " + text and " " + text + "\n" tokenize, in terms of the ids of text itself:
+        (head, skip, cut, tail) with " " + text = head + bare[skip:] and
+        " " + text + "\n" = head + bare[skip:len(bare) - cut] + tail. None: not provable at the start,
+        tokenize both directly; tail None: tokenize the line with its newline directly.
 
         BPE never crosses a pre-token boundary, so only the pre-tokens at the two ends change:
         - start: a leading ASCII word w (a whole pre-token) becomes " w"; a leading ASCII digit
           keeps its pre-token and the space stands alone (id 220);
         - end: after an ASCII letter or digit "\n" is its own pre-token; a final run of ASCII
           punctuation takes the newline into its pre-token (".\n" is one token): re-tokenize it.
-        Everything else is tokenized directly by the caller.
         """
         first = text[0]
         if first in _ASCII_LETTERS:
@@ -240,19 +431,16 @@ class ExampleEncoder:
                 end += 1
             if end < len(text) and text[end].isalpha():  # the word goes on in non-ASCII letters
                 return None
-            word_len, spaced_word = self._piece(text[:end], " " + text[:end])
-            ids = [*spaced_word, *bare[word_len:]]
+            skip, head = self._piece(text[:end], " " + text[:end])
         elif first in _ASCII_DIGITS:
-            ids = [self._space_id, *bare]
+            skip, head = 0, self._space
         else:
             return None
-        if not newline:
-            return ids
         last = text[-1]
         if last in _ASCII_LETTERS or last in _ASCII_DIGITS:
-            return [*ids, self._newline_id]
+            return head, skip, 0, self._newline
         if last not in _ASCII_PUNCTUATION:
-            return None
+            return head, skip, 0, None
         start = len(text) - 1
         while start > 0 and text[start - 1] in _ASCII_PUNCTUATION:
             start -= 1
@@ -260,9 +448,9 @@ class ExampleEncoder:
         if before == " ":
             start -= 1  # " ?!" is one pre-token: the space joins the punctuation run
         elif not (before in _ASCII_LETTERS or before in _ASCII_DIGITS):
-            return None
-        tail_len, tail_newline = self._piece(text[start:], text[start:] + "\n")
-        return [*ids[: len(ids) - tail_len], *tail_newline]
+            return head, skip, 0, None
+        cut, tail = self._piece(text[start:], text[start:] + "\n")
+        return head, skip, cut, tail
 
     def _piece(self, text: str, variant: str) -> tuple[int, list[int]]:
         """(token count of text, ids of variant), cached: first words and final punctuation repeat."""
@@ -271,6 +459,33 @@ class ExampleEncoder:
             plain, other = self.encode([text, variant])
             cached = self._pieces[text, variant] = (len(plain), other)
         return cached
+
+    def _sliding_window_alpaca(self, batch: dict[str, list], out: dict) -> None:
+        """The seed's plain-text prompt: each example is tokenized whole (no pieces to reuse)."""
+        turn_offsets = _offsets(np.fromiter(map(len, batch["texts"]), dtype=np.int64))
+        targets, firsts = self._windows(turn_offsets, np.array(list(itertools.chain(*batch["supervised"])), bool))
+        texts = list(itertools.chain.from_iterable(batch["texts"]))
+        speakers = list(itertools.chain.from_iterable(batch["speakers"]))
+        indices = list(itertools.chain.from_iterable(batch["turn_indices"]))
+        rows = np.searchsorted(turn_offsets, targets, side="right") - 1
+        for row, target, first in zip(rows.tolist(), targets.tolist(), firsts.tolist()):
+            response_ids = [*self.encode([texts[target]])[0], self.eot]
+            while first < target:
+                context = "\n".join(context_line(speakers[j], texts[j]) for j in range(first, target))
+                prompt = [self.bos, *self.encode([alpaca_prompt(self.instruction, context)])[0]]
+                if len(prompt) + len(response_ids) <= self.max_length:
+                    break
+                first += 1  # context goes first, from the oldest turn; the response never
+            if first == target:
+                self._emit(out, row, batch, [], [], [], [], 0, "exceeds_max_length")
+                continue
+            messages = [
+                {"role": "system", "content": self.instruction},
+                {"role": "user", "content": context},
+                {"role": "assistant", "content": texts[target]},
+            ]
+            labels = [IGNORE_INDEX] * len(prompt) + response_ids
+            self._emit(out, row, batch, messages, prompt + response_ids, labels, indices[first : target + 1], 1)
 
     # ------------------------------------------------------------------ one conversation per chunk
 
@@ -298,6 +513,77 @@ class ExampleEncoder:
                     )
                 targets = sum(supervised[first:last])
                 self._emit(out, row, batch, messages, input_ids, labels, turn_indices[first:last], targets)
+
+
+@dataclass(slots=True)
+class _TurnBatch:
+    """One batch of plans, read: flat turns, example windows, the shown texts and their ids."""
+
+    key: pa.Table  # the rows' session ids and chunk indices
+    texts: list[str]
+    speakers: list[str]
+    turn_offsets: np.ndarray  # where each plan row's turns start
+    turn_indices: np.ndarray  # each turn's index in its session
+    targets: np.ndarray  # flat index of each example's response
+    first: np.ndarray  # flat index of each example's first context turn, before truncation
+    in_context: np.ndarray  # per turn: shown as a context line by some example
+    text_id: np.ndarray  # per turn: its index in unique_texts, -1 if not shown
+    unique_texts: list[str]
+    bare: list[list[int]]  # ids of each unique text
+
+
+class _Pieces:
+    """The short id sequences of one batch (headers, speaker names, first words, final punctuation,
+    lines tokenized whole), numbered; their ids go into the batch's buffer after `base` ids."""
+
+    def __init__(self, base: int) -> None:
+        self.base = base
+        self.ids: list[list[int]] = []
+        self._numbers: dict[int, int] = {}
+
+    def add(self, ids: list[int]) -> int:
+        self.ids.append(ids)
+        return len(self.ids) - 1
+
+    def add_cached(self, ids: list[int]) -> int:
+        """Number of a cached piece: the encoder's cache hands out the same list object again."""
+        number = self._numbers.get(id(ids))
+        if number is None:
+            number = self._numbers[id(ids)] = self.add(ids)
+        return number
+
+    def buffer(self) -> np.ndarray:
+        return np.fromiter(itertools.chain.from_iterable(self.ids), dtype=np.int32)
+
+    def table(self) -> tuple[np.ndarray, np.ndarray]:
+        """(start in the buffer, length) of every piece."""
+        lengths = np.fromiter(map(len, self.ids), dtype=np.int64, count=len(self.ids))
+        return self.base + _offsets(lengths, np.int64)[:-1], lengths
+
+
+def _offsets(lengths: np.ndarray, dtype: type = np.int32) -> np.ndarray:
+    """[0, l0, l0 + l1, ...]: Arrow list offsets of rows with these lengths."""
+    offsets = np.zeros(len(lengths) + 1, dtype=dtype)
+    np.cumsum(lengths, out=offsets[1:])
+    return offsets
+
+
+def _gather_ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """The indices of the ranges [start, start + length), one after another."""
+    lengths = np.asarray(lengths, dtype=np.int64)
+    ends = np.cumsum(lengths)
+    total = int(ends[-1]) if len(ends) else 0
+    return np.repeat(np.asarray(starts, dtype=np.int64) - (ends - lengths), lengths) + np.arange(total)
+
+
+def _flat(plans: pa.Table, name: str) -> pa.Array:
+    """The values of a list column, flattened (a batch may be a slice of a larger table)."""
+    return plans.column(name).combine_chunks().flatten()
+
+
+def _list_offsets(column: pa.ListArray) -> np.ndarray:
+    offsets = column.offsets.to_numpy().astype(np.int64)
+    return offsets - offsets[0]
 
 
 def pack_conversation(sizes: list[int], supervised: list[bool], budget: int) -> list[tuple[int, int, bool]]:

@@ -1,13 +1,11 @@
 """Seed step 3: which therapist turns are training targets, and which turns each example shows.
 
-An example here is a plan, not text: the turns it renders (role, text, index in the session) and
-which of them are supervised. Whether a turn is supervised is decided once, here; the encoder only
+A plan is not text: the turns of a chunk (role, text, index in the session) and which of them
+are supervised. Whether a turn is supervised is decided once, here; the encoder only
 renders and tokenizes what the plan says.
 """
 
 from __future__ import annotations
-
-from collections.abc import Iterator
 
 from .chunking import Chunk
 from .model import THERAPIST, Stats, Turn
@@ -26,15 +24,18 @@ def target_exclusion(turn: Turn, min_words: int, max_words: int) -> str | None:
     return None
 
 
-def _plan(chunk: Chunk, first: int, last: int, supervised: set[int]) -> dict:
-    turns = chunk.turns[first:last]
+def chunk_plan(chunk: Chunk, supervised: list[int]) -> dict:
+    """The plan of a chunk: its turns, and which of them are targets (session indices in
+    `supervised`). The encoder makes one example per target (sliding_window, with the turns before
+    it as context) or packs the chunk into conversations (multi_turn)."""
+    start, targets = chunk.start, set(supervised)
     return {
         "session_id": chunk.session_id,
         "chunk_index": chunk.chunk_index,
-        "speakers": [t.speaker for t in turns],
-        "texts": [t.text for t in turns],
-        "turn_indices": list(range(chunk.start + first, chunk.start + last)),
-        "supervised": [chunk.start + i in supervised for i in range(first, last)],
+        "speakers": [t.speaker for t in chunk.turns],
+        "texts": [t.text for t in chunk.turns],
+        "turn_indices": list(range(start, start + len(chunk.turns))),
+        "supervised": [start + i in targets for i in range(len(chunk.turns))],
     }
 
 
@@ -47,8 +48,9 @@ def eligible_targets(chunk: Chunk, example_format: str, min_words: int, max_word
             continue
         stats.counts["therapist_turns"] += 1
         reason = target_exclusion(turn, min_words, max_words)
-        if reason is None and example_format == SLIDING_WINDOW and index == 0:
-            reason = "opens_session"  # nothing came before it: there is no input to respond to
+        if reason is None and example_format == SLIDING_WINDOW and index == chunk.start:
+            # nothing came before it: there is no input to respond to
+            reason = "opens_session" if index == 0 else "opens_chunk"
         if reason:
             stats.targets_excluded[reason] += 1
         else:
@@ -57,14 +59,11 @@ def eligible_targets(chunk: Chunk, example_format: str, min_words: int, max_word
     return targets
 
 
-def plan_examples(
-    chunk: Chunk, example_format: str, context_exchanges: int, min_words: int, max_words: int, stats: Stats
-) -> Iterator[dict]:
-    """sliding_window: one plan per target with its context turns; multi_turn: the whole chunk."""
-    targets = eligible_targets(chunk, example_format, min_words, max_words, stats)
-    if example_format == SLIDING_WINDOW:
-        for index in targets:
-            last = index - chunk.start + 1
-            yield _plan(chunk, max(0, last - 1 - context_exchanges), last, {index})
-    elif targets:
-        yield _plan(chunk, 0, len(chunk.turns), set(targets))
+def requested_turns(supervised: list[bool], example_format: str, context_exchanges: int) -> list[int]:
+    """Positions in a plan of the turns its examples would show if nothing had to be cut."""
+    if example_format != SLIDING_WINDOW:
+        return list(range(len(supervised)))
+    shown: set[int] = set()
+    for target in (i for i, flag in enumerate(supervised) if flag):
+        shown.update(range(max(0, target - context_exchanges), target + 1))
+    return sorted(shown)

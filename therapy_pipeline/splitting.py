@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import random
 from collections import Counter
+from collections.abc import Mapping
 
 SPLITS = ("train", "validation", "test")
 
 
-def split_by_session(session_ids: list[str], ratios: dict[str, float], seed: int) -> dict[str, list[int]]:
-    """Row indices per split; every row of a session lands in one split.
+def assign_sessions(sizes: Mapping[str, int], ratios: dict[str, float], seed: int) -> dict[str, str]:
+    """The split of every session, sized by `sizes` (its examples, or its planned targets).
 
     Sessions are shuffled under `seed`, then each goes to the split furthest below its share of the
-    examples assigned so far, so example counts land near the ratios even when sessions differ in size.
+    sizes assigned so far, so the splits land near the ratios even when sessions differ in size.
     """
-    sizes = Counter(session_ids)
     order = sorted(sizes)
     random.Random(seed).shuffle(order)
     assigned = dict.fromkeys(SPLITS, 0)
@@ -25,6 +25,12 @@ def split_by_session(session_ids: list[str], ratios: dict[str, float], seed: int
         split = max(SPLITS, key=lambda s: ratios[s] * total - assigned[s])
         split_of[session] = split
         assigned[split] += sizes[session]
+    return split_of
+
+
+def split_by_session(session_ids: list[str], ratios: dict[str, float], seed: int) -> dict[str, list[int]]:
+    """Row indices per split; every row of a session lands in one split (`assign_sessions`)."""
+    split_of = assign_sessions(Counter(session_ids), ratios, seed)
     rows: dict[str, list[int]] = {s: [] for s in SPLITS}
     for index, session in enumerate(session_ids):
         rows[split_of[session]].append(index)
