@@ -291,7 +291,8 @@ class TherapyDataProcessor:
         """The whole pipeline; returns the manifest. Output appears only when complete."""
         cfg = self.config
         self.tokenizer, self.tokenizer_source = load_tokenizer(cfg.model_name, cfg.cache_dir)
-        loaded = self.load_sessions()
+        with _gc_paused():
+            loaded = self.load_sessions()
         with _gc_frozen(), staging_dir(Path(cfg.output_dir), private=cfg.private_output) as staging:
             work = staging / "_work"  # intermediate Arrow files: inside the private staging folder
             work.mkdir()
@@ -617,6 +618,19 @@ def _progress_bars(enabled: bool) -> Iterator[None]:
 def column_values(dataset: Dataset, name: str) -> list:
     """A whole column as a list, through Arrow: `dataset[name]` iterates row by row in datasets 4+."""
     return dataset.with_format("arrow")[name].to_pylist()
+
+
+@contextlib.contextmanager
+def _gc_paused() -> Iterator[None]:
+    """No collections while the corpus is read: it makes millions of objects and no cycles, and
+    every full collection would walk them all again."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 @contextlib.contextmanager

@@ -84,6 +84,7 @@ class ExampleEncoder:
                 "(needs <|start_header_id|>, <|end_header_id|>, <|eot_id|>)"
             )
         self._backend = tokenizer.backend_tokenizer
+        self._flag_lock = threading.Lock()
         special = tokenizer.convert_tokens_to_ids
         self.bos, self.eot = special("<|begin_of_text|>"), special("<|eot_id|>")
         start, end = special("<|start_header_id|>"), special("<|end_header_id|>")
@@ -114,14 +115,19 @@ class ExampleEncoder:
         self._user_suffix = [self.eot, *self.headers["assistant"]]
 
     def encode(self, texts: list[str]) -> list[list[int]]:
-        # Transcript text that spells a special token stays text, as in Meta's encoder; the flag is
-        # set for this call only, as transformers does for `split_special_tokens`.
+        """Ids of each text alone. Text that spells a special token stays text, as in Meta's encoder."""
         backend = self._backend
-        saved, backend.encode_special_tokens = backend.encode_special_tokens, True
-        try:
+        if not any("<|" in text for text in texts):  # every Llama 3 special token starts so
             return [e.ids for e in backend.encode_batch_fast(texts, add_special_tokens=False)]
-        finally:
-            backend.encode_special_tokens = saved
+        # The flag is set for this call only, as transformers does for `split_special_tokens`; the
+        # lock keeps the read-ahead thread from restoring it under another call. (Touching the flag
+        # waits for any encode running in the other thread: hence only when needed.)
+        with self._flag_lock:
+            saved, backend.encode_special_tokens = backend.encode_special_tokens, True
+            try:
+                return [e.ids for e in backend.encode_batch_fast(texts, add_special_tokens=False)]
+            finally:
+                backend.encode_special_tokens = saved
 
     def _encode_unique(self, texts: list[str]) -> dict[str, list[int]]:
         unique = list(dict.fromkeys(texts))

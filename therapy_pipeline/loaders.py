@@ -8,6 +8,7 @@ speaker and text survive: labels, annotations and all other metadata are left be
 from __future__ import annotations
 
 import csv
+import functools
 import hashlib
 import io
 import json
@@ -95,7 +96,16 @@ def speaker_role(label: Any, speaker_map: dict[str, str]) -> str:
 
 
 def _first_key(obj: dict, keys: Iterable[str]) -> str | None:
-    return next((k for k in keys if k in obj), None)
+    for key in keys:
+        if key in obj:
+            return key
+    return None
+
+
+@functools.lru_cache(maxsize=1024)
+def _turn_fields(layout: tuple) -> tuple[str | None, str | None, str | None]:
+    """The speaker, text and order keys of a turn whose keys are `layout` (turns of a file share it)."""
+    return _first_key(layout, SPEAKER_KEYS), _first_key(layout, TEXT_KEYS), _first_key(layout, ORDER_KEYS)
 
 
 def _as_text(value: Any) -> str:
@@ -147,29 +157,35 @@ def _build_session(raw: RawSession, default_id: str, source: str, speaker_map: d
         raise _Bad("no turns")
     parsed: list[tuple[str, str]] = []
     orders: list[int | None] = []
+    roles: dict[str, str] = {}  # label -> role, for the labels met so far
     for number, item in enumerate(raw.turns, 1):
         if not isinstance(item, dict):
             raise _Bad(f"turn {number} is a {type(item).__name__}, not an object")
-        speaker_key = _first_key(item, SPEAKER_KEYS)
+        speaker_key, text_key, order_key = _turn_fields(tuple(item))
         if speaker_key is None:
             raise _Bad(f"turn {number} has no speaker field ({', '.join(SPEAKER_KEYS)})")
+        label = item[speaker_key]
         try:
-            role = speaker_role(item[speaker_key], speaker_map)
-            text_key = _first_key(item, TEXT_KEYS)
-            text = _as_text(item[text_key]) if text_key else ""
+            role = roles.get(label) if type(label) is str else None
+            if role is None:
+                role = roles[label] = speaker_role(label, speaker_map)
+            text = item[text_key] if text_key else ""
+            if not (type(text) is str and text.isascii()):  # ASCII text needs no checking
+                text = _as_text(text)
         except _Bad as bad:
             raise _Bad(f"turn {number}: {bad}") from None
         parsed.append((role, text))
-        order_key = _first_key(item, ORDER_KEYS)
         orders.append(_as_order(item[order_key]) if order_key else None)
     if all(o is not None for o in orders):
         # Stable: equal order values keep file order.
         parsed = [p for _, p in sorted(zip(orders, parsed), key=lambda pair: pair[0])]
     turns = []
     for role, text in parsed:
-        text, neutralized = _CONTROL_TOKEN.subn(r"<\1>", text.strip())
-        if neutralized:
-            stats.counts["control_token_strings_neutralized"] += neutralized
+        text = text.strip()
+        if "<|" in text:
+            text, neutralized = _CONTROL_TOKEN.subn(r"<\1>", text)
+            if neutralized:
+                stats.counts["control_token_strings_neutralized"] += neutralized
         if text:
             turns.append(Turn(role, text))
         else:
