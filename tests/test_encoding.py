@@ -1,6 +1,7 @@
 """The piecewise encoder against Meta's reference encoder and the chat template, token for token."""
 
 import functools
+import threading
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -263,3 +264,70 @@ def test_pack_conversation():
     # Trailing context without a response after it trains nothing.
     assert pack_conversation([10, 10, 10], [False, True, False], 100) == [(0, 2, False)]
     assert pack_conversation([10, 10], [False, False], 100) == []
+
+
+def test_read_ahead_gives_the_same_rows_as_reading_each_batch(llama_tokenizer, monkeypatch):
+    """`encode_ahead` tokenizes batches in a thread; the rows must not change, whatever the text."""
+    from datasets import Dataset
+
+    from therapy_pipeline.encoding import plan_features
+
+    rows = [
+        plan(
+            [CLIENT, THERAPIST] * 3,
+            [f"{text} {i}" for text in ADVERSARIAL[i % 20 : i % 20 + 6]],
+            [False, True] * 3,
+            session_id=f"s{i}",
+        )
+        for i in range(40)
+    ]
+    plans = Dataset.from_dict({k: [r[k][0] for r in rows] for k in rows[0]}, features=plan_features())
+    enc = encoder(llama_tokenizer, context_exchanges=2)
+    alone = plans.with_format("arrow").map(
+        enc.arrow_batch, batched=True, batch_size=3, remove_columns=plans.column_names
+    )
+    readers = []
+    read_batch = ExampleEncoder._read_batch
+
+    def counted(self, batch):
+        readers.append(threading.current_thread().name)
+        return read_batch(self, batch)
+
+    monkeypatch.setattr(ExampleEncoder, "_read_batch", counted)
+    with enc.encode_ahead(plans, 3):
+        ahead = plans.with_format("arrow").map(
+            enc.arrow_batch, batched=True, batch_size=3, remove_columns=plans.column_names
+        )
+    assert len(alone) == 40 * 3
+    assert ahead.with_format("arrow")[:].equals(alone.with_format("arrow")[:])
+    assert readers == ["encode-ahead"] * 14  # every batch was read ahead, in the thread
+    readers.clear()
+    # out of step (another batch size): every batch is read again, nothing changes
+    with enc.encode_ahead(plans, 5):
+        other = plans.with_format("arrow").map(
+            enc.arrow_batch, batched=True, batch_size=3, remove_columns=plans.column_names
+        )
+    assert other.with_format("arrow")[:].equals(alone.with_format("arrow")[:])
+    assert readers.count("MainThread") == 14
+
+
+def test_encode_flat_equals_encoding_each_text_alone(llama_tokenizer):
+    enc = encoder(llama_tokenizer)
+    texts = [t for t in ADVERSARIAL if "<|" not in t] * 5 + ["", "x"]
+    alone = enc.encode(texts)
+    flat, lengths = enc.encode_flat(texts)
+    assert lengths.tolist() == [len(ids) for ids in alone]
+    assert flat.tolist() == [i for ids in alone for i in ids]
+    # Text that spells a special token: tokenized apart, as text.
+    flat, lengths = enc.encode_flat(ADVERSARIAL)
+    assert flat.tolist() == [i for ids in enc.encode(ADVERSARIAL) for i in ids]
+    # The special-token flag set by a concurrent call turns the separators into text: the count of
+    # separators gives it away and the texts are read one by one.
+    backend = llama_tokenizer.backend_tokenizer
+    backend.encode_special_tokens = True
+    try:
+        flat, lengths = enc.encode_flat(texts)
+    finally:
+        backend.encode_special_tokens = False
+    assert lengths.tolist() == [len(ids) for ids in alone]
+    assert flat.tolist() == [i for ids in alone for i in ids]

@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import itertools
 import queue
+import re
 import string
 import threading
 from collections.abc import Iterator
@@ -35,6 +36,10 @@ ROLES = {THERAPIST: "assistant", CLIENT: "user"}
 _ASCII_LETTERS = frozenset(string.ascii_letters)
 _ASCII_DIGITS = frozenset(string.digits)
 _ASCII_PUNCTUATION = frozenset(string.punctuation)
+_ASCII_LETTERS_DIGITS = _ASCII_LETTERS | _ASCII_DIGITS
+_LEADING_WORD = re.compile("[A-Za-z]+")
+_WHOLE = (-1, 0, 0, -1)
+_SEPARATOR, _GROUP = "<|eot_id|>", 64  # encode_flat: texts per joined group  # _derive: tokenize the line whole
 _KEY = ["session_id", "chunk_index"]
 AHEAD_BATCHES = 2  # batches read and tokenized ahead of the one being assembled
 OUTPUT_COLUMNS = (
@@ -98,9 +103,6 @@ class ExampleEncoder:
         self.headers = {
             role: [start, *self.encode([role])[0], end, *blank_line] for role in ("system", "user", "assistant")
         }
-        self._speaker_ids = {speaker: self.encode([f"{name}:"])[0] for speaker, name in SPEAKER_NAMES.items()}
-        self._space, self._newline = self.encode([" ", "\n"])
-        self._pieces: dict[tuple[str, str], tuple[int, list[int]]] = {}
         self.system_ids = [
             self.bos,
             *self.headers["system"],
@@ -113,6 +115,15 @@ class ExampleEncoder:
         self._ahead: tuple[queue.Queue, threading.Semaphore] | None = None
         self._user_prefix = [*self.system_ids, *self.headers["user"]]
         self._user_suffix = [self.eot, *self.headers["assistant"]]
+        # The pieces every batch's examples are gathered from, besides the turns' own ids.
+        self._store = _PieceStore()
+        self._empty, self._prefix, self._suffix, self._eot_piece = (
+            self._store.add(ids) for ids in ([], self._user_prefix, self._user_suffix, [self.eot])
+        )
+        self._speaker_piece = {s: self._store.add(self.encode([f"{name}:"])[0]) for s, name in SPEAKER_NAMES.items()}
+        self._space_piece, self._newline_piece = (self._store.add(ids) for ids in self.encode([" ", "\n"]))
+        self._heads: dict[str, tuple[int, int]] = {}  # first word -> (its token count, " word" piece)
+        self._tails: dict[str, tuple[int, int]] = {}  # final punctuation -> (token count, run + "\n" piece)
 
     def encode(self, texts: list[str]) -> list[list[int]]:
         """Ids of each text alone. Text that spells a special token stays text, as in Meta's encoder."""
@@ -128,6 +139,26 @@ class ExampleEncoder:
                 return [e.ids for e in backend.encode_batch_fast(texts, add_special_tokens=False)]
             finally:
                 backend.encode_special_tokens = saved
+
+    def encode_flat(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        """`encode` as one flat array of ids and each text's length.
+
+        The texts are tokenized in groups joined by <|eot_id|>: a special token splits the text
+        before pre-tokenization, so each text comes out exactly as alone, and reading the ids of a
+        few long encodings costs a third of reading many short ones.
+        """
+        if not any("<|" in text for text in texts):
+            groups = [_SEPARATOR.join(texts[i : i + _GROUP]) + _SEPARATOR for i in range(0, len(texts), _GROUP)]
+            encodings = self._backend.encode_batch_fast(groups, add_special_tokens=False)
+            flat = np.fromiter(itertools.chain.from_iterable(e.ids for e in encodings), dtype=np.int32)
+            ends = np.flatnonzero(flat == self.eot)
+            # Only the separators are <|eot_id|>, unless the special-token flag was set meanwhile
+            # by a call for text that spells one (`encode`): then the count is short, so read again.
+            if len(ends) == len(texts):
+                return flat[flat != self.eot], np.diff(ends, prepend=-1) - 1
+        ids = self.encode(texts)
+        lengths = np.fromiter(map(len, ids), dtype=np.int64, count=len(ids))
+        return np.fromiter(itertools.chain.from_iterable(ids), dtype=np.int32, count=int(lengths.sum())), lengths
 
     def _encode_unique(self, texts: list[str]) -> dict[str, list[int]]:
         unique = list(dict.fromkeys(texts))
@@ -263,65 +294,75 @@ class ExampleEncoder:
         text_id[rows] = [unique.setdefault(texts[i], len(unique)) for i in rows.tolist()]
         unique_texts = list(unique)
         return _TurnBatch(
-            plans.select(_KEY), texts, speakers, turn_offsets, turn_indices, targets, first, in_context,
-            text_id, unique_texts, self.encode(unique_texts),
+            plans.select(_KEY),
+            texts,
+            speakers,
+            turn_offsets,
+            turn_indices,
+            targets,
+            first,
+            in_context,
+            text_id,
+            unique_texts,
+            *self.encode_flat(unique_texts),
         )
 
     def _sliding_window(self, plans: pa.Table) -> pa.Table:
         """The chat format, vectorized over the batch: every turn is tokenized once, its context
         lines are derived from its ids, and each example is gathered from those pieces by numpy."""
         batch = self._batch(plans)
-        texts, speakers, turn_offsets, turn_indices = batch.texts, batch.speakers, batch.turn_offsets, batch.turn_indices
+        texts, speakers, turn_offsets, turn_indices = (
+            batch.texts,
+            batch.speakers,
+            batch.turn_offsets,
+            batch.turn_indices,
+        )
         targets, first, in_context, text_id = batch.targets, batch.first, batch.in_context, batch.text_id
-        unique_texts, bare, n = batch.unique_texts, batch.bare, len(batch.texts)
+        unique_texts, bare_len, flat_bare, n = batch.unique_texts, batch.bare_len, batch.bare_ids, len(batch.texts)
         has_context = first < targets  # a target that opens its plan row has nothing to answer
 
-        # The flat buffer holds the ids of the unique texts, then the small pieces.
-        bare_len = np.fromiter(map(len, bare), dtype=np.int64, count=len(bare))
+        # Context lines of each unique text: head piece + a range of its ids + tail piece, where
+        # pieces are numbered in the encoder's store (first words, final punctuation, headers) or,
+        # for lines tokenized whole, after it in this batch.
         bare_start = _offsets(bare_len, np.int64)[:-1]
-        pieces = _Pieces(int(bare_len.sum()))
-        empty, prefix, suffix, eot = (pieces.add(ids) for ids in ([], self._user_prefix, self._user_suffix, [self.eot]))
-        speaker_piece = {s: pieces.add(self._speaker_ids[s]) for s in SPEAKER_NAMES}
-
-        # Context lines of each unique text: head piece + a range of its ids + tail piece.
         context_ids = np.unique(text_id[in_context])
         m = len(context_ids)
-        head, skip, cut, tail = (np.zeros(m, dtype=np.int64) for _ in range(4))
-        nl_head, nl_tail, end_head = (np.zeros(m, dtype=np.int64) for _ in range(3))
-        whole_nl = np.zeros(m, dtype=bool)
-        whole = np.zeros(m, dtype=bool)
-        fallback: list[tuple[int, str]] = []
-        for k, u in enumerate(context_ids.tolist()):
-            text = unique_texts[u]
-            derived = self._derive(text, bare[u])
-            if derived is None:
-                whole[k] = whole_nl[k] = True
-                fallback += [(k, " " + text), (k, " " + text + "\n")]
-                continue
-            head_ids, skip[k], cut[k], tail_ids = derived
-            head[k] = pieces.add_cached(head_ids)
-            if tail_ids is None:
-                whole_nl[k] = True
-                fallback.append((k, " " + text + "\n"))
-            else:
-                tail[k] = pieces.add_cached(tail_ids)
-        encoded = self.encode([text for _, text in fallback])
-        for (k, text), ids in zip(fallback, encoded):
-            (nl_head if text.endswith("\n") else end_head)[k] = pieces.add(ids)
-        end_head = np.where(whole, end_head, head)
-        nl_head = np.where(whole_nl, nl_head, head)
-        nl_tail = np.where(whole_nl, empty, tail)
+        derive = self._derive
+        derived = np.array([derive(unique_texts[u]) for u in context_ids.tolist()], dtype=np.int64).reshape(m, 4)
+        head, skip, cut, tail = derived.T
+        whole, whole_nl = head < 0, tail < 0  # (a whole line implies a whole line with newline)
+        store_ids, store_start, store_len = self._store.arrays()
+        end_head, nl_head = head.copy(), head.copy()
+        nl_tail = np.where(whole_nl, self._empty, tail)
+        lines_whole = [
+            (k, " " + unique_texts[u]) for k, u in zip(np.flatnonzero(whole).tolist(), context_ids[whole].tolist())
+        ]
+        lines_whole_nl = [
+            (k, " " + unique_texts[u] + "\n")
+            for k, u in zip(np.flatnonzero(whole_nl).tolist(), context_ids[whole_nl].tolist())
+        ]
+        local_ids = self.encode([line for _, line in lines_whole + lines_whole_nl])
+        local = len(store_len) + np.arange(len(local_ids))
+        end_head[[k for k, _ in lines_whole]] = local[: len(lines_whole)]
+        nl_head[[k for k, _ in lines_whole_nl]] = local[len(lines_whole) :]
         start = bare_start[context_ids] + skip
         end_len = np.where(whole, 0, bare_len[context_ids] - skip)
         nl_len = np.where(whole_nl, 0, bare_len[context_ids] - skip - cut)
+        empty, prefix, suffix, eot = self._empty, self._prefix, self._suffix, self._eot_piece
 
         # Segment table: [pieces | 4 segments of each turn's line with "\n" | 4 without | response].
-        flat_bare = np.fromiter(itertools.chain.from_iterable(bare), dtype=np.int32, count=int(bare_len.sum()))
-        buffer = np.concatenate([flat_bare, pieces.buffer()])
-        piece_start, piece_len = pieces.table()
+        local_len = np.fromiter(map(len, local_ids), dtype=np.int64, count=len(local_ids))
+        flat_local = np.fromiter(itertools.chain.from_iterable(local_ids), dtype=np.int32, count=int(local_len.sum()))
+        buffer = np.concatenate([flat_bare, store_ids, flat_local])
+        piece_start = np.concatenate([store_start, len(store_ids) + _offsets(local_len, np.int64)[:-1]]) + len(
+            flat_bare
+        )
+        piece_len = np.concatenate([store_len, local_len])
         where = np.searchsorted(context_ids, text_id)  # each turn's row in the context tables
         where = np.minimum(where, max(m - 1, 0))
-        speaker_of = np.array([speaker_piece[s] for s in speakers], dtype=np.int64)
+        speaker_of = np.where(
+            np.asarray(speakers) == THERAPIST, self._speaker_piece[THERAPIST], self._speaker_piece[CLIENT]
+        )
         lines = {}
         for name, head_of, length_of, tail_of in (
             ("nl", nl_head, nl_len, nl_tail),
@@ -352,8 +393,12 @@ class ExampleEncoder:
         cumulative = _offsets(lines["nl"][1].reshape(n, 4).sum(axis=1), np.int64)
         last_line = np.maximum(targets - 1, 0)
         fixed = (
-            piece_len[prefix] + piece_len[suffix] + response_len[targets] + 1
-            + lines["end"][1].reshape(n, 4)[last_line].sum(axis=1) + cumulative[last_line]
+            piece_len[prefix]
+            + piece_len[suffix]
+            + response_len[targets]
+            + 1
+            + lines["end"][1].reshape(n, 4)[last_line].sum(axis=1)
+            + cumulative[last_line]
         )
         first = np.maximum(first, np.searchsorted(cumulative, fixed - self.max_length, side="left"))
         kept = first < targets
@@ -373,7 +418,14 @@ class ExampleEncoder:
             axis=1,
         )
         ranges_len = np.stack(
-            [np.ones(count), 4 * (targets - 1 - first), np.full(count, 4), np.ones(count), np.ones(count), np.ones(count)],
+            [
+                np.ones(count),
+                4 * (targets - 1 - first),
+                np.full(count, 4),
+                np.ones(count),
+                np.ones(count),
+                np.ones(count),
+            ],
             axis=1,
         ).astype(np.int64)
         ranges_len[~kept] = 0
@@ -418,11 +470,12 @@ class ExampleEncoder:
         }
         return pa.Table.from_pydict(columns, schema=self._schema)
 
-    def _derive(self, text: str, bare: list[int]) -> tuple[list[int], int, int, list[int] | None] | None:
+    def _derive(self, text: str) -> tuple[int, int, int, int]:
         """How " " + text and " " + text + "\n" tokenize, in terms of the ids of text itself:
         (head, skip, cut, tail) with " " + text = head + bare[skip:] and
-        " " + text + "\n" = head + bare[skip:len(bare) - cut] + tail. None: not provable at the start,
-        tokenize both directly; tail None: tokenize the line with its newline directly.
+        " " + text + "\n" = head + bare[skip:len(bare) - cut] + tail, head and tail numbered in the
+        piece store. Head -1: not provable at the start, tokenize both lines whole; tail -1:
+        tokenize the line with its newline whole.
 
         BPE never crosses a pre-token boundary, so only the pre-tokens at the two ends change:
         - start: a leading ASCII word w (a whole pre-token) becomes " w"; a leading ASCII digit
@@ -430,41 +483,37 @@ class ExampleEncoder:
         - end: after an ASCII letter or digit "\n" is its own pre-token; a final run of ASCII
           punctuation takes the newline into its pre-token (".\n" is one token): re-tokenize it.
         """
-        first = text[0]
-        if first in _ASCII_LETTERS:
-            end = 1
-            while end < len(text) and text[end] in _ASCII_LETTERS:
-                end += 1
+        word = _LEADING_WORD.match(text)
+        if word:
+            end = word.end()
             if end < len(text) and text[end].isalpha():  # the word goes on in non-ASCII letters
-                return None
-            skip, head = self._piece(text[:end], " " + text[:end])
-        elif first in _ASCII_DIGITS:
-            skip, head = 0, self._space
+                return _WHOLE
+            skip, head = self._heads.get(word[0]) or self._add_piece(self._heads, word[0], " ")
+        elif text[0] in _ASCII_DIGITS:
+            skip, head = 0, self._space_piece
         else:
-            return None
+            return _WHOLE
         last = text[-1]
-        if last in _ASCII_LETTERS or last in _ASCII_DIGITS:
-            return head, skip, 0, self._newline
+        if last in _ASCII_LETTERS_DIGITS:
+            return head, skip, 0, self._newline_piece
         if last not in _ASCII_PUNCTUATION:
-            return head, skip, 0, None
-        start = len(text) - 1
-        while start > 0 and text[start - 1] in _ASCII_PUNCTUATION:
-            start -= 1
+            return head, skip, 0, -1
+        start = len(text.rstrip(string.punctuation))
         before = text[start - 1] if start else ""
         if before == " ":
             start -= 1  # " ?!" is one pre-token: the space joins the punctuation run
-        elif not (before in _ASCII_LETTERS or before in _ASCII_DIGITS):
-            return head, skip, 0, None
-        cut, tail = self._piece(text[start:], text[start:] + "\n")
+        elif before not in _ASCII_LETTERS_DIGITS:
+            return head, skip, 0, -1
+        run = text[start:]
+        cut, tail = self._tails.get(run) or self._add_piece(self._tails, run, "\n")
         return head, skip, cut, tail
 
-    def _piece(self, text: str, variant: str) -> tuple[int, list[int]]:
-        """(token count of text, ids of variant), cached: first words and final punctuation repeat."""
-        cached = self._pieces.get((text, variant))
-        if cached is None:
-            plain, other = self.encode([text, variant])
-            cached = self._pieces[text, variant] = (len(plain), other)
-        return cached
+    def _add_piece(self, cache: dict, text: str, space_or_newline: str) -> tuple[int, int]:
+        """(token count of text, store number of text with a space before or a newline after)."""
+        variant = " " + text if space_or_newline == " " else text + "\n"
+        plain, other = self.encode([text, variant])
+        cache[text] = (len(plain), self._store.add(other))
+        return cache[text]
 
     def _sliding_window_alpaca(self, batch: dict[str, list], out: dict) -> None:
         """The seed's plain-text prompt: each example is tokenized whole (no pieces to reuse)."""
@@ -535,36 +584,36 @@ class _TurnBatch:
     in_context: np.ndarray  # per turn: shown as a context line by some example
     text_id: np.ndarray  # per turn: its index in unique_texts, -1 if not shown
     unique_texts: list[str]
-    bare: list[list[int]]  # ids of each unique text
+    bare_ids: np.ndarray  # ids of the unique texts, one after another
+    bare_len: np.ndarray  # how many of them each has
 
 
-class _Pieces:
-    """The short id sequences of one batch (headers, speaker names, first words, final punctuation,
-    lines tokenized whole), numbered; their ids go into the batch's buffer after `base` ids."""
+class _PieceStore:
+    """Short id sequences the encoder reuses across batches (headers, speaker names, first words
+    with a space, final punctuation with a newline), numbered in the order they were added."""
 
-    def __init__(self, base: int) -> None:
-        self.base = base
-        self.ids: list[list[int]] = []
-        self._numbers: dict[int, int] = {}
+    def __init__(self) -> None:
+        self.ids: list[int] = []
+        self.starts: list[int] = []
+        self.lengths: list[int] = []
+        self._arrays: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
 
     def add(self, ids: list[int]) -> int:
-        self.ids.append(ids)
-        return len(self.ids) - 1
+        self.starts.append(len(self.ids))
+        self.lengths.append(len(ids))
+        self.ids += ids
+        self._arrays = None
+        return len(self.lengths) - 1
 
-    def add_cached(self, ids: list[int]) -> int:
-        """Number of a cached piece: the encoder's cache hands out the same list object again."""
-        number = self._numbers.get(id(ids))
-        if number is None:
-            number = self._numbers[id(ids)] = self.add(ids)
-        return number
-
-    def buffer(self) -> np.ndarray:
-        return np.fromiter(itertools.chain.from_iterable(self.ids), dtype=np.int32)
-
-    def table(self) -> tuple[np.ndarray, np.ndarray]:
-        """(start in the buffer, length) of every piece."""
-        lengths = np.fromiter(map(len, self.ids), dtype=np.int64, count=len(self.ids))
-        return self.base + _offsets(lengths, np.int64)[:-1], lengths
+    def arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(all ids, start of each piece, length of each piece)."""
+        if self._arrays is None:
+            self._arrays = (
+                np.array(self.ids, dtype=np.int32),
+                np.array(self.starts, dtype=np.int64),
+                np.array(self.lengths, dtype=np.int64),
+            )
+        return self._arrays
 
 
 def _offsets(lengths: np.ndarray, dtype: type = np.int32) -> np.ndarray:
