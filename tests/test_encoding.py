@@ -1,6 +1,7 @@
 """The piecewise encoder against Meta's reference encoder and the chat template, token for token."""
 
 import functools
+import random
 import threading
 
 import pytest
@@ -331,3 +332,58 @@ def test_encode_flat_equals_encoding_each_text_alone(llama_tokenizer):
         backend.encode_special_tokens = False
     assert lengths.tolist() == [len(ids) for ids in alone]
     assert flat.tolist() == [i for ids in alone for i in ids]
+
+
+def test_batch_of_chunk_plans_matches_meta_example_by_example(llama_tokenizer, meta_tokenizer):
+    """Several plan rows in one batch, many targets each, short windows, truncation: every example
+    against an independent reference built with Meta's encoder."""
+    rng = random.Random(7)
+    rows = []
+    for r in range(8):
+        n = rng.randint(1, 12)
+        speakers = [rng.choice([CLIENT, THERAPIST]) for _ in range(n)]
+        texts = [rng.choice(ADVERSARIAL) + " word" * rng.choice([0, 1, 5, 40]) for _ in range(n)]
+        supervised = [s == THERAPIST and rng.random() < 0.8 for s in speakers]
+        rows.append((f"s{r}", speakers, texts, supervised))
+    batch = {
+        "session_id": [r[0] for r in rows],
+        "chunk_index": [0] * len(rows),
+        "speakers": [r[1] for r in rows],
+        "texts": [r[2] for r in rows],
+        "turn_indices": [list(range(100, 100 + len(r[2]))) for r in rows],
+        "supervised": [r[3] for r in rows],
+    }
+    max_length, context = 140, 2
+    out = encoder(llama_tokenizer, context_exchanges=context, max_length=max_length)(batch)
+
+    expected = []
+    for session_id, speakers, texts, supervised in rows:
+        for t in (i for i, flag in enumerate(supervised) if flag):
+            reason, first = ("no_context", t) if t == 0 else ("exceeds_max_length", max(0, t - context))
+            while first < t:
+                lines = "\n".join(
+                    f"{'Therapist' if s == THERAPIST else 'Client'}: {x}"
+                    for s, x in zip(speakers[first:t], texts[first:t])
+                )
+                messages = [
+                    {"role": "system", "content": INSTRUCTION},
+                    {"role": "user", "content": lines},
+                    {"role": "assistant", "content": texts[t]},
+                ]
+                ids = meta_chat_ids(messages, meta_tokenizer)
+                if len(ids) <= max_length:
+                    response = meta_tokenizer.encode(texts[t], bos=False, eos=False) + [EOT]
+                    labels = [IGNORE_INDEX] * (len(ids) - len(response)) + response
+                    expected.append((session_id, messages, ids, labels, list(range(100 + first, 101 + t)), ""))
+                    break
+                first += 1
+            else:
+                expected.append((session_id, [], [], [], [], reason))
+    got = list(
+        zip(
+            out["session_id"], out["messages"], out["input_ids"], out["labels"], out["turn_indices"], out["drop_reason"]
+        )
+    )
+    assert got == expected
+    assert {e[5] for e in expected} == {"", "exceeds_max_length", "no_context"}  # every path taken
+    assert any(len(e[4]) == context + 1 for e in expected) and any(0 < len(e[4]) <= context for e in expected)

@@ -218,12 +218,12 @@ class ExampleEncoder:
 
     # ------------------------------------------------------------------ one example per response
 
-    def _windows(self, session_turn_offsets: np.ndarray, supervised: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def _windows(self, row_offsets: np.ndarray, supervised: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Flat indices of the targets, and of the first turn of each one's context window
         (`context_exchanges` turns back, never before the start of its plan row)."""
         targets = np.flatnonzero(supervised)
-        row = np.searchsorted(session_turn_offsets, targets, side="right") - 1
-        first = targets - np.minimum(targets - session_turn_offsets[row], self.context_exchanges)
+        row = np.searchsorted(row_offsets, targets, side="right") - 1
+        first = targets - np.minimum(targets - row_offsets[row], self.context_exchanges)
         return targets, first
 
     @contextlib.contextmanager
@@ -308,165 +308,174 @@ class ExampleEncoder:
         )
 
     def _sliding_window(self, plans: pa.Table) -> pa.Table:
-        """The chat format, vectorized over the batch: every turn is tokenized once, its context
-        lines are derived from its ids, and each example is gathered from those pieces by numpy."""
+        """The chat format, vectorized over the batch: every turn is tokenized once, and each
+        example is gathered by numpy from its turns' ids and a few fixed pieces."""
         batch = self._batch(plans)
-        texts, speakers, turn_offsets, turn_indices = (
-            batch.texts,
-            batch.speakers,
-            batch.turn_offsets,
-            batch.turn_indices,
-        )
-        targets, first, in_context, text_id = batch.targets, batch.first, batch.in_context, batch.text_id
-        unique_texts, bare_len, flat_bare, n = batch.unique_texts, batch.bare_len, batch.bare_ids, len(batch.texts)
-        has_context = first < targets  # a target that opens its plan row has nothing to answer
+        if not len(batch.targets):
+            return self._schema.empty_table()
+        segments = self._segments(batch)
+        first, lengths = self._fit(batch, segments)
+        kept = first < batch.targets
+        ids, labels = self._gather(batch, segments, first, kept)
+        if len(ids) != lengths.sum():
+            raise AssertionError("gathered ids disagree with the example lengths (a bug)")
+        return self._example_table(plans, batch, first, kept, lengths, ids, labels)
 
-        # Context lines of each unique text: head piece + a range of its ids + tail piece, where
-        # pieces are numbered in the encoder's store (first words, final punctuation, headers) or,
-        # for lines tokenized whole, after it in this batch.
-        bare_start = _offsets(bare_len, np.int64)[:-1]
-        context_ids = np.unique(text_id[in_context])
-        m = len(context_ids)
-        derive = self._derive
-        derived = np.array([derive(unique_texts[u]) for u in context_ids.tolist()], dtype=np.int64).reshape(m, 4)
-        head, skip, cut, tail = derived.T
-        whole, whole_nl = head < 0, tail < 0  # (a whole line implies a whole line with newline)
+    def _segments(self, batch: _TurnBatch) -> _Segments:
+        """Every id sequence this batch's examples are made of, as ranges of one buffer."""
+        n = len(batch.texts)
+        unique_start = _offsets(batch.bare_len, np.int64)[:-1]
+        context = np.unique(batch.text_id[batch.in_context])  # the unique texts shown as context lines
+        line_nl, line, whole = self._context_lines(
+            [batch.unique_texts[u] for u in context.tolist()], batch.bare_len[context]
+        )
         store_ids, store_start, store_len = self._store.arrays()
-        end_head, nl_head = head.copy(), head.copy()
-        nl_tail = np.where(whole_nl, self._empty, tail)
-        lines_whole = [
-            (k, " " + unique_texts[u]) for k, u in zip(np.flatnonzero(whole).tolist(), context_ids[whole].tolist())
-        ]
-        lines_whole_nl = [
-            (k, " " + unique_texts[u] + "\n")
-            for k, u in zip(np.flatnonzero(whole_nl).tolist(), context_ids[whole_nl].tolist())
-        ]
-        local_ids = self.encode([line for _, line in lines_whole + lines_whole_nl])
-        local = len(store_len) + np.arange(len(local_ids))
-        end_head[[k for k, _ in lines_whole]] = local[: len(lines_whole)]
-        nl_head[[k for k, _ in lines_whole_nl]] = local[len(lines_whole) :]
-        start = bare_start[context_ids] + skip
-        end_len = np.where(whole, 0, bare_len[context_ids] - skip)
-        nl_len = np.where(whole_nl, 0, bare_len[context_ids] - skip - cut)
-        empty, prefix, suffix, eot = self._empty, self._prefix, self._suffix, self._eot_piece
+        whole_len = np.fromiter(map(len, whole), dtype=np.int64, count=len(whole))
+        whole_ids = np.fromiter(itertools.chain.from_iterable(whole), dtype=np.int32, count=int(whole_len.sum()))
+        buffer = np.concatenate([batch.bare_ids, store_ids, whole_ids])
+        piece_start = len(batch.bare_ids) + np.concatenate([store_start, len(store_ids) + _offsets(whole_len)[:-1]])
+        piece_len = np.concatenate([store_len, whole_len])
 
-        # Segment table: [pieces | 4 segments of each turn's line with "\n" | 4 without | response].
-        local_len = np.fromiter(map(len, local_ids), dtype=np.int64, count=len(local_ids))
-        flat_local = np.fromiter(itertools.chain.from_iterable(local_ids), dtype=np.int32, count=int(local_len.sum()))
-        buffer = np.concatenate([flat_bare, store_ids, flat_local])
-        piece_start = np.concatenate([store_start, len(store_ids) + _offsets(local_len, np.int64)[:-1]]) + len(
-            flat_bare
+        # A turn's context line: speaker name, head, a range of the turn's own ids, tail.
+        row = np.minimum(np.searchsorted(context, batch.text_id), max(len(context) - 1, 0))  # turn -> row of context
+        speaker = np.where(
+            np.asarray(batch.speakers) == THERAPIST, self._speaker_piece[THERAPIST], self._speaker_piece[CLIENT]
         )
-        piece_len = np.concatenate([store_len, local_len])
-        where = np.searchsorted(context_ids, text_id)  # each turn's row in the context tables
-        where = np.minimum(where, max(m - 1, 0))
-        speaker_of = np.where(
-            np.asarray(speakers) == THERAPIST, self._speaker_piece[THERAPIST], self._speaker_piece[CLIENT]
-        )
-        lines = {}
-        for name, head_of, length_of, tail_of in (
-            ("nl", nl_head, nl_len, nl_tail),
-            ("end", end_head, end_len, np.full(m, empty)),
-        ):
-            seg_start = np.zeros((n, 4), dtype=np.int64)
-            seg_len = np.zeros((n, 4), dtype=np.int64)
-            if m:
-                seg_start[:, 0], seg_len[:, 0] = piece_start[speaker_of], piece_len[speaker_of]
-                h, t = head_of[where], tail_of[where]
-                seg_start[:, 1], seg_len[:, 1] = piece_start[h], piece_len[h]
-                seg_start[:, 2], seg_len[:, 2] = start[where], length_of[where]
-                seg_start[:, 3], seg_len[:, 3] = piece_start[t], piece_len[t]
-            lines[name] = (seg_start.ravel(), seg_len.ravel())
-        response_start = np.where(text_id >= 0, bare_start[np.maximum(text_id, 0)], 0)
-        response_len = np.where(text_id >= 0, bare_len[np.maximum(text_id, 0)], 0)
-        seg_start = np.concatenate([piece_start, lines["nl"][0], lines["end"][0], response_start])
-        seg_len = np.concatenate([piece_len, lines["nl"][1], lines["end"][1], response_len])
-        nl_base, end_base = len(piece_start), len(piece_start) + 4 * n
-        response_base = end_base + 4 * n
-        supervised_segment = np.zeros(len(seg_start), dtype=bool)
-        supervised_segment[response_base:] = True
-        supervised_segment[eot] = True
 
-        # Truncation: the oldest context lines go first until the example fits; the response never.
-        # With cumulative[k] the length of lines 0..k-1 (with "\n"), an example from line a is
-        # fixed + cumulative[target - 1] - cumulative[a] long: take the smallest a that fits.
-        cumulative = _offsets(lines["nl"][1].reshape(n, 4).sum(axis=1), np.int64)
-        last_line = np.maximum(targets - 1, 0)
+        def line_segments(head: np.ndarray, skip: np.ndarray, count: np.ndarray, tail: np.ndarray) -> tuple:
+            start, length = np.zeros((n, 4), dtype=np.int64), np.zeros((n, 4), dtype=np.int64)
+            if len(context):
+                h, t = head[row], tail[row]
+                start[:, 0], length[:, 0] = piece_start[speaker], piece_len[speaker]
+                start[:, 1], length[:, 1] = piece_start[h], piece_len[h]
+                start[:, 2], length[:, 2] = unique_start[context][row] + skip[row], count[row]
+                start[:, 3], length[:, 3] = piece_start[t], piece_len[t]
+            return start.ravel(), length.ravel()
+
+        (nl_start, nl_len), (end_start, end_len) = line_segments(*line_nl), line_segments(*line)
+        unique = np.maximum(batch.text_id, 0)
+        response_start = np.where(batch.text_id >= 0, unique_start[unique], 0)
+        response_len = np.where(batch.text_id >= 0, batch.bare_len[unique], 0)
+        line_base = len(piece_start)
+        return _Segments(
+            buffer=buffer,
+            start=np.concatenate([piece_start, nl_start, end_start, response_start]),
+            length=np.concatenate([piece_len, nl_len, end_len, response_len]),
+            line_base=line_base,
+            last_line_base=line_base + 4 * n,
+            response_base=line_base + 8 * n,
+            line_len=nl_len.reshape(n, 4).sum(axis=1),
+            last_line_len=end_len.reshape(n, 4).sum(axis=1),
+            response_len=response_len,
+        )
+
+    def _context_lines(self, texts: list[str], lengths: np.ndarray) -> tuple[tuple, tuple, list[list[int]]]:
+        """The context lines of these texts (ids `lengths` long), with and without the final "\n",
+        each as arrays (head piece, skip, count, tail piece): head + the text's ids [skip, skip +
+        count) + tail. Lines not derivable are tokenized whole here (the third item), as pieces
+        numbered after the store's."""
+        m = len(texts)
+        head, skip, cut, tail = np.array([self._derive(t) for t in texts], dtype=np.int64).reshape(m, 4).T
+        whole, whole_nl = np.flatnonzero(head < 0), np.flatnonzero(tail < 0)  # (whole implies whole_nl)
+        lines = [" " + texts[k] for k in whole.tolist()] + [" " + texts[k] + "\n" for k in whole_nl.tolist()]
+        numbers = len(self._store.lengths) + np.arange(len(lines))
+        line_head, nl_head = head.copy(), head.copy()
+        line_head[whole], nl_head[whole_nl] = numbers[: len(whole)], numbers[len(whole) :]
+        line_count = np.where(head < 0, 0, lengths - skip)
+        nl_count = np.where(tail < 0, 0, lengths - skip - cut)
+        nl_tail = np.where(tail < 0, self._empty, tail)
+        whole_ids = self.encode(lines)
+        return (nl_head, skip, nl_count, nl_tail), (line_head, skip, line_count, np.full(m, self._empty)), whole_ids
+
+    def _fit(self, batch: _TurnBatch, segments: _Segments) -> tuple[np.ndarray, np.ndarray]:
+        """The first context line each example keeps, and its length: the oldest lines go first
+        until it fits `max_length`; the response never. (first == target: it cannot fit.)
+
+        With cumulative[k] the length of the lines (with "\n") of turns 0..k-1, an example showing
+        turns a..t is fixed + cumulative[t - 1] - cumulative[a] long: the smallest a that fits is
+        one binary search.
+        """
+        targets = batch.targets
+        previous = np.maximum(targets - 1, 0)  # the last context line (a target opening its row has none)
+        cumulative = _offsets(segments.line_len, np.int64)
         fixed = (
-            piece_len[prefix]
-            + piece_len[suffix]
-            + response_len[targets]
-            + 1
-            + lines["end"][1].reshape(n, 4)[last_line].sum(axis=1)
-            + cumulative[last_line]
+            len(self._user_prefix)
+            + len(self._user_suffix)
+            + segments.response_len[targets]
+            + 1  # <|eot_id|>
+            + segments.last_line_len[previous]
+            + cumulative[previous]
         )
-        first = np.maximum(first, np.searchsorted(cumulative, fixed - self.max_length, side="left"))
-        kept = first < targets
-        lengths = np.where(kept, fixed - cumulative[np.minimum(first, last_line)], 0)
-        count = len(targets)
+        first = np.maximum(batch.first, np.searchsorted(cumulative, fixed - self.max_length, side="left"))
+        return first, np.where(first < targets, fixed - cumulative[np.minimum(first, previous)], 0)
 
-        # Gather: example -> its segments -> their ids.
-        ranges_start = np.stack(
+    def _gather(
+        self, batch: _TurnBatch, segments: _Segments, first: np.ndarray, kept: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """input_ids and labels of all examples, one after another: example -> its segments -> ids."""
+        targets, count = batch.targets, len(batch.targets)
+        ones = np.ones(count, dtype=np.int64)
+        starts = np.stack(
             [
-                np.full(count, prefix),
-                nl_base + 4 * first,
-                end_base + 4 * last_line,
-                np.full(count, suffix),
-                response_base + targets,
-                np.full(count, eot),
+                ones * self._prefix,
+                segments.line_base + 4 * first,
+                segments.last_line_base + 4 * (targets - 1),
+                ones * self._suffix,
+                segments.response_base + targets,
+                ones * self._eot_piece,
             ],
             axis=1,
         )
-        ranges_len = np.stack(
-            [
-                np.ones(count),
-                4 * (targets - 1 - first),
-                np.full(count, 4),
-                np.ones(count),
-                np.ones(count),
-                np.ones(count),
-            ],
-            axis=1,
-        ).astype(np.int64)
-        ranges_len[~kept] = 0
-        segments = _gather_ranges(ranges_start.ravel(), ranges_len.ravel())
-        ids = buffer[_gather_ranges(seg_start[segments], seg_len[segments])]
+        lengths = np.stack([ones, 4 * (targets - 1 - first), 4 * ones, ones, ones, ones], axis=1)
+        lengths[~kept] = 0
+        chosen = _gather_ranges(starts.ravel(), lengths.ravel())
+        ids = segments.buffer[_gather_ranges(segments.start[chosen], segments.length[chosen])]
         if self.train_on_inputs:
-            labels = ids
-        else:
-            labels = np.where(np.repeat(supervised_segment[segments], seg_len[segments]), ids, IGNORE_INDEX)
-        offsets = _offsets(lengths)
+            return ids, ids
+        supervised = (chosen >= segments.response_base) | (chosen == self._eot_piece)
+        return ids, np.where(np.repeat(supervised, segments.length[chosen]), ids, IGNORE_INDEX)
 
-        # Messages, as rendered by the chat template: the context lines joined, the response.
-        line_text = [f"{SPEAKER_NAMES[s]}: {t}" if c else "" for s, t, c in zip(speakers, texts, in_context.tolist())]
-        kept_targets, kept_first = targets[kept].tolist(), first[kept].tolist()
+    def _example_table(
+        self,
+        plans: pa.Table,
+        batch: _TurnBatch,
+        first: np.ndarray,
+        kept: np.ndarray,
+        lengths: np.ndarray,
+        ids: np.ndarray,
+        labels: np.ndarray,
+    ) -> pa.Table:
+        targets, texts = batch.targets, batch.texts
+        # Messages, as the chat template renders them: the context lines joined, the response.
+        line = [f"{SPEAKER_NAMES[s]}: {t}" if c else "" for s, t, c in zip(batch.speakers, texts, batch.in_context)]
         contents = []
-        for a, t in zip(kept_first, kept_targets):
-            contents += (self.instruction, "\n".join(line_text[a:t]), texts[t])
+        for a, t in zip(first[kept].tolist(), targets[kept].tolist()):
+            contents += (self.instruction, "\n".join(line[a:t]), texts[t])
         roles = pa.DictionaryArray.from_arrays(
-            np.tile(np.arange(3, dtype=np.int8), len(kept_targets)), pa.array(["system", "user", "assistant"])
+            np.tile(np.arange(3, dtype=np.int8), int(kept.sum())), pa.array(["system", "user", "assistant"])
         ).cast(pa.string())
         message_type = self._schema.field("messages").type
-        struct = pa.StructArray.from_arrays(
+        messages = pa.StructArray.from_arrays(
             [roles, pa.array(contents, type=pa.string())], fields=list(message_type.value_type)
         )
-        row = np.searchsorted(turn_offsets, targets, side="right") - 1
-        shown_len = np.where(kept, targets + 1 - first, 0)
+        has_context = batch.first < targets  # a target that opens its plan row has nothing to answer
+        drop_reason = np.where(kept, "", np.where(has_context, "exceeds_max_length", "no_context"))
+        row = np.searchsorted(batch.turn_offsets, targets, side="right") - 1
+        shown = np.where(kept, targets + 1 - first, 0)
+        offsets = _offsets(lengths)
         columns = {
             "session_id": plans.column("session_id").take(row),
             "chunk_index": plans.column("chunk_index").take(row),
-            "messages": pa.ListArray.from_arrays(_offsets(np.where(kept, 3, 0)), struct, type=message_type),
+            "messages": pa.ListArray.from_arrays(_offsets(np.where(kept, 3, 0)), messages, type=message_type),
             "input_ids": pa.ListArray.from_arrays(offsets, ids.astype(np.int32, copy=False)),
             "attention_mask": pa.ListArray.from_arrays(offsets, np.ones(len(ids), dtype=np.int8)),
             "labels": pa.ListArray.from_arrays(offsets, labels.astype(np.int32, copy=False)),
             "length": lengths.astype(np.int32),
             "turn_indices": pa.ListArray.from_arrays(
-                _offsets(shown_len), turn_indices[_gather_ranges(first, shown_len)].astype(np.int32)
+                _offsets(shown), batch.turn_indices[_gather_ranges(first, shown)].astype(np.int32)
             ),
-            "targets": kept.astype(np.int32),
-            "drop_reason": pa.array(
-                np.where(kept, "", np.where(has_context, "exceeds_max_length", "no_context")).tolist(), pa.string()
-            ),
+            "targets": kept.astype(np.int32),  # responses this row trains, counted where they are built
+            "drop_reason": pa.array(drop_reason.tolist(), type=pa.string()),
         }
         return pa.Table.from_pydict(columns, schema=self._schema)
 
@@ -586,6 +595,26 @@ class _TurnBatch:
     unique_texts: list[str]
     bare_ids: np.ndarray  # ids of the unique texts, one after another
     bare_len: np.ndarray  # how many of them each has
+
+
+@dataclass(slots=True)
+class _Segments:
+    """The id sequences a batch's examples are made of, as (start, length) ranges of one buffer.
+
+    Segments are numbered: first the pieces (the store's, then lines tokenized whole in this batch),
+    then 4 per turn for its context line with "\n" (speaker name, head, a range of the turn's ids,
+    tail), 4 per turn for the line without it, and 1 per turn for the turn as a response.
+    """
+
+    buffer: np.ndarray
+    start: np.ndarray
+    length: np.ndarray
+    line_base: int
+    last_line_base: int
+    response_base: int
+    line_len: np.ndarray  # per turn: tokens of its context line with "\n"
+    last_line_len: np.ndarray  # per turn: tokens of its context line without it
+    response_len: np.ndarray  # per turn: tokens of its text
 
 
 class _PieceStore:
