@@ -139,7 +139,13 @@ class ProcessingConfig:
         default=False,
         metadata={"help": "true: the first bad file or session fails the run (exit 1) instead of being skipped"},
     )
-    num_proc: int = field(default=1, metadata={"help": "worker processes for tokenization (Dataset.map num_proc)"})
+    num_proc: int = field(
+        default=1,
+        metadata={
+            "help": "worker processes for tokenization (Dataset.map num_proc); "
+            "1 already uses every core: a thread tokenizes ahead"
+        },
+    )
     pad_to_multiple_of: int = field(
         default=8,
         metadata={"help": "collator padding multiple recorded for training (8 suits tensor cores; 1 for none)"},

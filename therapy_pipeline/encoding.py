@@ -1,11 +1,12 @@
-"""Seed step 4: example plans -> Llama 3.1 token ids and labels, in batches for `Dataset.map`.
+"""Seed step 4: chunk plans -> Llama 3.1 token ids and labels, in batches for `Dataset.map`.
 
 Meta's reference (`llama_models.llama3.chat_format.ChatFormat`) encodes every message header and
 every message content separately and joins the ids. We do the same, one step further: each distinct
-piece (a context line, a response, the fixed system block) is tokenized once per batch and example
-ids are assembled from the pieces. Pieces meet only where the pre-tokenizer always splits (after a
-special token, or a newline followed by a speaker name), so the ids equal tokenizing the rendered
-text as one string; tests/test_encoding.py holds that against Meta's encoder and the chat template.
+turn of a batch is tokenized once, its context line ("Client: ...") is derived from its ids, the
+fixed headers and system block are tokenized once per run, and numpy gathers every example's ids
+from these pieces. Pieces meet only where the pre-tokenizer always splits (after a special token,
+or a newline followed by a speaker name), so the ids equal tokenizing the rendered text as one
+string; tests/test_encoding.py holds that against Meta's encoder and the chat template.
 """
 
 from __future__ import annotations
