@@ -100,7 +100,7 @@ def main(argv: list[str] | None = None) -> int:
     excluded = processor.stats.targets_excluded
     stats["filters"] = {"therapist_turns": processor.stats.counts["therapist_turns"],
                         "too_short": excluded["too_short"], "too_long": excluded["too_long"],
-                        "opens_session": excluded["opens_session"],
+                        "opens_session": excluded["opens_session"], "opens_chunk": excluded["opens_chunk"],
                         "eligible": processor.stats.counts["targets_eligible"]}
 
     encoder = ExampleEncoder(tokenizer, instruction=config.instruction, example_format=config.example_format,
@@ -305,6 +305,7 @@ def summary_tables(stats: dict[str, Any], config: ProcessingConfig,
             [f"too short (< {config.min_exchange_length} words)", filters["too_short"]],
             [f"too long (> {config.max_exchange_length} words)", filters["too_long"]],
             ["opens its session (sliding_window: no input)", filters["opens_session"]],
+            ["opens its chunk (sliding_window, overlap 0: no input)", filters["opens_chunk"]],
             ["eligible", filters["eligible"]],
         ])),
         ("Tokens (tokens)", _table(["", "count", *stat_keys], [

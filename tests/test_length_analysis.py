@@ -133,7 +133,7 @@ def test_raw_statistics_by_hand(cli):
     assert result["exchanges_per_session"] == {"min": 2, "max": 6, "mean": 4.0}
     assert result["chunking"] == {"sessions_over_limit": 2, "chunks": 5}
     assert result["filters"] == {"therapist_turns": 6, "too_short": 1, "too_long": 1, "opens_session": 1,
-                                 "eligible": 3}
+                                 "opens_chunk": 0, "eligible": 3}
 
 
 def test_token_statistics_match_the_tokenizer_and_the_processed_dataset(cli, corpus, llama_tokenizer):

@@ -143,6 +143,23 @@ def test_chunked_session_targets_each_turn_once(tmp_path, tokenizer_cache):
     assert {r["chunk_index"] for r in rows if r["session_id"] == "s003"} == {0}
 
 
+def test_without_overlap_a_therapist_turn_opening_a_chunk_is_no_target(tmp_path, tokenizer_cache):
+    # s000: 20 turns, therapist at odd indices: with chunks of 5 and no overlap, chunks start at 0, 5, 10, 15,
+    # and turns 5 and 15 are therapist turns with nothing before them in their chunk.
+    corpus = write_corpus(tmp_path / "in", [20, 6])
+    manifest = TherapyDataProcessor(
+        config(tmp_path, tokenizer_cache, max_session_exchanges=5, overlap_percentage=0.0, min_exchange_length=1)
+    ).run()
+    counts = manifest["counts"]
+    assert counts["targets_excluded"].get("opens_chunk") == 2
+    # s000: 10 therapist turns less those 2; s001 (therapist at 0, 2, 4): turn 0 opens its session
+    assert counts["targets_excluded"].get("opens_session") == 1
+    assert counts["targets_supervised"] == counts["targets_eligible"] == 10 - 2 + 2
+    assert "no_context" not in counts["examples_dropped"]
+    responses = {row["messages"][-1]["content"] for _, row in examples(tmp_path / "out")}
+    assert corpus["s000"][5][1] not in responses and corpus["s000"][7][1] in responses
+
+
 def test_multi_turn_supervises_every_eligible_turn_once(tmp_path, tokenizer_cache, corpus):
     manifest = TherapyDataProcessor(
         config(tmp_path, tokenizer_cache, example_format="multi_turn", max_length=512)
@@ -217,15 +234,25 @@ def test_failed_run_leaves_previous_output(tmp_path, tokenizer_cache, corpus, mo
 
 def test_killed_runs_leave_previous_output_and_no_staging(tmp_path, tokenizer_cache):
     write_corpus(tmp_path / "in", [40 + 5 * i for i in range(30)])
-    cmd = [sys.executable, "run_data_processing.py", "-q", "--input-dir", str(tmp_path / "in"),
-           "--output-dir", str(tmp_path / "out"), "--set", f"cache_dir={tokenizer_cache}"]
+    cmd = [
+        sys.executable,
+        "run_data_processing.py",
+        "-q",
+        "--input-dir",
+        str(tmp_path / "in"),
+        "--output-dir",
+        str(tmp_path / "out"),
+        "--set",
+        f"cache_dir={tokenizer_cache}",
+    ]
     env = {**os.environ, "HF_HUB_OFFLINE": "1"}
     subprocess.run(cmd, cwd=REPO, env=env, check=True, capture_output=True)
     before = tree_digest(tmp_path / "out")
     outcomes = []
     for delay in (0.5, 1.5, 2.5, 3.5, 5.0):
-        proc = subprocess.Popen([*cmd, "--set", "seed=7"], cwd=REPO, env=env,
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        proc = subprocess.Popen(
+            [*cmd, "--set", "seed=7"], cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
         time.sleep(delay)
         proc.send_signal(signal.SIGKILL)
         proc.wait()
