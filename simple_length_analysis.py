@@ -31,7 +31,7 @@ from datasets import Dataset
 from matplotlib.ticker import LogLocator, MaxNLocator, NullFormatter, StrMethodFormatter
 
 from run_data_processing import setup_logging
-from therapy_data_processor import ConfigError, ProcessingConfig, TherapyDataProcessor, column_values
+from therapy_data_processor import MAP_BATCH_SIZE, ConfigError, ProcessingConfig, TherapyDataProcessor, column_values
 from therapy_pipeline.chunking import overlap_turns
 from therapy_pipeline.collator import padding_efficiency, training_orders
 from therapy_pipeline.encoding import ExampleEncoder
@@ -183,9 +183,11 @@ def raw_statistics(sessions: list[Session]) -> dict[str, Any]:
 def example_token_lengths(encoder: ExampleEncoder, plans: Dataset) -> list[int]:
     """Token count of every planned example, whole (the encoder's max_length is unlimited)."""
     lengths: list[int] = []
-    for batch in plans.iter(batch_size=BATCH):
-        rows = encoder(batch)
-        lengths.extend(n for n, dropped in zip(rows["length"], rows["drop_reason"]) if not dropped)
+    for batch in plans.with_format("arrow").iter(batch_size=MAP_BATCH_SIZE):  # as the pipeline batches plans
+        rows = encoder.arrow_batch(batch)
+        lengths.extend(
+            n for n, dropped in zip(rows["length"].to_pylist(), rows["drop_reason"].to_pylist()) if not dropped
+        )
     return lengths
 
 

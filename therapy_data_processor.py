@@ -424,7 +424,8 @@ class TherapyDataProcessor:
                 cache_file_name=str(work / "encoded.arrow"),
                 new_fingerprint=f"{fingerprint}-encoded",
                 desc="Tokenizing",
-            ).with_format(None)  # the encoder reads Arrow; the output is read as Python again
+            )
+        encoded = encoded.with_format(None)  # the encoder reads Arrow; the output is read as Python again
         reasons = Counter(r for r in column_values(encoded, "drop_reason") if r)
         self.stats.examples_dropped.update(reasons)
         kept = encoded
@@ -516,9 +517,9 @@ class TherapyDataProcessor:
         rows: dict[str, Any]
         if self.split_of is not None:  # decided with the plans: each split is one run of rows
             splits = [self.split_of[s] for s in column_values(examples, "session_id")]
-            if splits != sorted(splits, key=SPLITS.index):
-                raise AssertionError("examples are not in split order (a bug)")
             counts = Counter(splits)
+            if splits != [name for name in SPLITS for _ in range(counts[name])]:
+                raise AssertionError("examples are not in split order (a bug)")
             ends = dict(zip(SPLITS, itertools.accumulate(counts[name] for name in SPLITS)))
             # (an empty range at the very end is refused by `select`: an empty list is not)
             rows = {name: range(ends[name] - counts[name], ends[name]) if counts[name] else [] for name in SPLITS}

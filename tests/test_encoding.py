@@ -387,3 +387,34 @@ def test_batch_of_chunk_plans_matches_meta_example_by_example(llama_tokenizer, m
     assert got == expected
     assert {e[5] for e in expected} == {"", "exceeds_max_length", "no_context"}  # every path taken
     assert any(len(e[4]) == context + 1 for e in expected) and any(0 < len(e[4]) <= context for e in expected)
+
+
+def test_read_ahead_that_fails_leaves_the_batches_to_the_caller(llama_tokenizer, monkeypatch):
+    from datasets import Dataset
+
+    from therapy_pipeline.encoding import plan_features
+
+    rows = [plan([CLIENT, THERAPIST], ["hi", f"hello {i}"], session_id=f"s{i}") for i in range(3)]
+    plans = Dataset.from_dict({k: [r[k][0] for r in rows] for k in rows[0]}, features=plan_features())
+    iterate = Dataset.iter
+
+    def fails_in_the_thread(self, *args, **kwargs):
+        if threading.current_thread().name == "encode-ahead":
+            raise OSError("disk gone")
+        return iterate(self, *args, **kwargs)
+
+    monkeypatch.setattr(Dataset, "iter", fails_in_the_thread)
+    enc = encoder(llama_tokenizer)
+    result = {}
+
+    def run():
+        with enc.encode_ahead(plans, 1):  # must not wait for batches the thread will never read
+            result["out"] = plans.with_format("arrow").map(
+                enc.arrow_batch, batched=True, batch_size=1, remove_columns=plans.column_names
+            )
+
+    worker = threading.Thread(target=run, daemon=True)
+    worker.start()
+    worker.join(timeout=60)
+    assert not worker.is_alive(), "the map waits for a read-ahead thread that died"
+    assert result["out"]["drop_reason"].to_pylist() == ["", "", ""]

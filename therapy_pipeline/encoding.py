@@ -39,8 +39,9 @@ _ASCII_DIGITS = frozenset(string.digits)
 _ASCII_PUNCTUATION = frozenset(string.punctuation)
 _ASCII_LETTERS_DIGITS = _ASCII_LETTERS | _ASCII_DIGITS
 _LEADING_WORD = re.compile("[A-Za-z]+")
-_WHOLE = (-1, 0, 0, -1)
-_SEPARATOR, _GROUP = "<|eot_id|>", 64  # encode_flat: texts per joined group  # _derive: tokenize the line whole
+_WHOLE = (-1, 0, 0, -1)  # _derive: tokenize the line whole
+_SEPARATOR, _GROUP = "<|eot_id|>", 64  # encode_flat: texts per joined group
+_LINE = 4  # segments of a context line: speaker name, head, a range of the turn's ids, tail
 _KEY = ["session_id", "chunk_index"]
 AHEAD_BATCHES = 2  # batches read and tokenized ahead of the one being assembled
 OUTPUT_COLUMNS = (
@@ -240,15 +241,16 @@ class ExampleEncoder:
         slots, stop = threading.Semaphore(AHEAD_BATCHES), threading.Event()
 
         def read_ahead() -> None:
-            for batch in plans.with_format("arrow").iter(batch_size):
-                slots.acquire()
-                if stop.is_set():
-                    return
-                try:
-                    ready.put(self._read_batch(batch))
-                except Exception:  # noqa: BLE001 - the caller reads the batch itself and sees the error
-                    break
-            ready.put(None)
+            # On any error the thread stops; the caller reads that batch itself and meets the error.
+            try:
+                with contextlib.suppress(Exception):
+                    for batch in plans.with_format("arrow").iter(batch_size):
+                        slots.acquire()
+                        if stop.is_set():
+                            return
+                        ready.put(self._read_batch(batch))
+            finally:
+                ready.put(None)  # the caller never waits for a batch that will not come
 
         thread = threading.Thread(target=read_ahead, name="encode-ahead", daemon=True)
         self._ahead = (ready, slots)
@@ -294,18 +296,20 @@ class ExampleEncoder:
         rows = np.flatnonzero(shown)
         text_id[rows] = [unique.setdefault(texts[i], len(unique)) for i in rows.tolist()]
         unique_texts = list(unique)
+        bare_ids, bare_len = self.encode_flat(unique_texts)
         return _TurnBatch(
-            plans.select(_KEY),
-            texts,
-            speakers,
-            turn_offsets,
-            turn_indices,
-            targets,
-            first,
-            in_context,
-            text_id,
-            unique_texts,
-            *self.encode_flat(unique_texts),
+            key=plans.select(_KEY),
+            texts=texts,
+            speakers=speakers,
+            turn_offsets=turn_offsets,
+            turn_indices=turn_indices,
+            targets=targets,
+            first=first,
+            in_context=in_context,
+            text_id=text_id,
+            unique_texts=unique_texts,
+            bare_ids=bare_ids,
+            bare_len=bare_len,
         )
 
     def _sliding_window(self, plans: pa.Table) -> pa.Table:
@@ -337,14 +341,15 @@ class ExampleEncoder:
         piece_start = len(batch.bare_ids) + np.concatenate([store_start, len(store_ids) + _offsets(whole_len)[:-1]])
         piece_len = np.concatenate([store_len, whole_len])
 
-        # A turn's context line: speaker name, head, a range of the turn's own ids, tail.
+        # A turn's context line: speaker name, head, a range of the turn's own ids, tail. Turns that no
+        # example shows as context get the segments of some other row (the clamp): never gathered.
         row = np.minimum(np.searchsorted(context, batch.text_id), max(len(context) - 1, 0))  # turn -> row of context
         speaker = np.where(
             np.asarray(batch.speakers) == THERAPIST, self._speaker_piece[THERAPIST], self._speaker_piece[CLIENT]
         )
 
         def line_segments(head: np.ndarray, skip: np.ndarray, count: np.ndarray, tail: np.ndarray) -> tuple:
-            start, length = np.zeros((n, 4), dtype=np.int64), np.zeros((n, 4), dtype=np.int64)
+            start, length = np.zeros((n, _LINE), dtype=np.int64), np.zeros((n, _LINE), dtype=np.int64)
             if len(context):
                 h, t = head[row], tail[row]
                 start[:, 0], length[:, 0] = piece_start[speaker], piece_len[speaker]
@@ -363,10 +368,10 @@ class ExampleEncoder:
             start=np.concatenate([piece_start, nl_start, end_start, response_start]),
             length=np.concatenate([piece_len, nl_len, end_len, response_len]),
             line_base=line_base,
-            last_line_base=line_base + 4 * n,
-            response_base=line_base + 8 * n,
-            line_len=nl_len.reshape(n, 4).sum(axis=1),
-            last_line_len=end_len.reshape(n, 4).sum(axis=1),
+            last_line_base=line_base + _LINE * n,
+            response_base=line_base + 2 * _LINE * n,
+            line_len=nl_len.reshape(n, _LINE).sum(axis=1),
+            last_line_len=end_len.reshape(n, _LINE).sum(axis=1),
             response_len=response_len,
         )
 
@@ -397,7 +402,9 @@ class ExampleEncoder:
         one binary search.
         """
         targets = batch.targets
-        previous = np.maximum(targets - 1, 0)  # the last context line (a target opening its row has none)
+        # The last context line. A target opening its row has none: its made-up `previous` is never
+        # used, as first == target (from batch.first) marks it not kept.
+        previous = np.maximum(targets - 1, 0)
         cumulative = _offsets(segments.line_len, np.int64)
         fixed = (
             len(self._user_prefix)
@@ -419,15 +426,15 @@ class ExampleEncoder:
         starts = np.stack(
             [
                 ones * self._prefix,
-                segments.line_base + 4 * first,
-                segments.last_line_base + 4 * (targets - 1),
+                segments.line_base + _LINE * first,
+                segments.last_line_base + _LINE * (targets - 1),
                 ones * self._suffix,
                 segments.response_base + targets,
                 ones * self._eot_piece,
             ],
             axis=1,
         )
-        lengths = np.stack([ones, 4 * (targets - 1 - first), 4 * ones, ones, ones, ones], axis=1)
+        lengths = np.stack([ones, _LINE * (targets - 1 - first), _LINE * ones, ones, ones, ones], axis=1)
         lengths[~kept] = 0
         chosen = _gather_ranges(starts.ravel(), lengths.ravel())
         ids = segments.buffer[_gather_ranges(segments.start[chosen], segments.length[chosen])]
@@ -448,7 +455,7 @@ class ExampleEncoder:
     ) -> pa.Table:
         targets, texts = batch.targets, batch.texts
         # Messages, as the chat template renders them: the context lines joined, the response.
-        line = [f"{SPEAKER_NAMES[s]}: {t}" if c else "" for s, t, c in zip(batch.speakers, texts, batch.in_context)]
+        line = [context_line(s, t) if c else "" for s, t, c in zip(batch.speakers, texts, batch.in_context)]
         contents = []
         for a, t in zip(first[kept].tolist(), targets[kept].tolist()):
             contents += (self.instruction, "\n".join(line[a:t]), texts[t])
@@ -603,8 +610,8 @@ class _Segments:
     """The id sequences a batch's examples are made of, as (start, length) ranges of one buffer.
 
     Segments are numbered: first the pieces (the store's, then lines tokenized whole in this batch),
-    then 4 per turn for its context line with "\n" (speaker name, head, a range of the turn's ids,
-    tail), 4 per turn for the line without it, and 1 per turn for the turn as a response.
+    then _LINE per turn for its context line with "\n" (speaker name, head, a range of the turn's
+    ids, tail), _LINE per turn for the line without it, and 1 per turn for the turn as a response.
     """
 
     buffer: np.ndarray
@@ -648,9 +655,11 @@ class _PieceStore:
 
 def _offsets(lengths: np.ndarray, dtype: type = np.int32) -> np.ndarray:
     """[0, l0, l0 + l1, ...]: Arrow list offsets of rows with these lengths."""
-    offsets = np.zeros(len(lengths) + 1, dtype=dtype)
+    offsets = np.zeros(len(lengths) + 1, dtype=np.int64)
     np.cumsum(lengths, out=offsets[1:])
-    return offsets
+    if offsets[-1] > np.iinfo(dtype).max:
+        raise ValueError(f"{offsets[-1]} values in one batch: over the {np.dtype(dtype).name} offsets of Arrow lists")
+    return offsets.astype(dtype, copy=False)
 
 
 def _gather_ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
