@@ -1,8 +1,8 @@
-"""Seed step 3: which therapist turns are training targets, and which turns each example shows.
+"""Seed step 3: which therapist turns are training targets; a plan per chunk that has any.
 
 A plan is not text: the turns of a chunk (role, text, index in the session) and which of them
-are supervised. Whether a turn is supervised is decided once, here; the encoder only
-renders and tokenizes what the plan says.
+are supervised. Whether a turn is supervised is decided once, here; the encoder renders and
+tokenizes what the plan says (one example per target, or the chunk as conversations).
 """
 
 from __future__ import annotations
