@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import datasets
+import numpy as np
 import pyarrow as pa
 import yaml
 from datasets import Dataset, DatasetDict, DatasetInfo
@@ -34,8 +35,8 @@ from therapy_pipeline.formatting import (
     MULTI_TURN,
     SLIDING_WINDOW,
     chunk_plan,
+    context_windows,
     eligible_targets,
-    requested_turns,
     target_exclusion,
 )
 from therapy_pipeline.loaders import LoadResult, load_corpus
@@ -453,12 +454,19 @@ class TherapyDataProcessor:
         used: dict[str, set[int]] = defaultdict(set)
         for session_id, indices in zip(column_values(examples, "session_id"), column_values(examples, "turn_indices")):
             used[session_id].update(indices)
+        # The turns the examples would show if nothing were cut: the encoder's windows, or whole chunks.
+        turn_indices = column_values(plans, "turn_indices")
+        row_offsets = np.cumsum([0, *map(len, turn_indices)])
+        shown = np.ones(row_offsets[-1], dtype=bool)
+        if cfg.example_format == SLIDING_WINDOW:
+            supervised = np.fromiter(itertools.chain.from_iterable(column_values(plans, "supervised")), dtype=bool)
+            targets, _, shown = context_windows(row_offsets, supervised, cfg.context_exchanges)
+            shown[targets] = True
         requested: dict[str, set[int]] = defaultdict(set)
-        for session_id, indices, supervised in zip(
-            column_values(plans, "session_id"), column_values(plans, "turn_indices"), column_values(plans, "supervised")
+        for session_id, indices, row_shown in zip(
+            column_values(plans, "session_id"), turn_indices, np.split(shown, row_offsets[1:-1])
         ):
-            shown = requested_turns(supervised, cfg.example_format, cfg.context_exchanges)
-            requested[session_id].update(indices[i] for i in shown)
+            requested[session_id].update(itertools.compress(indices, row_shown))
         without_examples = []
         for session in sessions:
             kept = used.get(session.session_id, set())

@@ -26,7 +26,7 @@ import pyarrow as pa
 from datasets import Dataset, Features, Sequence, Value
 from transformers import PreTrainedTokenizerBase
 
-from .formatting import SLIDING_WINDOW
+from .formatting import SLIDING_WINDOW, context_windows
 from .model import CLIENT, THERAPIST
 from .tokenizer import TokenizerError, is_llama3_chat_tokenizer
 
@@ -220,14 +220,6 @@ class ExampleEncoder:
 
     # ------------------------------------------------------------------ one example per response
 
-    def _windows(self, row_offsets: np.ndarray, supervised: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Flat indices of the targets, and of the first turn of each one's context window
-        (`context_exchanges` turns back, never before the start of its plan row)."""
-        targets = np.flatnonzero(supervised)
-        row = np.searchsorted(row_offsets, targets, side="right") - 1
-        first = targets - np.minimum(targets - row_offsets[row], self.context_exchanges)
-        return targets, first
-
     @contextlib.contextmanager
     def encode_ahead(self, plans: Dataset, batch_size: int) -> Iterator[None]:
         """Within this block, a thread reads and tokenizes the next batches of `plans` while the
@@ -281,12 +273,9 @@ class ExampleEncoder:
         speakers = _flat(plans, "speakers").to_pylist()
         supervised = _flat(plans, "supervised").to_numpy(zero_copy_only=False)
         turn_indices = _flat(plans, "turn_indices").to_numpy()
-        targets, first = self._windows(turn_offsets, supervised)
-        n = len(texts)
-
         # Which turns each example shows: context lines [first, target), the response at target.
-        marks = np.bincount(first, minlength=n + 1) - np.bincount(targets, minlength=n + 1)
-        in_context = np.cumsum(marks[:n]) > 0
+        targets, first, in_context = context_windows(turn_offsets, supervised, self.context_exchanges)
+        n = len(texts)
         shown = in_context.copy()
         shown[targets] = True
 
@@ -535,7 +524,8 @@ class ExampleEncoder:
     def _sliding_window_alpaca(self, batch: dict[str, list], out: dict) -> None:
         """The seed's plain-text prompt: each example is tokenized whole (no pieces to reuse)."""
         turn_offsets = _offsets(np.fromiter(map(len, batch["texts"]), dtype=np.int64))
-        targets, firsts = self._windows(turn_offsets, np.array(list(itertools.chain(*batch["supervised"])), bool))
+        supervised = np.fromiter(itertools.chain.from_iterable(batch["supervised"]), dtype=bool)
+        targets, firsts, _ = context_windows(turn_offsets, supervised, self.context_exchanges)
         texts = list(itertools.chain.from_iterable(batch["texts"]))
         speakers = list(itertools.chain.from_iterable(batch["speakers"]))
         indices = list(itertools.chain.from_iterable(batch["turn_indices"]))

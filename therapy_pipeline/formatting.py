@@ -7,6 +7,8 @@ tokenizes what the plan says (one example per target, or the chunk as conversati
 
 from __future__ import annotations
 
+import numpy as np
+
 from .chunking import Chunk
 from .model import THERAPIST, Stats, Turn
 
@@ -59,11 +61,16 @@ def eligible_targets(chunk: Chunk, example_format: str, min_words: int, max_word
     return targets
 
 
-def requested_turns(supervised: list[bool], example_format: str, context_exchanges: int) -> list[int]:
-    """Positions in a plan of the turns its examples would show if nothing had to be cut."""
-    if example_format != SLIDING_WINDOW:
-        return list(range(len(supervised)))
-    shown: set[int] = set()
-    for target in (i for i, flag in enumerate(supervised) if flag):
-        shown.update(range(max(0, target - context_exchanges), target + 1))
-    return sorted(shown)
+def context_windows(
+    row_offsets: np.ndarray, supervised: np.ndarray, context_exchanges: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """sliding_window over plans flattened to turns (row r holds turns row_offsets[r] up to
+    row_offsets[r + 1]): the flat index of each target, of the first turn of its context window
+    (`context_exchanges` turns back, never before its plan row starts), and per turn whether some
+    window shows it as context. These are the turns an example shows before any is cut to fit."""
+    targets = np.flatnonzero(supervised)
+    row = np.searchsorted(row_offsets, targets, side="right") - 1
+    first = targets - np.minimum(targets - row_offsets[row], context_exchanges)
+    n = len(supervised)
+    marks = np.bincount(first, minlength=n + 1) - np.bincount(targets, minlength=n + 1)
+    return targets, first, np.cumsum(marks[:n]) > 0
