@@ -320,12 +320,10 @@ class ExampleEncoder:
         n = len(batch.texts)
         unique_start = _offsets(batch.bare_len, np.int64)[:-1]
         context = np.unique(batch.text_id[batch.in_context])  # the unique texts shown as context lines
-        line_nl, line, whole = self._context_lines(
+        line_nl, line, (whole_ids, whole_len) = self._context_lines(
             [batch.unique_texts[u] for u in context.tolist()], batch.bare_len[context]
         )
         store_ids, store_start, store_len = self._store.arrays()
-        whole_len = np.fromiter(map(len, whole), dtype=np.int64, count=len(whole))
-        whole_ids = np.fromiter(itertools.chain.from_iterable(whole), dtype=np.int32, count=int(whole_len.sum()))
         buffer = np.concatenate([batch.bare_ids, store_ids, whole_ids])
         piece_start = len(batch.bare_ids) + np.concatenate([store_start, len(store_ids) + _offsets(whole_len)[:-1]])
         piece_len = np.concatenate([store_len, whole_len])
@@ -364,11 +362,11 @@ class ExampleEncoder:
             response_len=response_len,
         )
 
-    def _context_lines(self, texts: list[str], lengths: np.ndarray) -> tuple[tuple, tuple, list[list[int]]]:
+    def _context_lines(self, texts: list[str], lengths: np.ndarray) -> tuple[tuple, tuple, tuple]:
         """The context lines of these texts (ids `lengths` long), with and without the final "\n",
         each as arrays (head piece, skip, count, tail piece): head + the text's ids [skip, skip +
-        count) + tail. Lines not derivable are tokenized whole here (the third item), as pieces
-        numbered after the store's."""
+        count) + tail. Lines not derivable are tokenized whole here (the third item, `encode_flat`),
+        as pieces numbered after the store's."""
         m = len(texts)
         head, skip, cut, tail = np.array([self._derive(t) for t in texts], dtype=np.int64).reshape(m, 4).T
         whole, whole_nl = np.flatnonzero(head < 0), np.flatnonzero(tail < 0)  # (whole implies whole_nl)
@@ -379,8 +377,8 @@ class ExampleEncoder:
         line_count = np.where(head < 0, 0, lengths - skip)
         nl_count = np.where(tail < 0, 0, lengths - skip - cut)
         nl_tail = np.where(tail < 0, self._empty, tail)
-        whole_ids = self.encode(lines)
-        return (nl_head, skip, nl_count, nl_tail), (line_head, skip, line_count, np.full(m, self._empty)), whole_ids
+        line_end = (line_head, skip, line_count, np.full(m, self._empty))
+        return (nl_head, skip, nl_count, nl_tail), line_end, self.encode_flat(lines)
 
     def _fit(self, batch: _TurnBatch, segments: _Segments) -> tuple[np.ndarray, np.ndarray]:
         """The first context line each example keeps, and its length: the oldest lines go first
