@@ -17,6 +17,7 @@ from pathlib import Path
 import datasets
 
 from therapy_data_processor import MANIFEST, ConfigError, ProcessingConfig, TherapyDataProcessor
+from therapy_pipeline.deid import KeyFileError
 from therapy_pipeline.model import InputError
 from therapy_pipeline.tokenizer import TokenizerError
 
@@ -91,8 +92,9 @@ def main(argv: list[str] | None = None) -> int:
             print(f"config error: {line}", file=sys.stderr)
         return 2
     try:
-        manifest = TherapyDataProcessor(config).run(export=args.export)
-    except (InputError, TokenizerError) as err:
+        processor = TherapyDataProcessor(config)
+        manifest = processor.run(export=args.export)
+    except (InputError, TokenizerError, KeyFileError) as err:
         print(f"error: {err}", file=sys.stderr)
         print("the previous output, if any, was left as it was", file=sys.stderr)
         return 1
@@ -104,15 +106,21 @@ def main(argv: list[str] | None = None) -> int:
         print("interrupted: the previous output, if any, was left as it was", file=sys.stderr)
         return 1
     counts = manifest["counts"]
-    for skip in manifest["skipped"]:
-        where = skip["path"] + (f":{skip['line']}" if "line" in skip else "")
-        where += f" (session {skip['session_id']})" if "session_id" in skip else ""
-        print(f"skipped {where}: {skip['reason']}", file=sys.stderr)
+    # The console names the files (the user must find them); the manifest names them by pseudonym
+    # when de-identification is on.
+    for skip in processor.skipped:
+        print(f"skipped {skip}", file=sys.stderr)
     print(
         f"done: {counts['sessions']} sessions, {counts['exchanges_loaded']} exchanges -> "
         + ", ".join(f"{n} {counts['examples'][n]}" for n in ("train", "validation", "test"))
         + f" examples in {config.output_dir} (see {MANIFEST})"
     )
+    if "phi_replaced" in counts:
+        replaced = counts["phi_replaced"]
+        print(
+            f"de-identified ({config.deidentify}): {sum(replaced.values())} values replaced"
+            + (" (" + ", ".join(f"{k} {v}" for k, v in replaced.items()) + ")" if replaced else "")
+        )
     return 0
 
 

@@ -1,7 +1,7 @@
 """Therapy transcripts -> a Llama 3.1 8B Instruct fine-tuning dataset.
 
 `TherapyDataProcessor.run()` reads top to bottom as the pipeline:
-load -> chunk -> instruction-format -> tokenize -> split -> save.
+load -> de-identify -> chunk -> instruction-format -> tokenize -> split -> save.
 Each step is one short method; the work itself lives in the `therapy_pipeline` package.
 """
 
@@ -29,6 +29,7 @@ import yaml
 from datasets import Dataset, DatasetDict, DatasetInfo
 
 from therapy_pipeline import __version__
+from therapy_pipeline import deid
 from therapy_pipeline.chunking import Chunk, chunk_session, overlap_turns
 from therapy_pipeline.encoding import ExampleEncoder, example_features, plan_features
 from therapy_pipeline.formatting import (
@@ -39,7 +40,7 @@ from therapy_pipeline.formatting import (
     eligible_targets,
     target_exclusion,
 )
-from therapy_pipeline.loaders import LoadResult, load_corpus
+from therapy_pipeline.loaders import LoadResult, load_corpus, redact_reason
 from therapy_pipeline.model import THERAPIST, InputError, Session, Stats
 from therapy_pipeline.saving import staging_dir, write_json
 from therapy_pipeline.splitting import SPLITS, assign_sessions, split_by_example
@@ -51,7 +52,7 @@ MANIFEST = "processing_manifest.json"
 MAP_BATCH_SIZE = 64  # plans (chunks) per encoder call: a few thousand turns tokenized together
 PLAN_SLICE = 1000
 # Config keys that change where or how fast the output is made, never what it holds.
-_NOT_CONTENT = {"input_data_dir", "output_dir", "cache_dir", "num_proc", "private_output", "strict"}
+_NOT_CONTENT = {"input_data_dir", "output_dir", "cache_dir", "num_proc", "private_output", "strict", "deid_key_file"}
 
 
 class ConfigError(Exception):
@@ -135,6 +136,21 @@ class ProcessingConfig:
     )
     speaker_map: dict = field(
         default_factory=dict, metadata={"help": "extra raw speaker labels -> therapist or client"}
+    )
+    deidentify: str = field(
+        default=deid.SURROGATE,
+        metadata={
+            "help": "surrogate: protected health information in every turn replaced by realistic surrogates of "
+            "its type, one per real value within a session; tag: by typed tags ([NAME], [PHONE], [DATE], ...); "
+            "off: text kept as it is (for a corpus that is already de-identified)"
+        },
+    )
+    deid_key_file: str = field(
+        default=".cache/deid.key",
+        metadata={
+            "help": "secret key (created with mode 0600 on first use) that makes surrogates and pseudonymous ids "
+            "impossible to guess without it; same key + same input + same config = same output"
+        },
     )
     strict: bool = field(
         default=False,
@@ -257,6 +273,8 @@ class ProcessingConfig:
             "alpaca holds one response per example: use it with example_format sliding_window",
         )
         need(self.split_by in ("session", "example"), "split_by", "must be session or example")
+        need(self.deidentify in deid.MODES, "deidentify", f"must be one of {', '.join(deid.MODES)}")
+        need(self.deid_key_file.strip() != "", "deid_key_file", "must not be empty")
         need(set(self.split_ratios) == set(SPLITS), "split_ratios", "needs exactly train, validation, test")
         if set(self.split_ratios) == set(SPLITS):
             ratios = list(self.split_ratios.values())
@@ -293,13 +311,19 @@ class TherapyDataProcessor:
         self.tokenizer_source = ""
         self.input_hashes: list[str] = []
         self.split_of: dict[str, str] | None = None  # session -> split, when split by session
+        self.deidentifier: deid.Deidentifier | None = None
+        self.skipped: list = []  # the files and sessions skipped, as the console names them
 
     def run(self, export: str | None = None) -> dict[str, Any]:
         """The whole pipeline; returns the manifest. Output appears only when complete."""
         cfg = self.config
         self.tokenizer, self.tokenizer_source = load_tokenizer(cfg.model_name, cfg.cache_dir)
+        if cfg.deidentify != deid.OFF:
+            self.deidentifier = deid.Deidentifier.create(cfg.deidentify, cfg.deid_key_file, cfg.cache_dir)
         with _gc_paused():
             loaded = self.load_sessions()
+            self.skipped = list(loaded.skips)
+            loaded.sessions[:] = self.deidentify(loaded.sessions)
         with _gc_frozen(), staging_dir(Path(cfg.output_dir), private=cfg.private_output) as staging:
             work = staging / "_work"  # intermediate Arrow files: inside the private staging folder
             work.mkdir()
@@ -335,6 +359,27 @@ class TherapyDataProcessor:
         if not result.sessions:
             raise InputError(cfg.input_data_dir, "no usable sessions found")
         return result
+
+    def deidentify(self, sessions: list[Session]) -> list[Session]:
+        """Every turn with its PHI replaced, every session id a keyed pseudonym; counts by type."""
+        replaced: Counter = Counter()
+        if self.deidentifier is None:
+            logger.info("de-identification off: the text is kept as it is (deidentify: off)")
+            return sessions
+        out = []
+        for session in sessions:
+            session, counts = self.deidentifier.session(session)
+            replaced.update(counts)
+            out.append(session)
+        self.stats.counts["phi_replaced"] = dict(sorted(replaced.items()))
+        logger.info(
+            "de-identified %d sessions (%s): %d values replaced (%s)",
+            len(out),
+            self.config.deidentify,
+            sum(replaced.values()),
+            ", ".join(f"{k}: {v}" for k, v in sorted(replaced.items())) or "none",
+        )
+        return out
 
     def chunk_sessions(self, sessions: list[Session]) -> list[Chunk]:
         cfg = self.config
@@ -564,13 +609,21 @@ class TherapyDataProcessor:
     def manifest(self, loaded: LoadResult, dataset: DatasetDict, accounting: dict[str, Any]) -> dict[str, Any]:
         cfg = self.config
         tok = self.tokenizer
+        inputs = [dataclasses.asdict(f) for f in loaded.files]
+        skipped = [s.as_dict() for s in loaded.skips]
+        method: dict[str, Any] = {"mode": deid.OFF}
+        if self.deidentifier is not None:  # no source path, id or speaker label in the manifest
+            method = self.deidentifier.describe()
+            inputs = [{**f, "path": self.deidentifier.pseudonym_path(f["path"])} for f in inputs]
+            skipped = [self._redacted_skip(s) for s in skipped]
         return {
             "pipeline_version": __version__,
             "config": cfg.to_dict(),
             "versions": _versions(),
             "tokenizer_source": self.tokenizer_source,
-            "inputs": [dataclasses.asdict(f) for f in loaded.files],
-            "skipped": [s.as_dict() for s in loaded.skips],
+            "deidentification": method,
+            "inputs": inputs,
+            "skipped": skipped,
             "splits": {name: sorted(set(column_values(dataset[name], "session_id"))) for name in SPLITS},
             "counts": self.stats.as_dict(),
             "accounting": accounting,
@@ -584,6 +637,14 @@ class TherapyDataProcessor:
             "columns": dataset["train"].column_names,
         }
 
+    def _redacted_skip(self, skip: dict[str, Any]) -> dict[str, Any]:
+        key = self.deidentifier.key
+        out = {**skip, "path": deid.pseudonym(key, "file", skip["path"])}
+        if "session_id" in skip:
+            out["session_id"] = deid.pseudonym(key, "session", skip["session_id"])
+        out["reason"] = redact_reason(skip["reason"], lambda kind, value: deid.pseudonym(key, kind, value))
+        return out
+
     def _fingerprint(self) -> str:
         """Deterministic dataset fingerprints, so the saved state files are byte-identical too.
 
@@ -592,6 +653,8 @@ class TherapyDataProcessor:
         """
         settings = {k: v for k, v in self.config.to_dict().items() if k not in _NOT_CONTENT}
         key = {"settings": settings, "inputs": self.input_hashes, "tokenizer": self.tokenizer_source}
+        if self.deidentifier is not None:  # another key gives other surrogates: other content
+            key["deidentification"] = self.deidentifier.describe()
         return hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()[:16]
 
     def _num_proc(self, rows: int) -> int | None:

@@ -380,7 +380,7 @@ def cache_dir(tmp_path_factory):
 
 def cli(*args, cache_dir=None):
     """Start run_data_processing.py offline; finish() gives (exit code, stdout, stderr)."""
-    sets = ["--set", f"cache_dir={cache_dir}"] if cache_dir else []
+    sets = ["--set", f"cache_dir={cache_dir}", "--set", f"deid_key_file={cache_dir}/deid.key"] if cache_dir else []
     env = {**os.environ, "HF_HUB_OFFLINE": "1"}
     return subprocess.Popen([sys.executable, "run_data_processing.py", *args, *sets], cwd=REPO, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -443,7 +443,12 @@ def lenient_run(corpus, cache_dir, tmp_path_factory):
     return code, stdout, stderr, out
 
 
-def test_cli_lenient_skips_every_broken_file_and_keeps_every_good_session(lenient_run):
+def test_cli_lenient_skips_every_broken_file_and_keeps_every_good_session(lenient_run, cache_dir):
+    """The console names every broken file; the manifest (de-identification on) names each by its
+    keyed pseudonym, never by its path."""
+    from therapy_pipeline.deid import load_key, pseudonym
+
+    key = load_key(f"{cache_dir}/deid.key")
     code, _, stderr, out = lenient_run
     assert code == 0, stderr[-3000:]
     assert "Traceback" not in stderr
@@ -451,12 +456,17 @@ def test_cli_lenient_skips_every_broken_file_and_keeps_every_good_session(lenien
     manifest = json.loads((out / "processing_manifest.json").read_text(encoding="utf-8"))
     for path, (_, reason) in BROKEN_FILES.items():
         assert any(path in line and reason in line for line in skipped_lines), (path, skipped_lines)
-        assert any(s["path"] == path and reason in s["reason"] for s in manifest["skipped"]), path
+        # a speaker label may be a person's name: the manifest holds its pseudonym
+        redacted = "'" + pseudonym(key, "label", reason.strip("'")) + "'" if reason.startswith("'") else reason
+        assert any(s["path"] == pseudonym(key, "file", path) and redacted in s["reason"]
+                   for s in manifest["skipped"]), path
+        assert path not in json.dumps(manifest)
+    assert "Narrator" not in json.dumps(manifest)
     assert any(line.startswith("skipped good/b.jsonl:5") and "invalid JSON" in line for line in skipped_lines)
     assert len(manifest["skipped"]) == len(BROKEN_FILES) + 1
     assert manifest["counts"]["sessions"] == len(GOOD_IDS)
     in_splits = set().union(*manifest["splits"].values())
-    assert in_splits == GOOD_IDS
+    assert in_splits == {pseudonym(key, "session", i) for i in GOOD_IDS}
     assert sum(len(ids) for ids in manifest["splits"].values()) == len(GOOD_IDS)
 
 

@@ -88,7 +88,8 @@ def write_corpus(root: Path, sizes: list[int], seed: int = 0) -> dict[str, list[
 
 
 def config(tmp_path: Path, cache: str, **overrides) -> ProcessingConfig:
-    values = {"input_data_dir": str(tmp_path / "in"), "output_dir": str(tmp_path / "out"), "cache_dir": cache}
+    values = {"input_data_dir": str(tmp_path / "in"), "output_dir": str(tmp_path / "out"), "cache_dir": cache,
+              "deid_key_file": str(Path(cache) / "deid.key")}
     values.update(overrides)
     return ProcessingConfig.from_dict(values)
 
@@ -111,8 +112,12 @@ def corpus(tmp_path):
     return write_corpus(tmp_path / "in", [12, 25, 40, 7, 18, 31, 9, 14, 22, 16, 11, 27])
 
 
+# These tests follow raw turn texts and session ids into the output: de-identification, which would
+# rewrite their made-up words and ids, is off in them (tests/test_deidentification.py covers it).
+
+
 def test_sliding_window_every_eligible_turn_is_one_target(tmp_path, tokenizer_cache, corpus):
-    manifest = TherapyDataProcessor(config(tmp_path, tokenizer_cache, min_exchange_length=6)).run()
+    manifest = TherapyDataProcessor(config(tmp_path, tokenizer_cache, min_exchange_length=6, deidentify="off")).run()
     counts = manifest["counts"]
     assert counts["exchanges_loaded"] == sum(len(t) for t in corpus.values())
     assert counts["sessions"] == len(corpus)
@@ -132,7 +137,7 @@ def test_sliding_window_every_eligible_turn_is_one_target(tmp_path, tokenizer_ca
 
 def test_chunked_session_targets_each_turn_once(tmp_path, tokenizer_cache):
     corpus = write_corpus(tmp_path / "in", [598, 301, 300, 299, 20, 20])
-    manifest = TherapyDataProcessor(config(tmp_path, tokenizer_cache)).run()
+    manifest = TherapyDataProcessor(config(tmp_path, tokenizer_cache, deidentify="off")).run()
     assert manifest["counts"]["chunks"] == 3 + 2 + 1 + 1 + 1 + 1
     rows = [row for _, row in examples(tmp_path / "out")]
     responses = Counter((r["session_id"], r["messages"][-1]["content"]) for r in rows)
@@ -148,7 +153,8 @@ def test_without_overlap_a_therapist_turn_opening_a_chunk_is_no_target(tmp_path,
     # and turns 5 and 15 are therapist turns with nothing before them in their chunk.
     corpus = write_corpus(tmp_path / "in", [20, 6])
     manifest = TherapyDataProcessor(
-        config(tmp_path, tokenizer_cache, max_session_exchanges=5, overlap_percentage=0.0, min_exchange_length=1)
+        config(tmp_path, tokenizer_cache, max_session_exchanges=5, overlap_percentage=0.0, min_exchange_length=1,
+               deidentify="off")
     ).run()
     counts = manifest["counts"]
     assert counts["targets_excluded"].get("opens_chunk") == 2

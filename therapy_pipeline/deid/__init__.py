@@ -1,0 +1,110 @@
+"""De-identification: protected health information in every turn replaced before chunking.
+
+`Deidentifier.session()` takes a loaded session and returns it with every identifier found
+(`detect.PhiFinder`) replaced by a typed surrogate (`surrogates.SessionSurrogates`) or a tag, its id
+replaced by a keyed pseudonym, and the count of what was replaced by type. Nothing it returns or
+logs holds a real value, and no mapping from surrogate to real value is kept.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+
+from ..model import Session, Turn
+from .detect import NAME, PHI_TYPES, SEPARATOR, SPOKEN, PhiFinder, Span
+from .surrogates import TAGS, KeyFileError, SessionSurrogates, key_id, load_key, pseudonym
+from .wordlists import WordLists, load_word_lists, source_versions
+
+SURROGATE, TAG, OFF = "surrogate", "tag", "off"
+MODES = (SURROGATE, TAG, OFF)
+METHOD_VERSION = "1.0"
+
+__all__ = [
+    "MODES", "METHOD_VERSION", "OFF", "PHI_TYPES", "SURROGATE", "TAG", "Deidentifier", "KeyFileError", "key_id",
+    "load_key", "load_word_lists", "pseudonym",
+]  # fmt: skip
+
+
+@dataclass
+class Deidentifier:
+    mode: str  # SURROGATE or TAG
+    key: bytes
+    lists: WordLists
+
+    def __post_init__(self) -> None:
+        self.finder = PhiFinder(self.lists)
+
+    @classmethod
+    def create(cls, mode: str, key_file: str, cache_dir: str) -> Deidentifier:
+        return cls(mode, load_key(key_file), load_word_lists(cache_dir))
+
+    def describe(self) -> dict:
+        """What the manifest records of the method: never the key, only a keyed id of it."""
+        return {
+            "mode": self.mode,
+            "method_version": METHOD_VERSION,
+            "key_id": key_id(self.key),
+            "word_list_sources": source_versions(),
+        }
+
+    def find(self, session: Session) -> tuple[str, list[Span]]:
+        """The session's text (turns joined by NUL) and the identifiers found in it."""
+        text = SEPARATOR.join(t.text.replace(SEPARATOR, " ") for t in session.turns)
+        return text, self.finder.find(text, session.known_names)
+
+    def session(self, session: Session) -> tuple[Session, Counter]:
+        text, spans = self.find(session)
+        replaced: Counter = Counter(span.type for span in spans)
+        if spans:
+            out = self._replace(session.session_id, text, spans)
+            turns = [Turn(t.speaker, new) for t, new in zip(session.turns, out.split(SEPARATOR))]
+        else:
+            turns = session.turns
+        renamed = Session(pseudonym(self.key, "session", session.session_id), self.pseudonym_path(session.source), turns)
+        return renamed, replaced
+
+    def pseudonym_path(self, path: str) -> str:
+        return pseudonym(self.key, "file", path)
+
+    def _replace(self, session_key: str, text: str, spans: list[Span]) -> str:
+        surrogates = None
+        if self.mode == SURROGATE:
+            names = {text[s.start : s.end].lower() for s in spans if s.type == NAME}
+            places = {text[s.start : s.end].lower() for s in spans if s.type != NAME}
+            surrogates = SessionSurrogates(self.key, self.lists, session_key, names, places)
+        pieces, cursor = [], 0
+        for span in spans:
+            pieces.append(text[cursor : span.start])
+            value = text[span.start : span.end]
+            pieces.append(TAGS[span.type] if surrogates is None else _surrogate(surrogates, span, value, text))
+            cursor = span.end
+        pieces.append(text[cursor:])
+        return "".join(pieces)
+
+
+def _surrogate(s: SessionSurrogates, span: Span, value: str, text: str) -> str:
+    kind = span.type
+    if span.detail == SPOKEN:
+        return s.spoken(value, kind)
+    if kind == "NAME":
+        return s.name(value, span.detail or "")
+    if kind == "DATE":
+        return s.date(span, text)
+    if kind == "AGE":
+        return s.age(value)
+    if kind == "EMAIL":
+        return s.email(value)
+    if kind == "URL":
+        return s.url(value)
+    if kind == "IP":
+        return s.ipv4(value) if "." in value else s.ipv6(value)
+    if kind == "SSN":
+        return s.ssn(value)
+    if kind == "LOCATION":
+        return s.location(value)
+    if kind == "FACILITY":
+        return s.facility(value)
+    if kind == "ADDRESS":
+        return s.address(value)
+    return s.characters(value, kind)  # PHONE, ZIP, ID: same shape, keyed digits and letters

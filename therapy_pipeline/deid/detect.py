@@ -1,0 +1,1245 @@
+"""Finding protected health information in speech: one detector per identifier type, in order.
+
+`PhiFinder.find(text)` returns the spans of one session's text (its turns joined by NUL, which no
+pattern crosses). The detectors run in the order of `DETECTORS`, and a span is kept only where no
+earlier one lies, so the order is the order of decisions: kept phrases first ("Tai Chi"), then
+shaped values (an email's name is not a person's name, an address's number is not an ID), then
+places, then names, then every value found is looked for again in the whole session.
+
+Speed: a session's text is scanned whole only by a few cheap patterns (its words, its digits);
+every other pattern runs in small windows around the places those point to (a digit, an "@", a
+month, a facility word, a candidate name). Most text holds no PHI and costs almost nothing.
+
+Names are found by what people say around them, not only by lists:
+- lists (Faker's names of every Latin-script locale), decided by case and position: a name that is
+  not an ordinary word ("Priya", "jessica") is a name anywhere; one that is ("Grace", "Will") only
+  where it is capitalised inside a sentence or where the context says so;
+- context: titles ("Dr. Okafor", "aunt grace"), relations ("my sister priya"), naming ("her name is
+  ..."), vocatives ("Okay, Marigold."), a person's verb after a word-like name ("Hope keeps texting
+  me"), and full names (a name followed by a surname);
+- a capitalised word inside a sentence that is not a common word, a kept word (drugs, brands, DBT
+  terms, holidays: `keep_words.txt`) or a place is taken as a name: unknown proper nouns in a
+  therapy session are far more often people than anything else.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from functools import cached_property
+
+import phonenumbers
+
+from .wordlists import WordLists
+
+NAME = "NAME"
+ADDRESS = "ADDRESS"
+LOCATION = "LOCATION"
+ZIP = "ZIP"
+FACILITY = "FACILITY"
+DATE = "DATE"
+AGE = "AGE"
+PHONE = "PHONE"
+EMAIL = "EMAIL"
+URL = "URL"
+IP = "IP"
+SSN = "SSN"
+ID = "ID"
+PHI_TYPES = (NAME, ADDRESS, LOCATION, ZIP, FACILITY, DATE, AGE, PHONE, EMAIL, URL, IP, SSN, ID)
+
+SEPARATOR = "\x00"  # between turns: no pattern crosses it
+SPOKEN = "spoken"  # Span.detail of a number said as words ("five five five, oh one four two")
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    start: int
+    end: int
+    type: str
+    # NAME: "first", "last" or "" (not known); DATE: (style, match); a spoken number: SPOKEN
+    detail: object = None
+
+
+# ----------------------------------------------------------------------------- vocabulary
+
+MONTHS = {
+    "january": 1, "jan": 1, "february": 2, "feb": 2, "march": 3, "mar": 3, "april": 4, "apr": 4,
+    "may": 5, "june": 6, "jun": 6, "july": 7, "jul": 7, "august": 8, "aug": 8, "september": 9,
+    "sep": 9, "sept": 9, "october": 10, "oct": 10, "november": 11, "nov": 11, "december": 12, "dec": 12,
+}  # fmt: skip
+_ORDINAL_WORDS = [
+    "first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth",
+    "eleventh", "twelfth", "thirteenth", "fourteenth", "fifteenth", "sixteenth", "seventeenth",
+    "eighteenth", "nineteenth", "twentieth",
+]  # fmt: skip
+ORDINALS = {word: i + 1 for i, word in enumerate(_ORDINAL_WORDS)}
+for _i, _word in enumerate(_ORDINAL_WORDS[:9], 21):
+    for _joint in ("-", " ", ""):
+        ORDINALS[f"twenty{_joint}{_word}"] = _i
+ORDINALS["thirtieth"] = 30
+for _joint in ("-", " ", ""):
+    ORDINALS[f"thirty{_joint}first"] = 31
+UNITS = ["one", "two", "three", "four", "five", "six", "seven", "eight", "nine"]
+DIGIT_WORDS = {"zero": 0, "oh": 0, "o": 0, **{w: i + 1 for i, w in enumerate(UNITS)}}
+_NUMBER_WORDS = (
+    "zero|oh|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|"
+    "sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred|"
+    "thousand|double|triple"
+)
+
+# Function words: never a name by themselves.
+STOPWORDS = frozenset(
+    """
+    a an the and or but nor so yet if then than that this these those there here it its it's i i'm
+    me my mine you your yours he him his she her hers we us our they them their what which who whom
+    whose when where why how all any both each few more most other some such no not only own same
+    too very can just should now is am are was were be been being have has had having do does did
+    doing would could might must shall to of in on at by for with about against between into
+    through during before after above below from up down out off over under again further once also
+    like um uh oh yeah yes okay ok well really actually maybe even still kind sort lot gonna wanna
+    said says told tells asked called texted keeps kept wants thinks thought came went goes got
+    gets left isn't wasn't didn't doesn't don't won't can't who's that's what's i'll i've i'd
+    you're you've he's she's we're they're let's
+    """.split()
+)
+# Words that are names only where the context says so, whatever their case ("Will you ...?").
+CONTEXT_ONLY = frozenset({"will", "may", "can", "june", "april", "august", "march", "bill", "mark", "sue", "pat"})
+RELATIONS = (
+    "sister|brother|sis|bro|mom|mum|mommy|mother|mama|momma|dad|daddy|father|papa|pop|son|daughter|"
+    "husband|wife|hubby|spouse|partner|boyfriend|girlfriend|bf|gf|fianc[ée]e?|friend|bestie|bff|"
+    "cousin|aunt|auntie|aunty|uncle|niece|nephew|grandma|grandmother|granny|nana|grandpa|grandfather|"
+    "granddad|granddaughter|grandson|grandchild|grandkid|kid|child|baby|stepson|stepdaughter|"
+    "stepmom|stepmother|stepdad|stepfather|stepsister|stepbrother|boss|manager|supervisor|coworker|"
+    "co-worker|colleague|roommate|housemate|flatmate|neighbou?r|landlord|landlady|teacher|coach|"
+    "therapist|psychiatrist|psychologist|doctor|pediatrician|counsel+or|nurse|sponsor|caseworker|"
+    "case\\s+worker|social\\s+worker|lawyer|attorney|pastor|priest|rabbi|imam|ex|pal|buddy|mentor|tutor|"
+    "babysitter|nanny|classmate|probation\\s+officer|parole\\s+officer|officer|twin|in-law|"
+    "(?:mother|father|sister|brother|son|daughter)-in-law|godmother|godfather|goddaughter|godson|"
+    "dog|cat|puppy|kitten|sweetheart|crush|date|worker|advocate|psych|doc|pcp|gp|provider|clinician"
+)
+_TITLE_ABBR = r"(?:dr|mr|mrs|ms|mx|prof|rev|fr|sgt|capt|lt|det|ofc|atty|hon)\.?"
+_TITLE_WORDS = (
+    "doctor|nurse|professor|officer|detective|pastor|reverend|father|sister|brother|aunt|auntie|"
+    "aunty|uncle|grandma|grandpa|granny|nana|coach|judge|miss|mister|madam|rabbi|imam|bishop|"
+    "sheriff|deputy|sergeant|captain|lieutenant|principal|dean|cousin"
+)
+_SURNAME_TITLES = {"dr", "mr", "mrs", "ms", "mx", "prof", "doctor", "professor", "officer", "detective",
+                   "judge", "sergeant", "captain", "lieutenant", "mister", "sheriff", "deputy", "sgt",
+                   "capt", "lt", "det", "ofc", "atty", "principal"}  # fmt: skip
+PERSON_VERBS = (
+    "said|says|told|tells|asked|asks|called|calls|texted|texts|keeps|kept|wants|wanted|thinks|"
+    "thought|came|comes|went|goes|yelled|yells|screamed|left|leaves|got|gets|knows|knew|hugged|"
+    "cried|laughed|lives|lived|works|worked|loves|loved|hates|hated|refuses|refused|promised|"
+    "started|stopped|moved|broke|drove|picked|dropped|sent|messaged|emailed|posted|blocked|"
+    "ghosted|cheated|hit|hurt|helped|invited|visited|stayed|slept|passed|died|showed|shows|"
+    "won't|doesn't|didn't|isn't|wasn't|never|always|just|and\\s+i|and\\s+me|is\\s+my|was\\s+my"
+)
+FACILITY_KINDS = (
+    "Hospital|Clinic|Medical Center|Medical Centre|Health Center|Health Centre|Health System|"
+    "Behavioral Health|Behavioural Health|Mental Health Center|Counseling Center|Counselling Centre|"
+    "Center|Centre|Elementary School|Elementary|Middle School|High School|Junior High|High|School|"
+    "Academy|College|University|Institute|Church|Cathedral|Chapel|Temple|Mosque|Synagogue|Shelter|"
+    "Hospice|Rehab|Recovery|Treatment Center|Treatment Facility|Pharmacy|Prison|Jail|"
+    "Correctional Facility|Facility|Detention Center|Nursing Home|Care Home|Retirement Home|"
+    "Assisted Living|Home|House|Ministries|YMCA|Program|Services|Associates|Wellness|Village|Manor|"
+    "Lodge|Residence|Preschool|Daycare|Day Care|Kindergarten|Library|Infirmary|Sanatorium|Ward|Unit|"
+    "Practice|Apartments|Towers|Court|Gardens|Pediatrics|Psychiatry|Medicine|Dental|Group|Hall|Detox|Sober Living"
+)
+_FACILITY_KIND_WORDS = {w.lower() for w in re.split(r"[| ]", FACILITY_KINDS)}
+FACILITY_GENERIC = _FACILITY_KIND_WORDS | {"the", "of", "and", "for", "on", "at", "in", "st", "st.", "saint", "&",
+                                           "general", "memorial", "regional", "community", "county", "city",
+                                           "state", "national", "university", "medical", "mental", "health",
+                                           "behavioral", "behavioural", "children's", "women's", "veterans"}  # fmt: skip
+STREET_SUFFIXES = (
+    "street|st|avenue|ave|av|road|rd|drive|dr|lane|ln|boulevard|blvd|court|ct|place|pl|way|terrace|"
+    "ter|circle|cir|parkway|pkwy|highway|hwy|trail|trl|square|sq|loop|row|crescent|cres|close|"
+    "alley|path|pike|run|ridge|hollow|heights|grove|gardens|mews|walk|plaza|turnpike|expressway|"
+    "freeway|route|rte|point|crossing|commons|bend|cove|glen|meadows?|view|estates|landing|"
+    "parade|wharf|green|rise|park|apartments|apts|towers"
+)
+STREET_SUFFIX_WORDS = frozenset(STREET_SUFFIXES.replace("?", "").split("|")) | {"meadows"}
+_STREET_PREFIXES = r"(?:calle|rue|via|avenida|rua|camino|paseo|strasse|chemin|boulevard)"
+_UNIT = r"(?:apt\.?|apartment|unit|suite|ste\.?|#|flat|room|rm\.?|floor|fl\.?|building|bldg\.?|lot|space)"
+DIRECTION = r"(?:north|south|east|west|northeast|northwest|southeast|southwest|n|s|e|w|ne|nw|se|sw)\.?"
+_AMOUNT_UNITS = re.compile(
+    r"\s*(?:%|percent|dollars?|bucks|cents?|euros?|pounds?|lbs?|kg|kilos?|grams?|mg|mcg|ml|"
+    r"miles?|km|feet|foot|ft|inches|steps|calories|cals|people|times|words|views|followers|likes|"
+    r"years?|yrs?|months?|weeks?|days?|hours?|hrs?|minutes?|mins?|seconds?|degrees?|points?|votes?|"
+    r"drinks?|beers?|pills?|cigarettes?|hits?|reps?|units?|grand|k)\b",
+    re.IGNORECASE,
+)
+STATES = (
+    "alabama|alaska|arizona|arkansas|california|colorado|connecticut|delaware|florida|georgia|hawaii|"
+    "idaho|illinois|indiana|iowa|kansas|kentucky|louisiana|maine|maryland|massachusetts|michigan|"
+    "minnesota|mississippi|missouri|montana|nebraska|nevada|new hampshire|new jersey|new mexico|"
+    "new york|north carolina|north dakota|ohio|oklahoma|oregon|pennsylvania|rhode island|"
+    "south carolina|south dakota|tennessee|texas|utah|vermont|virginia|washington|west virginia|"
+    "wisconsin|wyoming|ontario|quebec|british columbia|alberta|manitoba|nova scotia"
+)
+_STATE_CODES = (
+    "AL|AK|AZ|AR|CA|CO|CT|DE|FL|GA|HI|ID|IL|IN|IA|KS|KY|LA|ME|MD|MA|MI|MN|MS|MO|MT|NE|NV|NH|NJ|NM|NY|"
+    "NC|ND|OH|OK|OR|PA|RI|SC|SD|TN|TX|UT|VT|VA|WA|WV|WI|WY|DC|ON|QC|BC|AB"
+)
+
+
+def _rx(pattern: str, flags: int = re.IGNORECASE) -> re.Pattern:
+    return re.compile(pattern, flags)
+
+
+_WORD = r"[^\W\d_]+(?:['’-][^\W\d_]+)*"
+_CAP_WORD = r"[^\W\d_a-z][^\W\d_]*(?:['’-][^\W\d_]+)*"
+WORD_RX = re.compile(_WORD)
+_DIGITS = re.compile(r"\d+")
+_CAP_SCAN = re.compile(r"[A-ZÀ-ÖØ-ÞĀ-Ž][^\W\d_]*(?:['’-][^\W\d_]+)*")
+
+# ----------------------------------------------------------------------------- shaped values
+
+_TLD = (
+    r"(?:com|org|net|edu|gov|io|co|us|uk|ca|me|info|biz|app|dev|ly|tv|health|online|site|blog|"
+    r"example|page|link|xyz|ai)"
+)
+_TLDS = tuple("." + t for t in _TLD.strip("(?:)").split("|"))
+EMAIL_RX = _rx(r"(?<![\w.%+'-])[\w.%+'-]+@[\w-]+(?:\.[\w-]+)*\.[a-z]{2,}(?![\w@-]|\.\w)")
+HANDLE_RX = re.compile(r"(?<![\w@./])@[A-Za-z0-9_](?:[A-Za-z0-9_.]{1,29})(?<!\.)(?![\w@])")
+SPOKEN_EMAIL_RX = _rx(
+    r"\b[a-z0-9][\w.-]*(?:\s+(?:dot|underscore|dash|hyphen)\s+[a-z0-9][\w-]*)*\s+at\s+[a-z0-9][\w-]*"
+    r"(?:\s+dot\s+[a-z0-9][\w-]*)*\s+dot\s+" + _TLD + r"\b"
+)
+URL_RX = _rx(
+    r"(?<![\w@.-])(?:(?:https?://|www\.)[^\s<>\"'\x00]+|(?:[a-z0-9-]+\.)+" + _TLD + r"(?:[/:][^\s<>\"'\x00]*)?)"
+    r"(?![\w@-]|\.\w)"
+)
+SPOKEN_URL_RX = _rx(
+    r"\b(?:(?:https?|www)\s+(?:colon\s+slash\s+slash\s+)?(?:dot\s+)?)?[a-z0-9][\w-]*(?:\s+dot\s+[a-z0-9][\w-]*)*"
+    r"\s+dot\s+" + _TLD + r"\b(?:\s+slash\s+[\w@-]+(?:\s+(?:dot|underscore|dash)\s+[\w-]+)*)*"
+)
+IPV4_RX = _rx(
+    r"(?<![\w.])(?:(?:25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(?:25[0-5]|2[0-4]\d|1?\d?\d)(?::\d{1,5}|/\d{1,2})?(?![\w]|\.\d)"
+)
+IPV6_CANDIDATE_RX = _rx(r"(?<![\w:])[0-9a-f]{0,4}(?::[0-9a-f]{0,4}){2,7}(?:/\d{1,3})?(?![\w:])")
+_SPOKEN_OCTET = r"(?:(?:" + _NUMBER_WORDS + r")(?:[\s-]+(?:and\s+)?(?:" + _NUMBER_WORDS + r")){0,3})"
+SPOKEN_IP_RX = _rx(r"\b" + _SPOKEN_OCTET + r"(?:\s+dot\s+" + _SPOKEN_OCTET + r"){3}\b")
+SSN_RX = _rx(r"(?<![\w-])(?!000|666|9\d\d)\d{3}([- ])(?!00)\d{2}\1(?!0000)\d{4}(?![\w-])")
+_SSN_CUE = r"\b(?:social(?:\s+security)?(?:\s+(?:number|no\.?|#))?|ssn|ss#|ss\s+number|social's)\b"
+SSN_CUED_RX = _rx(_SSN_CUE + r"[^\x00\d]{0,30}?(?P<v>\d{3}[\s.-]?\d{2}[\s.-]?\d{4})(?![\w-])")
+PHONE_CANDIDATE_RX = _rx(
+    r"(?<![A-Za-z0-9#-])(?:\+\s?)?\(?\d[\d().\s/–-]{5,}\d(?![A-Za-z0-9])(?:,?\s*(?:ext\.?|extension|x)\s*\d{1,5})?"
+)
+VANITY_PHONE_RX = re.compile(r"(?<![\w-])(?:1-)?8[0-9]{2}-[0-9A-Z]{3}-[A-Z]{4}(?![\w-])")
+_EXTENSION_RX = _rx(r",?\s*(?:ext\.?|extension|x)\s*\d{1,5}\b")
+LOCAL_PHONE_RX = _rx(r"(?<![\w.-])\d{3}[-.–]\d{4}(?![\w-]|\.\d)")
+
+_DAY = r"(?:[12]\d|3[01]|0?[1-9])(?:st|nd|rd|th)?"
+_DAY_WORD = "|".join(sorted(map(re.escape, ORDINALS), key=len, reverse=True))
+_MONTH = r"(?:" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")\.?"
+_SPOKEN_YEAR = (
+    r"(?:nineteen|twenty)[\s-]+(?:oh[\s-]+)?(?:" + _NUMBER_WORDS + r")(?:[\s-]+(?:" + _NUMBER_WORDS + r"))?"
+    r"|two\s+thousand(?:\s+and)?(?:[\s-]+(?:" + _NUMBER_WORDS + r")){0,2}"
+)
+_YEAR = r"(?:\d{4}|'\d{2}|" + _SPOKEN_YEAR + r")"
+DATE_MONTH_DAY_RX = _rx(
+    r"\b(?P<month>" + _MONTH + r")\s+(?:the\s+)?(?P<day>" + _DAY + r"|" + _DAY_WORD + r")\b"
+    r"(?:,?\s+(?P<year>" + _YEAR + r"))?(?![\w:]|[/.-]\d)"
+)
+DATE_DAY_MONTH_RX = _rx(
+    r"\b(?:the\s+)?(?P<day>" + _DAY + r"|" + _DAY_WORD + r")\s+(?:of\s+)?(?P<month>" + _MONTH + r")"
+    r"(?:,?\s+(?P<year>" + _YEAR + r"))?(?![\w]|[/.-]\d)"
+)
+DATE_NUMERIC_RX = _rx(
+    r"(?<![\w/.-])(?:(?P<a>\d{1,2})(?P<s>[/.-])(?P<b>\d{1,2})(?P=s)(?P<y>\d{4}|\d{2})"
+    r"|(?P<iy>\d{4})(?P<is>[/.-])(?P<im>\d{1,2})(?P=is)(?P<id>\d{1,2})(?:T\d{2}:\d{2}(?::\d{2})?)?)"
+    r"(?![\w/]|[.-]\d)"
+)
+DATE_SHORT_RX = _rx(r"(?<![\w/.$-])(?P<a>0?[1-9]|1[0-2])/(?P<b>0?[1-9]|[12]\d|3[01])(?![\w/]|[.-]\d)")
+DATE_ON_THE_RX = _rx(r"\b(?:on|by|until|till|since|before|after)\s+the\s+(?P<day>" + _DAY + r")(?<=st|nd|rd|th)\b")
+_RATING_BEFORE = re.compile(r"(?:scale|rate|rated|rating|a|an|like|about|maybe|is|was|it's|at|out)\W*$", re.I)
+
+_AGE_WORD = (
+    r"(?:ninety(?:[\s-]?(?:" + "|".join(UNITS) + r"))?|(?:a|one)\s+hundred(?:\s+and)?(?:\s+(?:"
+    + "|".join(UNITS + ["ten", "eleven", "twelve"]) + r"))?)"
+)
+_AGE_NUMBER = r"(?:9\d|1[01]\d)"
+AGE_AFTER_RX = _rx(
+    r"\b(?P<v>" + _AGE_NUMBER + "|" + _AGE_WORD + r")(?=\s*(?:-|\s)?\s*(?:years?|yrs?|yo|y/o)\b|"
+    r"(?:th|st|nd|rd)?\s+birthday)"
+)
+AGE_BEFORE_RX = _rx(
+    r"(?:\b(?:aged?|turned|turning|turns|turn|she\s+is|he\s+is|i\s+am|is(?:\s+now)?|was|were|are|lived\s+to(?:\s+be)?|"
+    r"made\s+it\s+to|all\s+of|reached|hit|to\s+be|at|be|being)|'s|’s|'m|’m)\s+(?:almost\s+|nearly\s+|over\s+|about\s+)?(?P<v>"
+    + _AGE_NUMBER + "|" + _AGE_WORD + r")\b(?!\s*(?:%|percent|degrees|dollars|bucks|pounds|lbs|kg|mg|minutes|"
+    r"mins|times|days|weeks|miles|points|cents|mph|over|out\s+of))"
+)
+
+STREET_RX = _rx(
+    r"\b\d{1,6}[a-z]?(?:-\d{1,4})?\s+(?:" + DIRECTION + r"\s+)?(?P<words>(?:[\w'’.-]+\s+){0,3}?)"
+    r"(?:(?:road|route|highway|hwy|rte|rd|pike)\b\.?(?:\s+\d{1,4}\b)?|(?:" + STREET_SUFFIXES + r")\b\.?)"
+    r"(?:\s+" + DIRECTION + r"(?![\w']))?"
+    r"(?:,?\s*" + _UNIT + r"\s*(?:number\s+|no\.?\s*)?#?\s*[a-z]?\d*[a-z]?\b)*"
+)
+STREET_PREFIX_RX = _rx(r"\b\d{1,6}\s+" + _STREET_PREFIXES + r"\s+(?:(?:de|del|la|le|du|des|da|do|dos)\s+)*[^\W\d_]+")
+NAMED_STREET_RX = re.compile(
+    r"\b(?:" + _CAP_WORD + r"\s+){1,3}(?:Street|St\.|Avenue|Ave\.?|Road|Rd\.?|Drive|Lane|Ln\.?|Boulevard|"
+    r"Blvd\.?|Court|Place|Way|Terrace|Circle|Parkway|Highway|Trail|Crescent|Close|Pike|Turnpike)\b"
+)
+UNIT_RX = _rx(r"\b(?:apt\.?|apartment|unit|suite|building|bldg\.?)\s*(?:number\s+|no\.?\s*)?#?\s*(?:\d+[a-z]?|[a-z])\b")
+PO_BOX_RX = _rx(
+    r"\b(?:(?:p\.?\s*o\.?\s*|post\s+office\s+)?box\s*#?\s*\d+|rural\s+route\s+\d+|r\.?r\.?\s+\d+|"
+    r"general\s+delivery|hc\s+\d+)\b"
+)
+ZIP_CUED_RX = re.compile(
+    r"(?:(?i:\b(?:zip(?:\s*code)?|zip's|zipcode|postal\s+code|post\s+code|postcode)\b)[^\x00\d]{0,20}?|"
+    r"(?:,\s*|\b)(?:(?i:" + STATES + r")|" + _STATE_CODES + r")\.?,?\s+|(?<=\d)\s+(?=\d{5}\b))"
+    r"(?P<v>\d{5}(?:-\d{4})?)(?![\w-])"
+)
+UK_POSTCODE_RX = re.compile(r"\b[A-Z]{1,2}\d[A-Z\d]?\s?\d[A-Z]{2}\b")
+CA_POSTCODE_RX = re.compile(r"\b[A-Z]\d[A-Z]\s?\d[A-Z]\d\b")
+_ID_CUE = (
+    r"(?:medical\s+record|record|chart|mrn|mr#|patient\s+id|patient|member(?:ship)?|policy|group|subscriber|"
+    r"insurance|medicaid|medicare|account|acct|card|routing|licen[cs]e|driver'?s\s+licen[cs]e|dl|cdl|"
+    r"plates?|tags?|registration|vin|serial|imei|device|pump|implant|pacemaker|case|claim|confirmation|"
+    r"reference|ref|badge|employee|student|passport|visa|certificate|permit|id|i\.d\.|number|under|#|"
+    r"ticket|order|tracking|docket|file|client|cpap)"
+)
+ID_CUED_RX = re.compile(
+    r"(?i:\b" + _ID_CUE + r"(?:\s+(?:number|no\.?|num|#|id|code))?)"
+    r"(?:\s*(?:is|was|:|=|'s|’s|reads|says|ends\s+in|starting\s+with|it's|it’s|of|like|um|uh|i\s+think|on\s+it|"
+    r"there|here)[,\s]*){0,3}[,\s]*"
+    r"\s*#?\s*(?P<v>(?:[A-Za-z]{0,5}\d[A-Za-z0-9]*(?:[-/.][A-Za-z0-9]+)*|[A-Z]{1,5}(?=[\s-]\d))"
+    r"(?:(?:\s|-|,\s)(?:[A-Z]{0,5}\d[A-Za-z0-9]*(?:-[A-Za-z0-9]+)*|[A-Z]{1,5}(?=[\s-]\d)|[A-Z]{2,5}\b(?!['’])))*)"
+    r"(?![\w-])"
+)
+ID_SHAPE_RX = re.compile(
+    r"(?<![\w@/.-])(?=[A-Za-z0-9-]*\d)(?=[A-Za-z0-9-]*[A-Z])[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*(?![\w@/-]|\.\w)"
+)
+DIGITS_ID_RX = re.compile(
+    r"(?<![\w$.,/-])\d{5,}(?:[ -]\d{2,})*(?![\w/-]|[.,]\d)|(?<![\w$.,/-])\d{2,}(?:[- ]\d{2,}){1,5}(?![\w/-]|[.,]\d)"
+)
+MAC_RX = _rx(r"(?<![\w:-])(?:[0-9a-f]{2}[:-]){5}[0-9a-f]{2}(?![\w:-])")
+# A code's letters said next to it: "XEH 77120 4459", "CADC-II 44710", plates "BN21 XYZ".
+_CODE_BEFORE = re.compile(r"(?<![\w-])(?:[A-Z]{1,5}|[A-Z][A-Za-z]*-[A-Z]+)[ -]$")
+_CODE_AFTER = re.compile(r"[ -](?:[A-Z]{2,4}|\d{1,4})(?![\w'’-])")
+SPOKEN_DIGITS_RX = _rx(
+    r"\b(?:(?:zero|oh|one|two|three|four|five|six|seven|eight|nine|double|triple)(?:[\s,-]+(?=\w)|\b)){5,}"
+)
+_PHONE_CUE = re.compile(r"(?:phone|number|cell|call|text|fax|line|reach|contact|mobile|landline|dial)\W", re.I)
+_SSN_CUE_RX = re.compile(_SSN_CUE, re.I)
+_ZIP_CUE = re.compile(r"\bzip|\bpostal|\bpostcode", re.I)
+
+# ----------------------------------------------------------------------------- names and places
+
+_AFTER_VOCATIVE = re.compile(r"\s*(?:[.!?…]|\x00|$)")
+_PLACE_BEFORE = _rx(
+    r"\b(?:in|from|to|near|outside|around|at|of|visit|visiting|moved\s+to|live\s+in|lives\s+in|"
+    r"living\s+in|grew\s+up\s+in|back\s+to|toward|towards|downtown|uptown|up\s+in|down\s+in|over\s+in|"
+    r"out\s+in|drive\s+to|flew\s+to|trip\s+to|born\s+in|raised\s+in|stationed\s+in|leaving|left)\s+$"
+)
+_PLACE_AFTER = _rx(r"(?:'s|’s)?(?:,?\s+(?:" + STATES + r"|" + _STATE_CODES + r")\b|\s+(?:is|was)\s+where|\s+where)")
+_CITY_PARTICLES = {"upon", "on", "de", "la", "le", "du", "del", "of", "the", "in", "under", "sur", "am"}
+FACILITY_RX = re.compile(
+    r"(?:\b(?:St\.?|Saint|Mount|Mt\.?)\s+)?\b(?P<name>(?:" + _CAP_WORD + r"\.?\s+(?:(?:of|the|and|&|for|on)\s+)?){1,5})"
+    r"(?P<kind>" + FACILITY_KINDS + r")\b"
+    r"(?:\s+(?:of|for|at|in)\s+(?:the\s+)?" + _CAP_WORD + r"(?:\s+" + _CAP_WORD + r"){0,3})?"
+)
+FACILITY_PREFIX_RX = re.compile(
+    r"\b(?:University|College|Hospital|Academy|Institute|School|Church)\s+of\s+(?:the\s+)?"
+    + _CAP_WORD + r"(?:\s+" + _CAP_WORD + r"){0,3}"
+)
+SAINT_RX = re.compile(r"\b(?:St\.|Saint)\s+" + _CAP_WORD)
+COUNTY_RX = re.compile(r"\b(?:" + _CAP_WORD + r"\s+){1,3}(?:County|Parish|Borough|Township)\b")
+_GATE_WORDS_FACILITY = {w for w in _FACILITY_KIND_WORDS} | {"university", "college", "st", "saint", "mount", "mt"}
+_STREET_NAMED_GATE = {"street", "avenue", "ave", "road", "rd", "drive", "lane", "ln", "boulevard", "blvd", "court",
+                      "place", "way", "terrace", "circle", "parkway", "highway", "trail", "crescent", "close",
+                      "pike", "turnpike"}  # fmt: skip
+_TINY_NUMBER_CONTEXT = _rx(
+    r"(?:\b(?:" + "|".join(MONTHS) + r"|apt|apartment|unit|suite|box|route|building|floor|calle|rue|via|avenida|rua|"
+    + STREET_SUFFIXES
+    + r")\b|#|\d(?:st|nd|rd|th)\b|/|born|birthday|dob|since)"
+)
+
+
+def _word_set(alternation: str) -> frozenset[str]:
+    return frozenset(w.replace("\\s+", " ").replace("\\", "") for w in alternation.split("|"))
+
+
+_RELATION_WORDS = frozenset(
+    w for w in _word_set(RELATIONS) if "(" not in w and "[" not in w and "?" not in w and "+" not in w
+) | {"fiance", "fiancé", "fiancee", "fiancée", "neighbor", "neighbour", "counselor", "counsellor",
+     "mother-in-law", "father-in-law", "sister-in-law", "brother-in-law", "son-in-law", "daughter-in-law"}  # fmt: skip
+_DETERMINERS = frozenset("my his her our their your the a this that".split())
+_RELATION_ADJECTIVES = frozenset(
+    "little older younger big baby twin best ex step new old oldest youngest middle late former current eldest "
+    "favorite favourite biological adoptive foster online work school childhood close".split()
+)
+_TITLES = frozenset(_word_set(_TITLE_WORDS)) | {
+    a for w in "dr mr mrs ms mx prof rev fr sgt capt lt det ofc atty hon".split() for a in (w, w + ".")
+}
+_NAMING_ONE = frozenset({"named", "called", "name's", "nicknamed"})
+_NAMING_TWO = frozenset({"name is", "name was", "names are", "goes by", "known as", "call me", "call him",
+                         "call her", "call them", "myself as", "you to"})  # fmt: skip
+_WEAK_ONE = frozenset(
+    "and with for to from ask asked tell told text texted call called see saw love miss hate met meet date "
+    "dating married marry visit hug hugged like i'm thanks hi hey hello bye sorry okay ok listen look about "
+    "of by at is was".split()
+)
+_WEAK_TWO = frozenset({"me and", "this is", "it's", "thank you"})
+_GREETINGS = frozenset("hi hey hello thanks bye goodbye morning night welcome congrats sorry okay ok alright "
+                       "yes no sure listen look right so well now".split())  # fmt: skip
+_PERSON_ONE = frozenset(
+    w for w in PERSON_VERBS.replace("\\s+", " ").split("|") if " " not in w and "'" not in w[:1] and "’" not in w[:1]
+)
+_PERSON_TWO = frozenset({"and i", "and me", "is my", "was my"})
+_POSSESSED = frozenset(
+    "birthday mom mum dad mother father house place party wedding funeral kid kids husband wife boyfriend "
+    "girlfriend parents room phone number car school brother sister".split()
+)
+
+
+def _words_before(low: str, start: int) -> list[str]:
+    """The (up to) four words before `start`, lowercase, trailing commas taken off."""
+    return [w.strip(",;:\"“”") for w in low[max(0, start - 48) : start].split()[-4:]]
+
+
+def _before_title(words: list[str]) -> str | None:
+    return words[-1] if words and words[-1] in _TITLES else None
+
+
+def _before_relation(words: list[str]) -> bool:
+    if not words:
+        return False
+    i = len(words) - 1
+    if words[i] in _NAMING_ONE and i > 0:  # "my friend named ..."
+        i -= 1
+    word = words[i]
+    if word.endswith(("'s", "’s")):
+        return False  # "my ex's house": what follows is the relation's, not a name
+    if word not in _RELATION_WORDS:
+        if i > 0 and f"{words[i - 1]} {word}" in _RELATION_WORDS:  # "case worker"
+            i -= 1
+        else:
+            return False
+    i -= 1
+    while i >= 0 and words[i] in _RELATION_ADJECTIVES:
+        i -= 1
+    return i >= 0 and words[i] in _DETERMINERS
+
+
+def _before_naming(words: list[str]) -> bool:
+    return bool(words) and (words[-1] in _NAMING_ONE or " ".join(words[-2:]) in _NAMING_TWO)
+
+
+def _before_strong(words: list[str]) -> bool:
+    return _before_title(words) is not None or _before_relation(words) or _before_naming(words)
+
+
+_PERSON_BEFORE = frozenset("told asked texted called met saw love loved miss missed hate hated hug hugged married "
+                           "dating marry visited visit".split())  # fmt: skip
+
+
+def _before_person(words: list[str]) -> bool:
+    return bool(words) and (words[-1] in _PERSON_BEFORE or " ".join(words[-2:]) in ("me and", "and i", "work for",
+                                                                                     "works for", "with my"))
+
+
+def _before_weak(words: list[str]) -> bool:
+    return bool(words) and (words[-1] in _WEAK_ONE or " ".join(words[-2:]) in _WEAK_TWO)
+
+
+def _after_person(text: str, end: int) -> bool:
+    after = text[end : end + 40]
+    if after[:2] in ("'s", "’s"):
+        rest = after[2:].split()
+        return bool(rest) and rest[0].strip(".,!?") in _POSSESSED
+    rest = after.lower().split()
+    if not rest or not after[:1].isspace():
+        return False
+    first = rest[0].strip(".,!?")
+    return first in _PERSON_ONE or " ".join(rest[:2]) in _PERSON_TWO
+
+
+def sentence_start(text: str, start: int) -> bool:
+    """Whether the word at `start` opens a sentence (or a turn)."""
+    i = start - 1
+    while i >= 0 and text[i] in " \t\r\n\"'“‘([*_":
+        i -= 1
+    return i < 0 or text[i] in ".!?…:;\x00—–-"
+
+
+class _Claims:
+    """The characters already given to a span: a later detector may not take them."""
+
+    def __init__(self, length: int) -> None:
+        self.taken = bytearray(length)
+        self.spans: list[Span] = []
+
+    def free(self, start: int, end: int) -> bool:
+        return start < end and self.taken.find(1, start, end) == -1
+
+    def block(self, start: int, end: int) -> None:
+        """Characters no detector may take (a kept phrase: "Tai Chi", "New York")."""
+        if self.free(start, end):
+            self.taken[start:end] = b"\x01" * (end - start)
+
+    def add(self, start: int, end: int, kind: str, detail: object = None) -> bool:
+        if not self.free(start, end):
+            return False
+        self.taken[start:end] = b"\x01" * (end - start)
+        self.spans.append(Span(start, end, kind, detail))
+        return True
+
+
+class _Text:
+    """One session's text, with what the detectors share: its lowercase form, its words, its
+    digit runs, and the claims made so far."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        low = text.lower()
+        if len(low) != len(text):  # "İ" lowercases to two characters: keep offsets aligned
+            low = "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
+        self.low = low
+        self.claims = _Claims(len(text))
+
+    @cached_property
+    def words(self) -> set[str]:
+        return set(WORD_RX.findall(self.text))
+
+    @cached_property
+    def cap_tokens(self) -> list[tuple[int, str]]:
+        """(start, word) of every capitalised word."""
+        text = self.text
+        return [
+            (m.start(), m.group())
+            for m in _CAP_SCAN.finditer(text)
+            if not (m.start() and (text[m.start() - 1].isalnum() or text[m.start() - 1] in "_'’-"))
+        ]
+
+    @cached_property
+    def lower_words(self) -> set[str]:
+        return {w.lower() for w in self.words}
+
+    @cached_property
+    def digit_runs(self) -> list[tuple[int, int]]:
+        return [m.span() for m in _DIGITS.finditer(self.text)]
+
+    def occurrences(self, needle: str, low: bool = True) -> list[int]:
+        """Start of every occurrence of `needle` as a whole word."""
+        hay = self.low if low else self.text
+        out, i, n = [], hay.find(needle), len(needle)
+        while i != -1:
+            before = hay[i - 1] if i else " "
+            after = hay[i + n] if i + n < len(hay) else " "
+            if not (before.isalnum() or before in "_'’") and not (after.isalnum() or after == "_"):
+                out.append(i)
+            i = hay.find(needle, i + n)
+        return out
+
+    def window(self, start: int, end: int, before: int, after: int) -> tuple[int, int]:
+        """[start - before, end + after], clipped to the turn (no pattern crosses a turn)."""
+        lo = self.text.rfind(SEPARATOR, max(0, start - before), start) + 1 or max(0, start - before)
+        hi = self.text.find(SEPARATOR, end, end + after)
+        return lo, (hi if hi != -1 else min(len(self.text), end + after))
+
+    def add(self, start: int, end: int, kind: str, detail: object = None) -> bool:
+        return self.claims.add(start, end, kind, detail)
+
+
+def _merged(ranges: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    out: list[list[int]] = []
+    for lo, hi in sorted(ranges):
+        if out and lo <= out[-1][1]:
+            out[-1][1] = max(out[-1][1], hi)
+        else:
+            out.append([lo, hi])
+    return [(lo, hi) for lo, hi in out]
+
+
+_TEENS = ["ten", "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen"]
+_TENS = ["", "", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"]
+
+
+def two_digit_words(n: int) -> str:
+    if n < 10:
+        return ["zero", *UNITS][n]
+    if n < 20:
+        return _TEENS[n - 10]
+    return _TENS[n // 10] + ("" if n % 10 == 0 else "-" + UNITS[n % 10 - 1])
+
+
+def words_number(words: str) -> int | None:
+    """0-99 said in words ("ninety-nine", "oh five" as 5), or None."""
+    parts = [p for p in re.split(r"[\s-]+", words.lower()) if p and p != "and"]
+    if parts and parts[0] == "oh":
+        parts = parts[1:]
+    value = 0
+    for p in parts:
+        if p in DIGIT_WORDS and p != "oh":
+            value += DIGIT_WORDS[p]
+        elif p in _TEENS:
+            value += 10 + _TEENS.index(p)
+        elif p in _TENS:
+            value += 10 * _TENS.index(p)
+        else:
+            return None
+    return value if parts else None
+
+
+def spoken_year(text: str) -> int | None:
+    """ "nineteen ninety-nine" -> 1999, "two thousand and three" -> 2003, "twenty twenty-one" -> 2021."""
+    low = " ".join(text.lower().split())
+    m = re.match(r"two thousand(?: and)?(?:[ -](.+))?$", low)
+    if m:
+        rest = words_number(m.group(1)) if m.group(1) else 0
+        return None if rest is None else 2000 + rest
+    head, _, tail = low.partition(" ")
+    century = words_number(head)
+    rest = words_number(tail) if tail else None
+    if century is None or rest is None:
+        return None
+    return century * 100 + rest
+
+
+def year_words(year: int) -> str:
+    if 2000 <= year < 2010:
+        return "two thousand" + ("" if year == 2000 else " and " + UNITS[year - 2001])
+    century, rest = divmod(year, 100)
+    return f"{two_digit_words(century)} " + (f"oh {UNITS[rest - 1]}" if 0 < rest < 10 else "hundred" if rest == 0 else two_digit_words(rest))
+
+
+def _digit_count(s: str) -> int:
+    return sum(c.isdigit() for c in s)
+
+
+# ----------------------------------------------------------------------------- shaped detectors
+
+
+def _emails_and_handles(t: _Text, lists: WordLists) -> None:
+    text = t.text
+    if "@" in text:
+        at = [i for i, c in enumerate(text) if c == "@"] if text.count("@") < 200 else [0]
+        for lo, hi in _merged([t.window(i, i + 1, 64, 80) for i in at]):
+            for m in EMAIL_RX.finditer(text, lo, hi):
+                t.add(m.start(), m.end(), EMAIL)
+            for m in HANDLE_RX.finditer(text, lo, hi):
+                t.add(m.start(), m.end(), ID)
+    if " dot " in t.low and " at " in t.low:
+        for lo, hi in _merged([t.window(i, i + 5, 80, 60) for i in t.occurrences("dot")]):
+            for m in SPOKEN_EMAIL_RX.finditer(text, lo, hi):
+                start = m.start()
+                # the local part may be several short words: "kayleigh b 2009 at yahoo dot com"
+                for _ in range(3):
+                    prev = re.search(r"([a-z0-9][\w.-]{0,11})\s+$", t.low[lo:start])
+                    if not prev or prev.group(1) in STOPWORDS or prev.group(1) in lists.common and len(prev.group(1)) > 2:
+                        break
+                    start = lo + prev.start(1)
+                t.add(start, m.end(), EMAIL)
+
+
+def _urls(t: _Text, lists: WordLists) -> None:
+    low = t.low
+    points = [i for tld in _TLDS for i in _finds(low, tld)] + _finds(low, "www") + _finds(low, "http")
+    for lo, hi in _merged([t.window(i, i + 4, 120, 120) for i in points]):
+        for m in URL_RX.finditer(t.text, lo, hi):
+            end = m.end()
+            while end > m.start() and t.text[end - 1] in ".,;:!?)]}'\"":
+                end -= 1
+            t.add(m.start(), end, URL)
+    if " dot " in low:
+        for lo, hi in _merged([t.window(i, i + 3, 80, 100) for i in t.occurrences("dot")]):
+            for m in SPOKEN_URL_RX.finditer(t.text, lo, hi):
+                t.add(m.start(), m.end(), URL)
+
+
+def _finds(hay: str, needle: str) -> list[int]:
+    out, i = [], hay.find(needle)
+    while i != -1 and len(out) < 1000:
+        out.append(i)
+        i = hay.find(needle, i + 1)
+    return out
+
+
+def _spoken_ips(t: _Text, lists: WordLists) -> None:
+    if " dot " in t.low:
+        for lo, hi in _merged([t.window(i, i + 3, 60, 60) for i in t.occurrences("dot")]):
+            for m in SPOKEN_IP_RX.finditer(t.text, lo, hi):
+                t.add(m.start(), m.end(), IP)
+
+
+def _number_windows(t: _Text) -> list[tuple[int, int]]:
+    """Windows around the digits that may be part of an identifier. A lone number of one or two
+    digits ("I slept 4 hours") is one only near a month, a street word, a unit, an ordinal suffix
+    or a slash, or when it is 90 or more (an age)."""
+    runs = t.digit_runs
+    if not runs:
+        return []
+    text = t.text
+    clusters: list[list[int]] = []
+    for start, end in runs:
+        if clusters and start - clusters[-1][1] <= 3 and all(c in " -./():+–,x#" for c in text[clusters[-1][1] : start]):
+            clusters[-1][1] = end
+            clusters[-1][2] += end - start
+        else:
+            clusters.append([start, end, end - start])
+    windows = []
+    for start, end, digits in clusters:
+        if digits <= 2 and end - start == digits:
+            lo, hi = t.window(start, end, 24, 48)
+            value = int(text[start:end])
+            if value < 90 and not _TINY_NUMBER_CONTEXT.search(t.low, lo, hi) and not (
+                text[end : end + 1].isalpha() or text[start - 1 : start].isalpha()
+            ):
+                continue
+        windows.append(t.window(start, end, 64, 64))
+    return _merged(windows)
+
+
+def _shaped(t: _Text, lists: WordLists) -> None:
+    """Everything with digits, in the order of decisions: IPs, SSNs, phones, dates, ages,
+    addresses, ZIP codes, then any other identifying number or code."""
+    windows = _number_windows(t)
+    text = t.text
+    for lo, hi in windows:
+        for m in IPV4_RX.finditer(text, lo, hi):
+            t.add(m.start(), m.end(), IP)
+        if ":" in text[lo:hi]:
+            for m in IPV6_CANDIDATE_RX.finditer(text, lo, hi):
+                try:
+                    ipaddress.IPv6Network(m.group(), strict=False)
+                except ValueError:
+                    continue
+                t.add(m.start(), m.end(), IP)
+        for m in SSN_RX.finditer(text, lo, hi):
+            t.add(m.start(), m.end(), SSN)
+        for m in SSN_CUED_RX.finditer(text, lo, hi):
+            t.add(m.start("v"), m.end("v"), SSN)
+        _numeric_dates(t, lo, hi)
+        _phones(t, lo, hi)
+        for rx in (AGE_AFTER_RX, AGE_BEFORE_RX):
+            for m in rx.finditer(text, lo, hi):
+                t.add(m.start("v"), m.end("v"), AGE)
+        for m in STREET_RX.finditer(text, lo, hi):
+            words = m.group("words").split()
+            # "3 miles down the road": the words between number and suffix must name a street
+            if any(w.lower().strip(".,") in STOPWORDS or _AMOUNT_UNITS.fullmatch(" " + w) for w in words):
+                continue
+            t.add(m.start(), m.end(), ADDRESS)
+        for rx in (STREET_PREFIX_RX, PO_BOX_RX, UNIT_RX):
+            for m in rx.finditer(text, lo, hi):
+                t.add(m.start(), m.end(), ADDRESS)
+        for m in ZIP_CUED_RX.finditer(text, lo, hi):
+            t.add(m.start("v"), m.end("v"), ZIP)
+        for rx in (UK_POSTCODE_RX, CA_POSTCODE_RX):
+            for m in rx.finditer(text, lo, hi):
+                t.add(m.start(), m.end(), ZIP)
+    for lo, hi in windows:
+        for m in ID_CUED_RX.finditer(text, lo, hi):
+            value = m.group("v")
+            if _digit_count(value) >= 2 and not _AMOUNT_UNITS.match(text, m.end("v")):
+                t.add(m.start("v"), m.end("v"), ID)
+        for m in ID_SHAPE_RX.finditer(text, lo, hi):
+            value = m.group()
+            if len(value) >= 5 and _digit_count(value) >= 3 and not re.fullmatch(r"\d+(?:st|nd|rd|th|s|am|pm|mg|k)", value, re.I):
+                t.add(m.start(), m.end(), ID)
+        for m in MAC_RX.finditer(text, lo, hi):
+            t.add(m.start(), m.end(), ID)
+        for m in DIGITS_ID_RX.finditer(text, lo, hi):
+            groups = re.split(r"[ -]", m.group())
+            if all(len(g) == 4 and g[:2] in ("19", "20") for g in groups):
+                continue  # years: "1995-2001"
+            if _digit_count(m.group()) < 5 or _AMOUNT_UNITS.match(text, m.end()):
+                continue
+            t.add(m.start(), m.end(), ID)
+    _extend_codes(t)
+
+
+def _extend_codes(t: _Text) -> None:
+    """An identifier's letters said beside its digits belong to it ("XEH 77120 4459")."""
+    text = t.text
+    spans = t.claims.spans
+    for index, span in enumerate(spans):
+        if span.type not in (ID, SSN):
+            continue
+        start, end = span.start, span.end
+        before = _CODE_BEFORE.search(text, max(0, start - 12), start)
+        if before and before.group().strip(" -") not in ("I", "A") and t.claims.free(before.start(), start):
+            start = before.start()
+        after = _CODE_AFTER.match(text, end)
+        if after and t.claims.free(end, after.end()) and not _AMOUNT_UNITS.match(text, end):
+            end = after.end()
+        if (start, end) != (span.start, span.end):
+            t.claims.taken[start:end] = b"\x01" * (end - start)
+            spans[index] = Span(start, end, span.type, span.detail)
+
+
+def _phones(t: _Text, lo: int, hi: int) -> None:
+    text = t.text
+    for candidate in PHONE_CANDIDATE_RX.finditer(text, lo, hi):
+        if _digit_count(candidate.group()) < 7:
+            continue
+        start = candidate.start()
+        window = text[start : candidate.end()].replace("–", "-").replace("/", "-")
+        for region in ("US", "GB"):
+            found = False
+            for m in phonenumbers.PhoneNumberMatcher(window, region, leniency=phonenumbers.Leniency.POSSIBLE):
+                raw = m.raw_string
+                if region == "GB" and not (raw.startswith(("0", "+")) and _digit_count(raw) >= 10):
+                    continue  # only UK national shapes: the GB matcher also takes "2019 2020"
+                if _digit_count(raw) < 10 and not re.search(r"\d[\s.–-]\d", raw):
+                    continue  # seven bare digits are a record number more often than a phone
+                ext = _EXTENSION_RX.match(text, start + m.end)
+                found |= t.add(start + m.start, ext.end() if ext else start + m.end, PHONE)
+            if found:
+                break
+    for rx in (LOCAL_PHONE_RX, VANITY_PHONE_RX):
+        for m in rx.finditer(text, lo, hi):
+            ext = _EXTENSION_RX.match(text, m.end())
+            t.add(m.start(), ext.end() if ext else m.end(), PHONE)
+
+
+def _numeric_dates(t: _Text, lo: int, hi: int) -> None:
+    text = t.text
+    for m in DATE_NUMERIC_RX.finditer(text, lo, hi):
+        if m.group("a"):
+            a, b = int(m.group("a")), int(m.group("b"))
+            if not ((1 <= a <= 12 and 1 <= b <= 31) or (1 <= b <= 12 and 1 <= a <= 31)):
+                continue
+        elif not (1 <= int(m.group("im")) <= 12 and 1 <= int(m.group("id")) <= 31):
+            continue
+        t.add(m.start(), m.end(), DATE, ("numeric", m))
+    for m in DATE_SHORT_RX.finditer(text, lo, hi):
+        if m.group("b") in ("10", "5") and _RATING_BEFORE.search(text, max(0, m.start() - 12), m.start()):
+            continue  # "a 7/10": a rating
+        t.add(m.start(), m.end(), DATE, ("short", m))
+    for m in DATE_ON_THE_RX.finditer(text, lo, hi):
+        t.add(m.start("day"), m.end("day"), DATE, ("day", m))
+
+
+def _word_dates(t: _Text, lists: WordLists) -> None:
+    """Dates with a month name ("March 14th", "the fifth of june", "14 March 2019")."""
+    months = t.lower_words & MONTHS.keys()
+    if not months:
+        return
+    points = [(i, len(m)) for m in months for i in t.occurrences(m)]
+    text = t.text
+    for lo, hi in _merged([t.window(i, i + n, 40, 48) for i, n in points]):
+        for rx in (DATE_MONTH_DAY_RX, DATE_DAY_MONTH_RX):
+            for m in rx.finditer(text, lo, hi):
+                month = m.group("month")
+                bare = month.rstrip(".").lower()
+                if bare == "may" and month[0].islower() and not m.group("day")[0].isdigit():
+                    continue  # "you may first ...": a verb
+                if bare in ("mar", "jan", "dec") and month.islower():
+                    continue  # "mar" is a verb; abbreviations are written capitalised
+                day = m.group("day").lower()
+                if not day[0].isdigit() and rx is DATE_MONTH_DAY_RX and bare in ("may", "march"):
+                    if not month[0].isupper():
+                        continue
+                if day[0].isdigit() and not 1 <= int(re.sub(r"\D", "", day)) <= 31:
+                    continue
+                t.add(m.start(), m.end(), DATE, ("words", m))
+
+
+def _spoken_numbers(t: _Text, lists: WordLists) -> None:
+    """Numbers said digit by digit ("five five five, oh one four two"): typed by what is said
+    before them (a social, a phone, a ZIP), else an identifying number."""
+    rare = t.lower_words & {"zero", "oh", "five", "six", "seven", "eight", "nine", "double", "triple"}
+    if not rare:
+        return
+    points = [(i, len(w)) for w in rare for i in t.occurrences(w)]
+    for lo, hi in _merged([t.window(i, i + n, 80, 80) for i, n in points]):
+        for m in SPOKEN_DIGITS_RX.finditer(t.text, lo, hi):
+            digits = [w for w in re.findall(r"[a-z]+", m.group().lower()) if w in DIGIT_WORDS]
+            if len(digits) < 5:
+                continue
+            values = [DIGIT_WORDS[w] for w in digits]
+            if values == list(range(values[0], values[0] + len(values))):
+                continue  # counting: "one, two, three, four, five"
+            end = m.end()
+            while t.text[end - 1] in " ,-":
+                end -= 1
+            before = t.text[max(lo, m.start() - 60) : m.start()]
+            kind = SSN if _SSN_CUE_RX.search(before) else ZIP if _ZIP_CUE.search(before) and len(digits) in (5, 9) else (
+                PHONE if len(digits) >= 7 and _PHONE_CUE.search(before) or len(digits) in (7, 10, 11) else ID
+            )
+            t.add(m.start(), end, kind, SPOKEN)
+
+
+def _ages_in_words(t: _Text, lists: WordLists) -> None:
+    if "ninety" in t.low or "hundred" in t.low:
+        points = [i for w in ("ninety", "hundred") for i in t.occurrences(w)]
+        for lo, hi in _merged([t.window(i, i + 7, 48, 48) for i in points]):
+            for rx in (AGE_AFTER_RX, AGE_BEFORE_RX):
+                for m in rx.finditer(t.text, lo, hi):
+                    t.add(m.start("v"), m.end("v"), AGE)
+
+
+# ----------------------------------------------------------------------------- places
+
+
+def _facilities(t: _Text, lists: WordLists) -> None:
+    gate = {w for w in t.words if w.lower() in _GATE_WORDS_FACILITY and w[0].isupper()}
+    if not gate:
+        return
+    text = t.text
+    points = [(i, len(w)) for w in gate for i in t.occurrences(w, low=False)]
+    for lo, hi in _merged([t.window(i, i + n, 100, 70) for i, n in points]):
+        for rx in (FACILITY_PREFIX_RX, FACILITY_RX, COUNTY_RX):
+            for m in rx.finditer(text, lo, hi):
+                start = m.start()
+                first = WORD_RX.match(text, start)
+                while first and first.group().lower() in STOPWORDS and first.end() < m.end():
+                    start = first.end()
+                    while start < m.end() and text[start] == " ":
+                        start += 1
+                    first = WORD_RX.match(text, start)
+                words = [w.lower() for w in WORD_RX.findall(text, start, m.end())]
+                named = [w for w in words if w not in FACILITY_GENERIC and w not in STOPWORDS]
+                if not named:
+                    continue  # "the High School": no name
+                if all(w in lists.keep or w in MONTHS for w in named):
+                    continue  # "Wednesday Group", "Christmas Program"
+                if sentence_start(text, start) and len(named) == 1 and named[0] in lists.common:
+                    continue  # "Good Home" opening a sentence
+                if any(w in STOPWORDS for w in words[: len(words) - 1]) and rx is FACILITY_RX and len(named) == 1:
+                    continue
+                t.add(start, m.end(), LOCATION if rx is COUNTY_RX else FACILITY)
+        for m in SAINT_RX.finditer(text, lo, hi):
+            after = text[m.end() : m.end() + 12].lower()
+            if not re.match(r"(?:'s|’s)?\s+day\b", after) and m.group().split()[-1].lower() not in lists.keep:
+                end = m.end() + (2 if after.startswith(("'s", "’s")) else 0)
+                t.add(m.start(), end, FACILITY)
+
+
+def _streets(t: _Text, lists: WordLists) -> None:
+    if not any(w.lower() in _STREET_NAMED_GATE and w[0].isupper() for w in t.words):
+        return
+    text = t.text
+    points = [i for w in t.words if w.lower() in _STREET_NAMED_GATE and w[0].isupper() for i in t.occurrences(w, low=False)]
+    for lo, hi in _merged([t.window(i, i + 10, 70, 12) for i in points]):
+        for m in NAMED_STREET_RX.finditer(text, lo, hi):
+            start = m.start()
+            first = WORD_RX.match(text, start)
+            while first and (first.group().lower() in STOPWORDS or sentence_start(text, start) and first.group().lower() in lists.common) and first.end() < m.end() - 4:
+                start = first.end() + 1
+                first = WORD_RX.match(text, start)
+            names = [w.lower() for w in WORD_RX.findall(text, start, m.end())][:-1]
+            if names and not all(w in lists.keep for w in names):
+                t.add(start, m.end(), LOCATION)
+
+
+_CITY_PREFIXES = frozenset("fort san santa los las el la new saint st port mount mt lake grand palm ann baton sioux "
+                           "cedar des le st.".split())  # fmt: skip
+
+
+def _cities(t: _Text, lists: WordLists, firsts: dict[str, int]) -> None:
+    """City and town names: a run of capitalised words (or, after "moved to", "live in" and the
+    like, lowercase ones) in the gazetteer. A name that is also an ordinary word ("Hope", "Mobile")
+    needs a place word before it or a state after it."""
+    text, low = t.text, t.low
+    points = [(start, token) for start, token in t.cap_tokens if _bare(token.lower()) in firsts]
+    for word in t.lower_words & firsts.keys():
+        if word[0].islower() and (word in _CITY_PREFIXES or word not in lists.ordinary):
+            points.extend((i, word) for i in t.occurrences(word, low=False))
+    for start, word in points:
+        bare = _bare(word.lower())
+        cap = word[0].isupper()
+        if not t.claims.free(start, start + len(bare)):
+            continue
+        if not cap and not _PLACE_BEFORE.search(low, max(0, start - 24), start):
+            continue
+        tokens, end, best = [bare], start + len(bare), None
+        for _ in range(firsts[bare]):
+            name = " ".join(tokens)
+            if name in lists.cities:
+                best = (end, name)
+            m = _NEXT_WORD.match(text, end, end + 30)
+            if not m:
+                break
+            nxt = m.group(1)
+            if cap and not (nxt[0].isupper() or nxt.lower() in _CITY_PARTICLES):
+                break
+            tokens.append(_bare(nxt.lower()))
+            end = m.start(1) + len(tokens[-1])
+        if best is None:
+            continue
+        end, name = best
+        ordinary = all(w in lists.ordinary or w in lists.common or w in _CITY_PARTICLES for w in name.split())
+        before = cap and _PLACE_BEFORE.search(low, max(0, start - 24), start)
+        after = _PLACE_AFTER.match(text, end)
+        if ordinary and not (before or after) or not cap and ordinary and not after:
+            continue
+        if cap and ordinary and sentence_start(text, start) and not after:
+            continue
+        if " " not in name and name in lists.first and not (before or after):
+            continue  # "Dara", "Austin": a person unless a place is meant
+        t.add(start, end, LOCATION)
+
+
+_NEXT_WORD = re.compile(r"\s+([^\W\d_]+(?:['’.-][^\W\d_]+)*)")
+
+
+def _bare(lower: str) -> str:
+    return lower[:-2] if lower.endswith(("'s", "’s")) else lower
+
+
+# ----------------------------------------------------------------------------- names
+
+
+_BRITISH = (("ise", "ize"), ("isi", "izi"), ("our", "or"), ("yse", "yze"), ("tre", "ter"), ("ogue", "og"),
+            ("lled", "led"), ("lling", "ling"), ("ence", "ense"), ("mme", "m"))  # fmt: skip
+
+
+_INFLECTIONS = (("ies", ("y",)), ("es", ("", "e")), ("s", ("",)), ("ing", ("", "e")), ("ed", ("", "e")),
+                ("ly", ("", "le")), ("er", ("", "e")), ("ers", ("", "e")))  # fmt: skip
+
+
+class _NameRules:
+    """The decisions about one word: cached per word, since a corpus says the same words again."""
+
+    def __init__(self, lists: WordLists) -> None:
+        self.lists = lists
+        self.names = lists.first | lists.last
+        self.first = lists.first
+        # the words worth looking at: names, and words no list knows
+        self.pure = frozenset(
+            n for n in self.names if n not in lists.ordinary and n not in lists.common and n not in lists.keep and len(n) >= 3
+        )
+        self._candidates: dict[str, bool] = {}
+
+    def base(self, token: str) -> str:
+        lower = token.lower().replace("’", "'")
+        if lower.endswith("'s") and len(lower) > 3:
+            return lower[:-2]
+        return lower[:-1] if lower.endswith("s'") else lower
+
+    def ordinary(self, lower: str) -> bool:
+        if lower in self.lists.ordinary or lower in self.lists.common:
+            return True
+        if "-" in lower:  # "self-validation", "eighty-five"
+            return all(self.ordinary(part) for part in lower.split("-") if part)
+        head = lower.split("'", 1)[0]  # "don't"
+        if head != lower and head in self.lists.ordinary:
+            return True
+        for british, american in _BRITISH:
+            if british in lower and lower.replace(british, american) in self.lists.ordinary:
+                return True  # "apologise", "colour", "centre"
+        for suffix, replacements in _INFLECTIONS:  # Webster's lists no inflections: "weeks", "texting"
+            if lower.endswith(suffix) and len(lower) > len(suffix) + 2:
+                stem = lower[: -len(suffix)]
+                if any(stem + r in self.lists.ordinary for r in replacements) or (
+                    suffix in ("ing", "ed") and len(stem) > 2 and stem[-1] == stem[-2] and stem[:-1] in self.lists.ordinary
+                ):
+                    return True
+        return False
+
+    def listed(self, lower: str) -> bool:
+        return lower in self.names or ("-" in lower and any(p in self.names for p in lower.split("-") if len(p) > 2))
+
+    def candidate(self, token: str) -> bool:
+        known = self._candidates.get(token)
+        if known is None:
+            known = self._candidates[token] = self._candidate(token)
+        return known
+
+    def _candidate(self, token: str) -> bool:
+        lower = self.base(token)
+        if len(lower) < 2 or lower in STOPWORDS and lower not in CONTEXT_ONLY or lower in _TITLES:
+            return False
+        if token[0].isupper():
+            # an acronym ("DBT", "DEAR MAN") is no name
+            return not (token.isupper() and len(token) > 1) and (self.listed(lower) or lower not in self.lists.common)
+        return self.listed(lower) or not self.ordinary(lower)
+
+
+def _names(t: _Text, lists: WordLists, rules: _NameRules) -> None:
+    text = t.text
+    lower_candidates = [w for w in t.words if w[0].islower() and rules.candidate(w)]
+    points = [(start, token) for start, token in t.cap_tokens if rules.candidate(token)]
+    for word in lower_candidates:
+        points.extend((i, word) for i in t.occurrences(word, low=False))
+    for start, token in sorted(points):
+        end = start + len(token)
+        if token.endswith(("'s", "’s")) and len(token) > 3:
+            end -= 2
+        elif token.endswith(("'", "’")):
+            end -= 1
+        if not t.claims.free(start, end):
+            continue
+        role = _decide(t, rules, text[start:end], start, end)
+        if role is None:
+            continue
+        t.add(start, end, NAME, role)
+        # a surname after it: "Grace Miller", "adaeze baker"
+        nxt = re.match(r" ([^\W\d_]+(?:['’-][^\W\d_]+)*)", text[end : end + 40])
+        if nxt:
+            surname = nxt.group(1)
+            s_start = end + 1
+            s_end = s_start + len(surname) - (2 if surname.endswith(("'s", "’s")) else 0)
+            lower = rules.base(surname)
+            if surname[0].isupper() == text[start].isupper() and lower not in STOPWORDS and lower not in lists.keep:
+                ordinary = rules.ordinary(lower)
+                if surname[0].isupper() and lower not in MONTHS and (lower in lists.last and lower not in lists.common or not ordinary):
+                    t.add(s_start, s_end, NAME, "last")
+                elif surname[0].islower() and not ordinary:
+                    t.add(s_start, s_end, NAME, "last")
+
+
+def _decide(t: _Text, rules: _NameRules, token: str, start: int, end: int) -> str | None:
+    """The role ("first", "last", "") if this occurrence is a name, else None."""
+    lists = rules.lists
+    text = t.text
+    lower = rules.base(token)
+    cap = token[0].isupper()
+    listed = rules.listed(lower)
+    before = _words_before(t.low, start)
+    role = "first" if lower in rules.first else ""
+    if _before_strong(before):
+        title = _before_title(before)
+        if title and title.rstrip(".") in _SURNAME_TITLES:
+            role = "last"
+        if lower in STOPWORDS and not cap:
+            return None
+        if cap or listed or not rules.ordinary(lower):
+            return role
+        return None
+    person = _after_person(text, end)
+    if lower in lists.keep:  # "Jordan", "Georgia": kept as places unless someone does something
+        return role if listed and person and lower not in MONTHS else None
+    ordinary = rules.ordinary(lower)
+    common = lower in lists.common
+    weak = _before_weak(before)
+    if cap:
+        opens = sentence_start(text, start)
+        # said to someone: ", Marigold." (not one of a list: "Describe, Express, Assert, ...")
+        vocative = (not opens) and text[start - 2 : start] == ", " and _AFTER_VOCATIVE.match(text, end)
+        if lower in CONTEXT_ONLY or lower in MONTHS:
+            return role if (person and not opens) or vocative else None
+        if listed and not ordinary:
+            return role
+        if not opens:
+            # inside a sentence a capital says "name", but a dictionary word needs more than that
+            # ("Fair, Apologies, Truthful" lists skills): someone does something, or is spoken to
+            if not ordinary or lower in rules.first and not common:
+                return role
+            return role if _before_person(before) or vocative or person else None
+        if listed and (person or (not common and lower in rules.first)):
+            return role
+        if lower in rules.first and not common and text[end : end + 2] == ", " and not (before and before[-1] in _GREETINGS):
+            return role  # "Grace, can you ...": a name opening a sentence, said to someone
+        if not listed and not ordinary and len(lower) > 2 and lower not in lists.cities:
+            return role
+        nxt = re.match(r" ([A-Z][^\W\d_]+)", text[end : end + 30])
+        if listed and nxt and rules.base(nxt.group(1)) in lists.last and rules.base(nxt.group(1)) not in lists.common:
+            return role
+        return None
+    # lowercase
+    if lower in rules.pure:
+        return role
+    if listed and not common and person:
+        return role
+    if lower not in CONTEXT_ONLY and (weak and listed and not common or not ordinary and _before_person(before)):
+        return role
+    if listed and not common and before and before[-1] in _GREETINGS and _AFTER_VOCATIVE.match(text, end):
+        return role
+    return None
+
+
+# ----------------------------------------------------------------------------- the finder
+
+_PROPAGATED = (NAME, LOCATION, FACILITY, ADDRESS, ZIP, PHONE, EMAIL, URL, IP, SSN, ID)
+_TITLE_TOKEN = re.compile(r"(?i)^(?:" + _TITLE_ABBR + "|" + _TITLE_WORDS + r")$")
+
+
+def seed_tokens(known: Iterable[tuple[str, str]], rules: _NameRules) -> list[str]:
+    """Name tokens of a session's known identifiers: its metadata names (every word, titles aside)
+    and the speaker labels that are names ("Dr. Lee", "Marisol"; not "Member" or "SPEAKER_00")."""
+    tokens = []
+    for source, value in known:
+        after_title = False
+        for part in WORD_RX.findall(value):
+            if _TITLE_TOKEN.match(part) or len(part) < 2:
+                after_title = bool(_TITLE_TOKEN.match(part))
+                continue
+            lower = rules.base(part)
+            name_like = rules.listed(lower) or not rules.ordinary(lower)
+            if (source == "metadata" or after_title or name_like) and lower not in STOPWORDS:
+                if lower not in rules.lists.keep and lower != "fictional":
+                    tokens.append(part)
+            after_title = False
+    return tokens
+
+
+def _propagate(t: _Text, seeds: list[str], lists: WordLists) -> None:
+    """A value found once is replaced everywhere in the session, in any case; a name that is also
+    a common word ("Will", "Hope") only where it is capitalised."""
+    text = t.text
+    values: dict[str, tuple[str, object]] = {}
+    for token in seeds:
+        values.setdefault(token.lower(), (NAME, "first"))
+    for span in t.claims.spans:
+        if span.type in _PROPAGATED and span.detail != SPOKEN:
+            value = " ".join(text[span.start : span.end].split()).lower()
+            if len(value) >= 2:
+                values.setdefault(value, (span.type, span.detail if span.type == NAME else None))
+    if not values:
+        return
+    present = [v for v in values if v in t.low or " " in v]
+    if not present:
+        return
+    pattern = "|".join(re.escape(v).replace(r"\ ", r"\s+") for v in sorted(present, key=len, reverse=True))
+    for m in re.finditer(r"(?<![\w'’@.-])(?:" + pattern + r")(?![\w@-]|['’](?!s\b)|\.\w)", text, re.IGNORECASE):
+        found = m.group()
+        lower = " ".join(found.split()).lower()
+        kind, detail = values.get(lower, (None, None))
+        if kind is None:
+            continue
+        if kind == NAME and (lower in lists.ordinary or lower in lists.common or lower in CONTEXT_ONLY):
+            if not found[0].isupper() or sentence_start(text, m.start()):
+                continue  # "grace" the word, "Will" opening a question
+        t.add(m.start(), m.end(), kind, detail)
+
+
+Detector = Callable[[_Text, WordLists], None]
+# The order of decisions. Kept phrases come before all of these, names after all of these.
+DETECTORS: tuple[tuple[str, Detector], ...] = (
+    ("emails and handles", _emails_and_handles),
+    ("urls", _urls),
+    ("spoken ips", _spoken_ips),
+    ("dates in words", _word_dates),
+    ("numbers: ip, ssn, phone, date, age, address, zip, id", _shaped),
+    ("numbers in words", _spoken_numbers),
+    ("ages in words", _ages_in_words),
+    ("facilities and counties", _facilities),
+    ("streets by name", _streets),
+)
+
+
+class PhiFinder:
+    """Runs every detector over a session's text, then finds their values again everywhere in it."""
+
+    def __init__(self, lists: WordLists) -> None:
+        self.lists = lists
+        self.rules = _NameRules(lists)
+        phrases = [k for k in lists.keep if " " in k]
+        self.phrase_first = {p.split()[0]: [] for p in phrases}
+        for p in phrases:
+            self.phrase_first[p.split()[0]].append(p)
+        self.city_first: dict[str, int] = {}
+        for city in lists.cities:
+            first, size = city.split()[0], len(city.split())
+            self.city_first[first] = max(self.city_first.get(first, 0), size)
+
+    def find(self, text: str, known: Iterable[tuple[str, str]] = ()) -> list[Span]:
+        t = _Text(text)
+        for first in t.lower_words & self.phrase_first.keys():
+            for phrase in self.phrase_first[first]:
+                if all(w.lower() in t.lower_words for w in WORD_RX.findall(phrase)):
+                    for i in t.occurrences(phrase):
+                        t.claims.block(i, i + len(phrase))
+        for _, detector in DETECTORS:
+            detector(t, self.lists)
+        _cities(t, self.lists, self.city_first)
+        _names(t, self.lists, self.rules)
+        _propagate(t, seed_tokens(known, self.rules), self.lists)
+        return sorted(t.claims.spans, key=lambda s: s.start)

@@ -1,0 +1,372 @@
+"""Surrogates and pseudonyms, chosen through a keyed hash: realistic, typed, one per real value.
+
+Every choice is `HMAC-SHA256(key, session, type, value)`: the same key and input give the same
+output, and without the key nobody can test a guess ("was the client called Priya?") against a
+surrogate. Shapes are kept (a phone stays a phone with the same separators, a date a date in the
+same style, shifted by one offset per session) and a surrogate is never the original value nor
+another real value of the session.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import os
+import re
+from pathlib import Path
+
+from . import detect
+from .detect import MONTHS, ORDINALS, Span
+from .wordlists import WordLists
+
+KEY_BYTES = 32
+_FULL_MONTHS = ["january", "february", "march", "april", "may", "june", "july", "august", "september",
+                "october", "november", "december"]  # fmt: skip
+_SHORT_MONTHS = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]
+_ORDINAL_OF = {}
+for _word, _day in ORDINALS.items():
+    _ORDINAL_OF.setdefault((_day, "-" if "-" in _word else " " if " " in _word else ""), _word)
+# Mail providers name no one: kept, so a surrogate address still reads as one.
+_PUBLIC_MAIL = {"gmail", "yahoo", "hotmail", "outlook", "icloud", "aol", "proton", "protonmail", "live", "msn",
+                "me", "mail", "gmx", "comcast", "verizon", "att"}  # fmt: skip
+_AGE_WORDS = ["ninety", "ninety-one", "ninety-two", "ninety-three", "ninety-four", "ninety-five", "ninety-six",
+              "ninety-seven", "ninety-eight", "ninety-nine"]  # fmt: skip
+TAGS = {t: f"[{t}]" for t in detect.PHI_TYPES}
+
+
+class KeyFileError(Exception):
+    """The key file cannot be read or made; the message names it."""
+
+
+def load_key(path: str | Path) -> bytes:
+    """The secret key in `path`, created (mode 0600) with 32 random bytes on first use."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="ascii").strip()
+    except FileNotFoundError:
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:  # made meanwhile by another run
+            return load_key(path)
+        except OSError as err:
+            raise KeyFileError(f"{path}: cannot create the de-identification key: {err.strerror}") from None
+        text = os.urandom(KEY_BYTES).hex()
+        with os.fdopen(fd, "w", encoding="ascii") as out:
+            out.write(text + "\n")
+    except (OSError, UnicodeDecodeError) as err:
+        raise KeyFileError(f"{path}: cannot read the de-identification key: {getattr(err, 'strerror', err)}") from None
+    if not re.fullmatch(r"[0-9a-f]{64}", text):
+        raise KeyFileError(f"{path}: not a de-identification key (expected 64 hex digits)")
+    return bytes.fromhex(text)
+
+
+def digest(key: bytes, *parts: str) -> bytes:
+    return hmac.new(key, "\x1f".join(parts).encode("utf-8", "surrogatepass"), hashlib.sha256).digest()
+
+
+def pseudonym(key: bytes, kind: str, value: str) -> str:
+    """A keyed pseudonym: the same value always gives the same one under one key."""
+    return f"{kind}-{digest(key, 'pseudonym', kind, value).hex()[:16]}"
+
+
+def key_id(key: bytes) -> str:
+    """Names the key in the manifest without revealing it."""
+    return digest(key, "key-id").hex()[:12]
+
+
+def _styled(surrogate: str, original: str) -> str:
+    if original.isupper() and len(original) > 1:
+        return surrogate.upper()
+    if original.islower():
+        return surrogate.lower()
+    return surrogate[:1].upper() + surrogate[1:]
+
+
+def _ordinal_suffix(day: int) -> str:
+    return "th" if 10 <= day % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(day % 10, "th")
+
+
+class SessionSurrogates:
+    """The surrogates of one session: memoised, so one real value gets one surrogate."""
+
+    def __init__(self, key: bytes, lists: WordLists, session_key: str, real_names: set[str],
+                 real_places: set[str]) -> None:  # fmt: skip
+        self.key = key
+        self.lists = lists
+        self.session_key = session_key
+        self.real_names = real_names
+        self.real_places = real_places
+        self.memo: dict[tuple[str, str], str] = {}
+        self.used_names: set[str] = set()
+        days = int.from_bytes(digest(key, session_key, "date-shift")[:4], "big") % 364 + 1
+        self.date_shift = dt.timedelta(days=days)
+
+    def _number(self, *parts: str) -> int:
+        return int.from_bytes(digest(self.key, self.session_key, *parts)[:8], "big")
+
+    def _pick(self, pool: tuple[str, ...], kind: str, value: str, reject: set[str]) -> str:
+        for attempt in range(64):
+            choice = pool[self._number(kind, value, str(attempt)) % len(pool)]
+            if choice.lower() not in reject:
+                return choice
+        return pool[self._number(kind, value, "last") % len(pool)] + "a"  # pools are large: unreachable in practice
+
+    # ------------------------------------------------------------------ names and places
+
+    def name(self, token: str, role: str) -> str:
+        lower = token.lower()
+        memo_key = ("NAME", lower)
+        if memo_key not in self.memo:
+            parts = lower.split("-")
+            out = []
+            for part in parts:
+                out.append(self._name_part(part, role if len(parts) == 1 else "last"))
+            self.memo[memo_key] = "-".join(out)
+        surrogate = self.memo[memo_key]
+        return "-".join(_styled(s, o) for s, o in zip(surrogate.split("-"), token.split("-")))
+
+    def _name_part(self, lower: str, role: str) -> str:
+        lists = self.lists
+        if not role:
+            role = "last" if lower in lists.last and lower not in lists.first else "first"
+        if role == "last":
+            pool = lists.surrogate_last
+        elif lower in lists.first_female and lower not in lists.first_male:
+            pool = lists.surrogate_female
+        elif lower in lists.first_male and lower not in lists.first_female:
+            pool = lists.surrogate_male
+        else:
+            pool = lists.surrogate_female if self._number("gender", lower) % 2 else lists.surrogate_male
+        choice = self._pick(pool, "name", lower, self.real_names | self.used_names | {lower})
+        self.used_names.add(choice.lower())
+        return choice
+
+    def _word(self, token: str) -> str:
+        """A distinctive word of a street or facility name: a surname, keyed by the word."""
+        base, possessive = (token[:-2], token[-2:]) if token[-2:] in ("'s", "’s") else (token, "")
+        lower = base.lower()
+        if ("WORD", lower) not in self.memo:
+            self.memo[("WORD", lower)] = self._pick(self.lists.surrogate_last, "word", lower, self.real_names | {lower})
+        return _styled(self.memo[("WORD", lower)], base) + possessive
+
+    def _words_except(self, text: str, generic: set[str]) -> str:
+        def swap(m: re.Match) -> str:
+            token = m.group()
+            bare = token.lower().rstrip(".").removesuffix("'s").removesuffix("’s")
+            if bare in generic or bare in detect.STOPWORDS or re.fullmatch(detect.DIRECTION, token, re.I):
+                return token
+            return self._word(token)
+
+        return re.sub(r"(?<!\w)[^\W\d_]+(?:['’][^\W\d_]+)*(?!\w)", swap, text)
+
+    def location(self, value: str) -> str:
+        lower = " ".join(value.lower().split())
+        if lower in self.lists.cities or lower.replace("’", "'") in self.lists.cities:
+            memo_key = ("CITY", lower)
+            if memo_key not in self.memo:
+                self.memo[memo_key] = self._pick(self.lists.surrogate_cities, "city", lower, self.real_places | {lower})
+            city = self.memo[memo_key]
+            return city.lower() if value.islower() else city.upper() if value.isupper() else city
+        generic = set(detect.STREET_SUFFIX_WORDS) | {"county", "parish", "borough", "township", "st."}
+        return self._words_except(value, generic)
+
+    def facility(self, value: str) -> str:
+        return self._words_except(value, detect.FACILITY_GENERIC | {"mt", "mount"})
+
+    def address(self, value: str) -> str:
+        generic = set(detect.STREET_SUFFIX_WORDS) | {"apt", "apartment", "unit", "suite", "ste", "flat", "room",
+                                                           "rm", "floor", "fl", "building", "bldg", "lot", "space",
+                                                           "number", "no", "p", "o", "box", "post", "office"}  # fmt: skip
+        words = self._words_except(value, generic)
+        return self.characters(words, "ADDRESS", value, letters=False)
+
+    # ------------------------------------------------------------------ shaped values
+
+    def characters(self, value: str, kind: str, memo_value: str | None = None, letters: bool = True) -> str:
+        """Each digit (and letter) replaced by a keyed one; separators and case kept."""
+        stream = digest(self.key, self.session_key, "chars", kind, memo_value or value)
+        out = []
+        for i, c in enumerate(value):
+            r = stream[i % len(stream)] ^ (i // len(stream))
+            if c.isdigit():
+                lead = i == 0 or not value[i - 1].isdigit()
+                digit = r % 10
+                if lead and c != "0":
+                    digit = 1 + r % 9  # no new leading zero: "0419" and "419" stay that long
+                out.append(str(digit))
+            elif letters and c.isascii() and c.isalpha():
+                letter = chr(ord("a") + r % 26)
+                out.append(letter.upper() if c.isupper() else letter)
+            else:
+                out.append(c)
+        result = "".join(out)
+        if result == value:  # one chance in millions: change the last digit
+            last = max(i for i, c in enumerate(value) if c.isdigit() or c.isalpha())
+            c = value[last]
+            swap = str((int(c) + 1) % 10) if c.isdigit() else ("b" if c.lower() == "a" else "a")
+            result = result[:last] + (swap.upper() if c.isupper() else swap) + result[last + 1 :]
+        return result
+
+    def spoken(self, value: str, kind: str) -> str:
+        """A number said digit by digit, each digit word replaced by a keyed one."""
+        stream = digest(self.key, self.session_key, "spoken", kind, value.lower())
+        words = list(detect.DIGIT_WORDS)
+        counter = 0
+
+        def swap(m: re.Match) -> str:
+            nonlocal counter
+            counter += 1
+            word = words[1 + stream[counter % 32] % (len(words) - 1)]  # not "zero": "oh" reads as it
+            return _styled(word, m.group())
+
+        out = re.sub(r"(?i)\b(?:zero|oh|o|one|two|three|four|five|six|seven|eight|nine)\b", swap, value)
+        return out if out.lower() != value.lower() else re.sub(r"(?i)\b\w+$", "four" if not value.lower().endswith("four") else "two", out)
+
+    def ssn(self, value: str) -> str:
+        out = self.characters(value, "SSN")
+        digits = re.sub(r"\D", "", out)
+        if digits[:3] in ("000", "666") or digits[0] == "9" or digits[3:5] == "00" or digits[5:] == "0000":
+            first = str(1 + int(digits[0]) % 8)
+            out = re.sub(r"\d", first, out, count=1)
+            out = re.sub(r"(?<=\D)00(?=\D)", "11", out)
+        return out
+
+    def ipv6(self, value: str) -> str:
+        stream = digest(self.key, self.session_key, "ipv6", value.lower())
+        out = "".join("0123456789abcdef"[stream[i % 32] % 16] if c not in ":" else c for i, c in enumerate(value.lower()))
+        return out if out != value.lower() else out[:-1] + ("1" if out[-1] != "1" else "2")
+
+    def ipv4(self, value: str) -> str:
+        octets = [str(1 + self._number("ip", value, str(i)) % 254) for i in range(4)]
+        out = ".".join(octets)
+        return out if out != value else ".".join(octets[:3] + [str(int(octets[3]) % 254 + 1)])
+
+    def email(self, value: str) -> str:
+        spoken = "@" not in value
+        if spoken:
+            local, domain = re.split(r"\s+at\s+", value, maxsplit=1, flags=re.I)
+        else:
+            local, domain = value.rsplit("@", 1)
+        first = self._pick(self.lists.surrogate_female + self.lists.surrogate_male, "email-first", value.lower(),
+                           self.real_names).lower()  # fmt: skip
+        last = self._pick(self.lists.surrogate_last, "email-last", value.lower(), self.real_names).lower()
+        separator = " dot " if spoken else "."
+        new_local = f"{first}{separator}{last}" if re.search(r"\.|dot", local) else f"{first[0]}{last}"
+        labels = re.split(r"\s+dot\s+|\.", domain)
+        if labels[0].lower() not in _PUBLIC_MAIL:
+            labels[0] = self._word(labels[0]).lower()
+        new_domain = (" dot " if spoken else ".").join(labels)
+        return f"{new_local} at {new_domain}" if spoken else f"{new_local}@{new_domain}"
+
+    def url(self, value: str) -> str:
+        m = re.match(r"(?i)(https?://)?(www\.|www\s+dot\s+)?(.*)$", value)
+        scheme, www, rest = m.group(1) or "", m.group(2) or "", m.group(3)
+        host, slash, path = rest.partition("/")
+        labels = re.split(r"(\s+dot\s+|\.)", host)
+        # the registered name: every label but the last (the top-level domain) and the separators
+        swapped = [
+            self._word(part).lower() if i % 2 == 0 and i < len(labels) - 1 and part else part
+            for i, part in enumerate(labels)
+        ]
+        new_path = self.characters(path, "URL-path", value) if path else ""
+        return f"{scheme}{www}{''.join(swapped)}{slash}{new_path}"
+
+    def age(self, value: str) -> str:
+        number = 90 + self._number("age", value.lower()) % 15
+        if re.fullmatch(r"\d+", value):
+            return str(number) if str(number) != value else str(90 + (number - 89) % 15)
+        words = _AGE_WORDS[number - 90] if number < 100 else "a hundred" + ("" if number == 100 else f" and {detect.UNITS[number - 101]}" if number < 110 else " and ten")
+        if words.lower() == value.lower():
+            words = "ninety" if value.lower() != "ninety" else "ninety-one"
+        return _styled(words, value)
+
+    # ------------------------------------------------------------------ dates
+
+    def date(self, span: Span, text: str) -> str:
+        style, m = span.detail
+        value = text[span.start : span.end]
+        if style == "words":
+            return self._date_words(m, span, text)
+        if style == "numeric":
+            if m.group("iy"):
+                year, month, day = int(m.group("iy")), int(m.group("im")), int(m.group("id"))
+                new = self._shift(year, month, day)
+                sep = m.group("is")
+                return sep.join([str(new.year), _pad(new.month, m.group("im"), True), _pad(new.day, m.group("id"), True)])
+            a, b, y = int(m.group("a")), int(m.group("b")), m.group("y")
+            year = int(y) if len(y) == 4 else 2000 + int(y) if int(y) < 50 else 1900 + int(y)
+            day_first = a > 12
+            month, day = (b, a) if day_first else (a, b)
+            new = self._shift(year, month, day)
+            sep = m.group("s")
+            first, second = (new.day, new.month) if day_first else (new.month, new.day)
+            new_year = str(new.year) if len(y) == 4 else f"{new.year % 100:02d}"
+            return sep.join([_pad(first, m.group("a")), _pad(second, m.group("b")), new_year])
+        if style == "short":
+            new = self._shift(None, int(m.group("a")), int(m.group("b")))
+            return f"{_pad(new.month, m.group('a'))}/{_pad(new.day, m.group('b'))}"
+        day = int(re.sub(r"\D", "", value))
+        new_day = (day - 1 + self.date_shift.days) % 28 + 1
+        return f"{new_day}{_ordinal_suffix(new_day)}"
+
+    def _shift(self, year: int | None, month: int, day: int) -> dt.date:
+        base = year if year else 2000  # a leap year, so "February 29th" has a place
+        try:
+            original = dt.date(base, month, day)
+        except ValueError:
+            original = dt.date(base, month, 28)
+        return original + self.date_shift
+
+    def _date_words(self, m: re.Match, span: Span, text: str) -> str:
+        year_text = m.group("year")
+        year = None
+        if year_text:
+            if year_text.startswith("'"):
+                year = int(year_text[1:]) + (2000 if int(year_text[1:]) < 50 else 1900)
+            elif year_text.isdigit():
+                year = int(year_text)
+            else:
+                year = detect.spoken_year(year_text)
+        month = MONTHS[m.group("month").rstrip(".").lower()]
+        day_text = m.group("day")
+        day = ORDINALS.get(day_text.lower()) or int(re.sub(r"\D", "", day_text))
+        new = self._shift(year, month, day)
+        month_text = m.group("month")
+        bare = month_text.rstrip(".")
+        names = _FULL_MONTHS if bare.lower() in _FULL_MONTHS else _SHORT_MONTHS
+        new_month = names[new.month - 1]
+        if bare.lower() == "sept":
+            new_month = "sept" if new.month == 9 else new_month
+        new_month = _styled(new_month, bare) + ("." if month_text.endswith(".") else "")
+        if day_text[0].isdigit():
+            new_day = _pad(new.day, re.sub(r"\D", "", day_text))
+            if not day_text[-1].isdigit():
+                new_day += _ordinal_suffix(new.day)
+        else:
+            joint = "-" if "-" in day_text else " " if " " in day_text else ""
+            word = _ORDINAL_OF.get((new.day, joint)) or _ORDINAL_OF.get((new.day, ""))
+            new_day = _styled(word, day_text)
+        pieces = {"month": new_month, "day": new_day}
+        if year_text:
+            if year_text.startswith("'"):
+                pieces["year"] = f"'{new.year % 100:02d}"
+            elif year_text.isdigit():
+                pieces["year"] = str(new.year)
+            else:
+                pieces["year"] = year_text if year is None or new.year == year else detect.year_words(new.year)
+        out, cursor = [], span.start
+        for name in sorted(pieces, key=lambda g: m.start(g)):
+            if m.start(name) < span.start:
+                continue
+            out.append(text[cursor : m.start(name)])
+            out.append(pieces[name])
+            cursor = m.end(name)
+        out.append(text[cursor : span.end])
+        return "".join(out)
+
+
+def _pad(number: int, like: str, always: bool = False) -> str:
+    """`number` written as `like` is: with a leading zero where `like` has one (or `always`, ISO)."""
+    return f"{number:02d}" if len(like) == 2 and (like.startswith("0") or always) else str(number)

