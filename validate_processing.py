@@ -1,6 +1,7 @@
 """Validate a processed dataset: the checklist a fine-tuning run relies on.
 
     python validate_processing.py [--output-dir D] [--config F] [--json] [--max-leak F] [--train-steps N]
+                                  [--corpus-deidentified]
 
 Without --output-dir, the `output_dir` of the config (default config.yaml) is validated. Every check
 prints `PASS name: evidence` or `FAIL name: evidence`; with --json, stdout holds exactly one object
@@ -18,6 +19,10 @@ Decisions worth knowing:
   (a corpus with fewer sessions than splits) is reported as a warning in the evidence, and fails
   only when it is out of that tolerance.
 - no_session_leak is informational (it passes) when the manifest says split_by example.
+- deidentified fails on output made with `deidentify: off`, unless --corpus-deidentified says the
+  corpus was de-identified before it reached the pipeline. It also fails when a session id, an
+  input path or a skipped path in the output is not a keyed pseudonym, or when `surrogate` output
+  holds typed tags.
 - messages_match_input_ids (chat) skips, and counts, rows whose text spells a special token such as
   `<|eot_id|>`: the pipeline encodes it as plain text, as Meta's encoder does, while the chat
   template would turn it into the special token.
@@ -67,6 +72,7 @@ from transformers import AutoTokenizer, LlamaConfig, LlamaForCausalLM, PreTraine
 
 from therapy_data_processor import MANIFEST, ConfigError, ProcessingConfig, column_values
 from therapy_pipeline.collator import MODEL_COLUMNS, TherapyDataCollator
+from therapy_pipeline.deid import PHI_TYPES
 from therapy_pipeline.encoding import IGNORE_INDEX, alpaca_prompt
 from therapy_pipeline.splitting import SPLITS
 
@@ -122,6 +128,7 @@ class Output:
     path: Path
     max_leak: float = 0.05
     train_steps: int = 8
+    corpus_deidentified: bool = False  # the user says the input was de-identified upstream
     dataset: DatasetDict | None = None
     dataset_error: str = ""
     manifest: dict[str, Any] | None = None
@@ -168,8 +175,8 @@ class Output:
         return self._rendering
 
 
-def load_output(path: Path, max_leak: float = 0.05, train_steps: int = 8) -> Output:
-    out = Output(path=path, max_leak=max_leak, train_steps=train_steps)
+def load_output(path: Path, max_leak: float = 0.05, train_steps: int = 8, corpus_deidentified: bool = False) -> Output:
+    out = Output(path=path, max_leak=max_leak, train_steps=train_steps, corpus_deidentified=corpus_deidentified)
     try:
         loaded = load_from_disk(str(path))
         if isinstance(loaded, DatasetDict):
@@ -738,6 +745,48 @@ def check_ready_for_fine_tuning(out: Output) -> CheckResult:
     return True, evidence
 
 
+_PSEUDONYM = {kind: re.compile(rf"^{kind}-[0-9a-f]{{16}}$") for kind in ("session", "file")}
+_TAG = re.compile(r"\[(?:" + "|".join(PHI_TYPES) + r")\]")
+
+
+def check_deidentified(out: Output) -> CheckResult:
+    method = out.manifest_part("deidentification")
+    mode = method.get("mode")
+    if mode == "off":
+        if out.corpus_deidentified:
+            return True, "info: deidentify off; the corpus was de-identified upstream (--corpus-deidentified)"
+        return False, ("deidentify off: transcripts keep their names, numbers and dates; run with deidentify "
+                       "surrogate or tag, or pass --corpus-deidentified if the corpus was de-identified before")
+    problems = []
+    if mode not in ("surrogate", "tag") or not method.get("key_id") or not method.get("method_version"):
+        problems.append(f"the manifest's de-identification record is incomplete (mode {mode!r})")
+    replaced = out.manifest_part("counts").get("phi_replaced")
+    if not isinstance(replaced, dict):
+        problems.append("the manifest counts no phi_replaced")
+    raw_ids = [(name, row) for name, ds in out.splits().items()
+               for row, sid in enumerate(column_values(ds, "session_id")) if not _PSEUDONYM["session"].match(sid)]
+    if raw_ids:
+        problems.append(f"{len(raw_ids)} session ids are not keyed pseudonyms; " + problem("rows", raw_ids))
+    paths = [f.get("path", "") for f in out.manifest.get("inputs", [])] + [
+        s.get("path", "") for s in out.manifest.get("skipped", [])]
+    raw_paths = [p for p in paths if not _PSEUDONYM["file"].match(str(p))]
+    if raw_paths:
+        problems.append(f"{len(raw_paths)} paths in the manifest are not keyed pseudonyms")
+    tagged = 0
+    if mode == "surrogate":
+        for ds in out.splits().values():
+            tagged += sum(bool(_TAG.search(m["content"])) for messages in column_values(ds, "messages")
+                          for m in messages if m["role"] != "system")
+        if tagged:
+            problems.append(f"{tagged} messages hold typed tags although the mode is surrogate")
+    if problems:
+        return False, "; ".join(problems)
+    total = sum(replaced.values())
+    by_type = ", ".join(f"{k} {v}" for k, v in replaced.items()) or "none found"
+    return True, (f"{mode}: {total} values replaced ({by_type}); every session id and manifest path is a keyed "
+                  f"pseudonym (key {method['key_id']})")
+
+
 CHECKS: list[tuple[str, Callable[[Output], CheckResult]]] = [
     ("dataset_loads", check_dataset_loads),
     ("manifest_consistent", check_manifest_consistent),
@@ -753,6 +802,7 @@ CHECKS: list[tuple[str, Callable[[Output], CheckResult]]] = [
     ("response_leak", check_response_leak),
     ("dynamic_padding", check_dynamic_padding),
     ("ready_for_fine_tuning", check_ready_for_fine_tuning),
+    ("deidentified", check_deidentified),
 ]
 
 
@@ -793,6 +843,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--json", action="store_true", help="print one JSON object on stdout instead of lines")
     parser.add_argument("--max-leak", type=fraction, default=0.05,
                         help="largest share of validation/test responses found verbatim in train (default 0.05)")
+    parser.add_argument("--corpus-deidentified", action="store_true",
+                        help="the corpus was de-identified before the pipeline: deidentify off passes")
     parser.add_argument("--train-steps", type=train_steps, default=8,
                         help="optimizer steps of the tiny training run (default 8, at least 4)")
     return parser.parse_args(argv)
@@ -818,7 +870,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: output dir {output_dir} does not exist (run run_data_processing.py first)", file=sys.stderr)
         return 2
     print(f"validating {output_dir}", file=sys.stderr)
-    results = run_checks(load_output(output_dir, args.max_leak, args.train_steps))
+    results = run_checks(load_output(output_dir, args.max_leak, args.train_steps, args.corpus_deidentified))
     passed = all(r["passed"] for r in results)
     if args.json:
         print(json.dumps({"passed": passed, "checks": results}))

@@ -66,7 +66,7 @@ def clean_output(tmp_path_factory: pytest.TempPathFactory, tokenizer_cache: str)
         (corpus / f"session_{number:02d}.json").write_text(json.dumps(session))
     output = root / "processed"
     config = ProcessingConfig.from_dict({"input_data_dir": str(corpus), "output_dir": str(output),
-                                         "cache_dir": tokenizer_cache})
+                                         "cache_dir": tokenizer_cache, "deid_key_file": str(root / "deid.key")})
     manifest = TherapyDataProcessor(config).run()
     assert all(manifest["counts"]["examples"][name] > 0 for name in ("train", "validation", "test"))
     return output
@@ -315,6 +315,29 @@ def test_manifest_out_of_date(clean_output: Path, tmp_path: Path, capsys: pytest
     assert failed(report) == {"manifest_consistent"}
     assert "train: manifest counts" in evidence(report, "manifest_consistent")
     assert "Traceback" not in err
+
+
+def test_output_not_deidentified_fails_unless_the_corpus_was(clean_output: Path, tmp_path: Path,
+                                                            capsys: pytest.CaptureFixture) -> None:
+    output = corrupt(clean_output, tmp_path / "out", lambda splits: splits)
+    manifest = json.loads((output / MANIFEST).read_text())
+    manifest["deidentification"] = {"mode": "off"}
+    (output / MANIFEST).write_text(json.dumps(manifest))
+    code, report, _ = validate(output, *FAST, capsys=capsys)
+    assert code == 1 and failed(report) == {"deidentified"}
+    assert "deidentify off" in evidence(report, "deidentified")
+    code, report, _ = validate(output, *FAST, "--corpus-deidentified", capsys=capsys)
+    assert code == 0 and evidence(report, "deidentified").startswith("info:")
+
+
+def test_raw_session_id_fails_deidentified(clean_output: Path, tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    def raw_ids(splits: dict[str, Dataset]) -> dict[str, Dataset]:
+        return {**splits, "test": splits["test"].map(lambda row: {"session_id": "smith_john_2024-03-14"})}
+
+    code, report, _ = validate(corrupt(clean_output, tmp_path / "out", raw_ids), *FAST, capsys=capsys)
+    assert code == 1 and failed(report) == {"deidentified"}
+    assert "session ids are not keyed pseudonyms" in evidence(report, "deidentified")
+    assert "smith" not in json.dumps(report)
 
 
 def test_damaged_dataset_fails_without_traceback(clean_output: Path, tmp_path: Path) -> None:
