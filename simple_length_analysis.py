@@ -32,6 +32,7 @@ from matplotlib.ticker import LogLocator, MaxNLocator, NullFormatter, StrMethodF
 
 from run_data_processing import setup_logging
 from therapy_data_processor import MAP_BATCH_SIZE, ConfigError, ProcessingConfig, TherapyDataProcessor, column_values
+from therapy_pipeline import deid
 from therapy_pipeline.chunking import overlap_turns
 from therapy_pipeline.collator import padding_efficiency, training_orders
 from therapy_pipeline.encoding import ExampleEncoder
@@ -84,16 +85,21 @@ def main(argv: list[str] | None = None) -> int:
     try:
         loaded = processor.load_sessions()
         tokenizer, tokenizer_source = load_tokenizer(config.model_name, config.cache_dir)
-    except (InputError, TokenizerError) as err:
+        if config.deidentify != deid.OFF:
+            processor.deidentifier = deid.Deidentifier.create(config.deidentify, config.deid_key_file, config.cache_dir)
+    except (InputError, TokenizerError, deid.KeyFileError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 1
-    sessions = loaded.sessions
+    # What de-identification would replace in these sessions; lengths are measured after it, as trained.
+    sessions = processor.deidentify(loaded.sessions)
     chunks = processor.chunk_sessions(sessions)
     # The plans hold transcript text: a private temporary folder (0700), removed when this exits.
     work = tempfile.TemporaryDirectory(prefix="length-analysis-")
     plans = processor.format_examples(chunks, Path(work.name))
 
     stats = raw_statistics(sessions)
+    stats["deidentification"] = {"mode": config.deidentify,
+                                 "values_replaced": processor.stats.counts.get("phi_replaced", {})}
     over_limit = {s.session_id for s in sessions if len(s.turns) > config.max_session_exchanges}
     stats["chunking"] = {"sessions_over_limit": len(over_limit),
                          "chunks": sum(1 for c in chunks if c.session_id in over_limit)}
@@ -322,6 +328,11 @@ def summary_tables(stats: dict[str, Any], config: ProcessingConfig,
             ["smallest max_length holding 100% whole", covering["p100"]],
         ])),
     ]
+    replaced = stats["deidentification"]["values_replaced"]
+    if config.deidentify != deid.OFF:
+        rows = [[kind, count] for kind, count in replaced.items()] or [["none found", 0]]
+        tables.append((f"De-identification ({config.deidentify}): values it replaces, by type",
+                       _table(["type", "values"], [*rows, ["all", sum(replaced.values())]])))
     processed = tokens["processed"]
     if processed is not None:
         rows = [[name, s["count"], s["mean"], s["median"], s["p90"], s["max"]]

@@ -38,8 +38,10 @@ SESSIONS = {
 }
 # Chunks of 3 turns, overlap round(0.34 * 3) = 1: s1 (4 turns) -> [0,3) [2,4); s2 (6) -> [0,3) [2,5) [4,6).
 # Targets need 2..10 words: therapist 1 too short, 20 too long, s2's opening 4 has no input -> 8, 5, 9.
+# De-identification off: MARKER, a made-up word, would be taken for a name and replaced, and the
+# token counts worked out from the raw text would no longer hold (test_deidentification_counts).
 CONFIG = {"max_session_exchanges": 3, "overlap_percentage": 0.34, "min_exchange_length": 2,
-          "max_exchange_length": 10}
+          "max_exchange_length": 10, "deidentify": "off"}
 
 
 def text(words: int, offset: int) -> str:
@@ -100,7 +102,8 @@ def run_main(argv: list[str]) -> tuple[int, str]:
 def test_json_stdout_is_one_object_with_the_stable_keys(cli):
     result = json.loads(cli.stdout)  # raises if anything else is on stdout
     assert list(result) == ["sessions", "exchanges", "words_per_exchange", "exchanges_per_session", "by_speaker",
-                            "chunking", "filters", "tokens", "report_dir", "plots"]
+                            "deidentification", "chunking", "filters", "tokens", "report_dir", "plots"]
+    assert result["deidentification"] == {"mode": "off", "values_replaced": {}}
     stats = ["mean", "median", "p90", "p99", "max"]
     assert list(result["words_per_exchange"]) == stats
     assert list(result["exchanges_per_session"]) == ["min", "max", "mean"]
@@ -224,3 +227,27 @@ def test_padding_efficiency_by_hand():
     assert sorted(orders["grouped"]) == sorted(orders["random"]) == list(range(400))
     assert padding_efficiency(two_classes, orders["grouped"], batch_size=8) > 0.9
     assert padding_efficiency(two_classes, orders["random"], batch_size=8) < 0.6
+
+
+def test_deidentification_counts_what_it_would_replace(tmp_path, tokenizer_cache):
+    """With de-identification on, the analysis counts by type what it would replace in new sessions
+    (and measures the text as it will be trained); no value reaches stdout or the report."""
+    (tmp_path / "in").mkdir()
+    dialogue = [{"speaker": "Client", "text": "My sister Priya said call her at (555) 201-8834 tonight."},
+                {"speaker": "Therapist", "text": "Okay. Did you reach Priya before March 14th?"},
+                {"speaker": "Client", "text": "No, I emailed priya.k@example.org instead."},
+                {"speaker": "Therapist", "text": "Let's look at what got in the way."}]
+    (tmp_path / "in" / "a.json").write_text(json.dumps({"session_id": "a", "dialogue": dialogue}))
+    config = {**CONFIG, "deidentify": "surrogate", "input_data_dir": str(tmp_path / "in"),
+              "output_dir": str(tmp_path / "out"), "cache_dir": tokenizer_cache,
+              "deid_key_file": str(tmp_path / "deid.key")}
+    (tmp_path / "config.yaml").write_text(yaml.safe_dump(config))
+    code, stdout = run_main(["--config", str(tmp_path / "config.yaml"), "--report-dir", str(tmp_path / "r"),
+                             "--json"])
+    assert code == 0
+    result = json.loads(stdout)
+    assert result["deidentification"] == {"mode": "surrogate",
+                                          "values_replaced": {"DATE": 1, "EMAIL": 1, "NAME": 2, "PHONE": 1}}
+    report = (tmp_path / "r" / "report.md").read_text()
+    for value in ("Priya", "201-8834", "priya.k@example.org", "March 14th"):
+        assert value not in stdout and value not in report
