@@ -28,8 +28,7 @@ import pyarrow as pa
 import yaml
 from datasets import Dataset, DatasetDict, DatasetInfo
 
-from therapy_pipeline import __version__
-from therapy_pipeline import deid
+from therapy_pipeline import __version__, deid
 from therapy_pipeline.chunking import Chunk, chunk_session, overlap_turns
 from therapy_pipeline.encoding import ExampleEncoder, example_features, plan_features
 from therapy_pipeline.formatting import (
@@ -318,11 +317,13 @@ class TherapyDataProcessor:
         """The whole pipeline; returns the manifest. Output appears only when complete."""
         cfg = self.config
         self.tokenizer, self.tokenizer_source = load_tokenizer(cfg.model_name, cfg.cache_dir)
-        if cfg.deidentify != deid.OFF:
-            self.deidentifier = deid.Deidentifier.create(cfg.deidentify, cfg.deid_key_file, cfg.cache_dir)
+        if cfg.deidentify != deid.OFF:  # the key first: a key that cannot be read stops the run before any work
+            key = deid.load_key(cfg.deid_key_file)
         with _gc_paused():
             loaded = self.load_sessions()
             self.skipped = list(loaded.skips)
+            if cfg.deidentify != deid.OFF:
+                self.deidentifier = deid.Deidentifier(cfg.deidentify, key, deid.load_word_lists(cfg.cache_dir))
             loaded.sessions[:] = self.deidentify(loaded.sessions)
         with _gc_frozen(), staging_dir(Path(cfg.output_dir), private=cfg.private_output) as staging:
             work = staging / "_work"  # intermediate Arrow files: inside the private staging folder

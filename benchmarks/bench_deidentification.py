@@ -33,10 +33,10 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from therapy_pipeline.deid import Deidentifier, load_word_lists  # noqa: E402
-from therapy_pipeline.deid.detect import SEPARATOR  # noqa: E402
-from therapy_pipeline.loaders import load_corpus  # noqa: E402
-from therapy_pipeline.model import Session, Turn  # noqa: E402
+from therapy_pipeline.deid import Deidentifier, load_word_lists
+from therapy_pipeline.deid.detect import SEPARATOR
+from therapy_pipeline.loaders import load_corpus
+from therapy_pipeline.model import Session, Turn
 
 EVAL_DATA = Path(__file__).with_name("deid_eval_data.json")
 # The benchmark's value keys, by the contract's identifier type.

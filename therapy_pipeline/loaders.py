@@ -44,7 +44,9 @@ _NAME_FIELD = re.compile(
     r"physician|case_?worker|parent|guardian|spouse|partner|member|participant)(?:_(?:full_|first_|last_|preferred_)?name|_pseudonym|_alias|_nickname)?$"
     r"|^(?:full_|first_|last_|preferred_)?name$|_name$"
 )
-_NOT_NAME_FIELD = re.compile(r"(?:file|export|clinic|program|programme|site|org|organi[sz]ation|practice|dataset)_name$")
+_NOT_NAME_FIELD = re.compile(
+    r"(?:file|export|clinic|program|programme|site|org|organi[sz]ation|practice|dataset)_name$"
+)
 
 # Reasons that name a label or a path: `redact_reason` replaces those with pseudonyms in the manifest.
 UNMAPPED_LABEL = "unmapped speaker label '{label}' (map it in speaker_map)"
@@ -219,7 +221,9 @@ def _build_session(raw: RawSession, default_id: str, source: str, speaker_map: d
             stats.exchanges_dropped["empty_text"] += 1
     stats.counts["exchanges_loaded"] += len(parsed)
     # A label that is not a role word may be a person's name ("Dr. Lee": therapist in speaker_map).
-    labels = tuple(("speaker", label) for label in roles if isinstance(label, str) and label.strip().lower() not in SPEAKER_LABELS)
+    labels = tuple(
+        ("speaker", label) for label in roles if isinstance(label, str) and label.strip().lower() not in SPEAKER_LABELS
+    )
     return Session(
         session_id=raw.session_id or default_id, source=source, turns=turns, known_names=raw.known_names + labels
     )

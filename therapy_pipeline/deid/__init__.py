@@ -21,8 +21,18 @@ MODES = (SURROGATE, TAG, OFF)
 METHOD_VERSION = "1.0"
 
 __all__ = [
-    "MODES", "METHOD_VERSION", "OFF", "PHI_TYPES", "SURROGATE", "TAG", "Deidentifier", "KeyFileError", "key_id",
-    "load_key", "load_word_lists", "pseudonym",
+    "METHOD_VERSION",
+    "MODES",
+    "OFF",
+    "PHI_TYPES",
+    "SURROGATE",
+    "TAG",
+    "Deidentifier",
+    "KeyFileError",
+    "key_id",
+    "load_key",
+    "load_word_lists",
+    "pseudonym",
 ]  # fmt: skip
 
 
@@ -61,7 +71,9 @@ class Deidentifier:
             turns = [Turn(t.speaker, new) for t, new in zip(session.turns, out.split(SEPARATOR))]
         else:
             turns = session.turns
-        renamed = Session(pseudonym(self.key, "session", session.session_id), self.pseudonym_path(session.source), turns)
+        renamed = Session(
+            pseudonym(self.key, "session", session.session_id), self.pseudonym_path(session.source), turns
+        )
         return renamed, replaced
 
     def pseudonym_path(self, path: str) -> str:

@@ -91,18 +91,186 @@ _NUMBER_WORDS = (
 
 # Function words: never a name by themselves.
 STOPWORDS = frozenset(
-    """
-    a an the and or but nor so yet if then than that this these those there here it its it's i i'm
-    me my mine you your yours he him his she her hers we us our they them their what which who whom
-    whose when where why how all any both each few more most other some such no not only own same
-    too very can just should now is am are was were be been being have has had having do does did
-    doing would could might must shall to of in on at by for with about against between into
-    through during before after above below from up down out off over under again further once also
-    like um uh oh yeah yes okay ok well really actually maybe even still kind sort lot gonna wanna
-    said says told tells asked called texted keeps kept wants thinks thought came went goes got
-    gets left isn't wasn't didn't doesn't don't won't can't who's that's what's i'll i've i'd
-    you're you've he's she's we're they're let's
-    """.split()
+    [
+        "a",
+        "an",
+        "the",
+        "and",
+        "or",
+        "but",
+        "nor",
+        "so",
+        "yet",
+        "if",
+        "then",
+        "than",
+        "that",
+        "this",
+        "these",
+        "those",
+        "there",
+        "here",
+        "it",
+        "its",
+        "it's",
+        "i",
+        "i'm",
+        "me",
+        "my",
+        "mine",
+        "you",
+        "your",
+        "yours",
+        "he",
+        "him",
+        "his",
+        "she",
+        "her",
+        "hers",
+        "we",
+        "us",
+        "our",
+        "they",
+        "them",
+        "their",
+        "what",
+        "which",
+        "who",
+        "whom",
+        "whose",
+        "when",
+        "where",
+        "why",
+        "how",
+        "all",
+        "any",
+        "both",
+        "each",
+        "few",
+        "more",
+        "most",
+        "other",
+        "some",
+        "such",
+        "no",
+        "not",
+        "only",
+        "own",
+        "same",
+        "too",
+        "very",
+        "can",
+        "just",
+        "should",
+        "now",
+        "is",
+        "am",
+        "are",
+        "was",
+        "were",
+        "be",
+        "been",
+        "being",
+        "have",
+        "has",
+        "had",
+        "having",
+        "do",
+        "does",
+        "did",
+        "doing",
+        "would",
+        "could",
+        "might",
+        "must",
+        "shall",
+        "to",
+        "of",
+        "in",
+        "on",
+        "at",
+        "by",
+        "for",
+        "with",
+        "about",
+        "against",
+        "between",
+        "into",
+        "through",
+        "during",
+        "before",
+        "after",
+        "above",
+        "below",
+        "from",
+        "up",
+        "down",
+        "out",
+        "off",
+        "over",
+        "under",
+        "again",
+        "further",
+        "once",
+        "also",
+        "like",
+        "um",
+        "uh",
+        "oh",
+        "yeah",
+        "yes",
+        "okay",
+        "ok",
+        "well",
+        "really",
+        "actually",
+        "maybe",
+        "even",
+        "still",
+        "kind",
+        "sort",
+        "lot",
+        "gonna",
+        "wanna",
+        "said",
+        "says",
+        "told",
+        "tells",
+        "asked",
+        "called",
+        "texted",
+        "keeps",
+        "kept",
+        "wants",
+        "thinks",
+        "thought",
+        "came",
+        "went",
+        "goes",
+        "got",
+        "gets",
+        "left",
+        "isn't",
+        "wasn't",
+        "didn't",
+        "doesn't",
+        "don't",
+        "won't",
+        "can't",
+        "who's",
+        "that's",
+        "what's",
+        "i'll",
+        "i've",
+        "i'd",
+        "you're",
+        "you've",
+        "he's",
+        "she's",
+        "we're",
+        "they're",
+        "let's",
+    ]
 )
 # Words that are names only where the context says so, whatever their case ("Will you ...?").
 CONTEXT_ONLY = frozenset({"will", "may", "can", "june", "april", "august", "march", "bill", "mark", "sue", "pat"})
@@ -134,7 +302,7 @@ PERSON_VERBS = (
     "cried|laughed|lives|lived|works|worked|loves|loved|hates|hated|refuses|refused|promised|"
     "started|stopped|moved|broke|drove|picked|dropped|sent|messaged|emailed|posted|blocked|"
     "ghosted|cheated|hit|hurt|helped|invited|visited|stayed|slept|passed|died|showed|shows|"
-    "won't|doesn't|didn't|isn't|wasn't|never|always|just|and\\s+i|and\\s+me|is\\s+my|was\\s+my"
+    "won't|doesn't|didn't|isn't|wasn't|and\\s+i|and\\s+me|is\\s+my|was\\s+my"
 )
 FACILITY_KINDS = (
     "Hospital|Clinic|Medical Center|Medical Centre|Health Center|Health Centre|Health System|"
@@ -158,6 +326,30 @@ STREET_SUFFIXES = (
     "alley|path|pike|run|ridge|hollow|heights|grove|gardens|mews|walk|plaza|turnpike|expressway|"
     "freeway|route|rte|point|crossing|commons|bend|cove|glen|meadows?|view|estates|landing|"
     "parade|wharf|green|rise|park|apartments|apts|towers"
+)
+_STRONG_SUFFIXES = frozenset(
+    {
+        "street",
+        "st",
+        "avenue",
+        "ave",
+        "road",
+        "rd",
+        "drive",
+        "dr",
+        "lane",
+        "ln",
+        "boulevard",
+        "blvd",
+        "highway",
+        "hwy",
+        "parkway",
+        "pkwy",
+        "court",
+        "ct",
+        "terrace",
+        "circle",
+    }
 )
 STREET_SUFFIX_WORDS = frozenset(STREET_SUFFIXES.replace("?", "").split("|")) | {"meadows"}
 _STREET_PREFIXES = r"(?:calle|rue|via|avenida|rua|camino|paseo|strasse|chemin|boulevard)"
@@ -254,11 +446,14 @@ DATE_NUMERIC_RX = _rx(
 )
 DATE_SHORT_RX = _rx(r"(?<![\w/.$-])(?P<a>0?[1-9]|1[0-2])/(?P<b>0?[1-9]|[12]\d|3[01])(?![\w/]|[.-]\d)")
 DATE_ON_THE_RX = _rx(r"\b(?:on|by|until|till|since|before|after)\s+the\s+(?P<day>" + _DAY + r")(?<=st|nd|rd|th)\b")
-_RATING_BEFORE = re.compile(r"(?:scale|rate|rated|rating|a|an|like|about|maybe|is|was|it's|at|out)\W*$", re.I)
+_RATING_BEFORE = re.compile(r"(?:scale|rate|rated|rating|a|an|like|about|maybe|is|was|it's|at|out)\W*$", re.IGNORECASE)
 
 _AGE_WORD = (
-    r"(?:ninety(?:[\s-]?(?:" + "|".join(UNITS) + r"))?|(?:a|one)\s+hundred(?:\s+and)?(?:\s+(?:"
-    + "|".join(UNITS + ["ten", "eleven", "twelve"]) + r"))?)"
+    r"(?:ninety(?:[\s-]?(?:"
+    + "|".join(UNITS)
+    + r"))?|(?:a|one)\s+hundred(?:\s+and)?(?:\s+(?:"
+    + "|".join(UNITS + ["ten", "eleven", "twelve"])
+    + r"))?)"
 )
 _AGE_NUMBER = r"(?:9\d|1[01]\d)"
 AGE_AFTER_RX = _rx(
@@ -268,7 +463,10 @@ AGE_AFTER_RX = _rx(
 AGE_BEFORE_RX = _rx(
     r"(?:\b(?:aged?|turned|turning|turns|turn|she\s+is|he\s+is|i\s+am|is(?:\s+now)?|was|were|are|lived\s+to(?:\s+be)?|"
     r"made\s+it\s+to|all\s+of|reached|hit|to\s+be|at|be|being)|'s|’s|'m|’m)\s+(?:almost\s+|nearly\s+|over\s+|about\s+)?(?P<v>"
-    + _AGE_NUMBER + "|" + _AGE_WORD + r")\b(?!\s*(?:%|percent|degrees|dollars|bucks|pounds|lbs|kg|mg|minutes|"
+    + _AGE_NUMBER
+    + "|"
+    + _AGE_WORD
+    + r")\b(?!\s*(?:%|percent|degrees|dollars|bucks|pounds|lbs|kg|mg|minutes|"
     r"mins|times|days|weeks|miles|points|cents|mph|over|out\s+of))"
 )
 
@@ -323,9 +521,9 @@ _CODE_AFTER = re.compile(r"[ -](?:[A-Z]{2,4}|\d{1,4})(?![\w'’-])")
 SPOKEN_DIGITS_RX = _rx(
     r"\b(?:(?:zero|oh|one|two|three|four|five|six|seven|eight|nine|double|triple)(?:[\s,-]+(?=\w)|\b)){5,}"
 )
-_PHONE_CUE = re.compile(r"(?:phone|number|cell|call|text|fax|line|reach|contact|mobile|landline|dial)\W", re.I)
-_SSN_CUE_RX = re.compile(_SSN_CUE, re.I)
-_ZIP_CUE = re.compile(r"\bzip|\bpostal|\bpostcode", re.I)
+_PHONE_CUE = re.compile(r"(?:phone|number|cell|call|text|fax|line|reach|contact|mobile|landline|dial)\W", re.IGNORECASE)
+_SSN_CUE_RX = re.compile(_SSN_CUE, re.IGNORECASE)
+_ZIP_CUE = re.compile(r"\bzip|\bpostal|\bpostcode", re.IGNORECASE)
 
 # ----------------------------------------------------------------------------- names and places
 
@@ -335,7 +533,9 @@ _PLACE_BEFORE = _rx(
     r"living\s+in|grew\s+up\s+in|back\s+to|toward|towards|downtown|uptown|up\s+in|down\s+in|over\s+in|"
     r"out\s+in|drive\s+to|flew\s+to|trip\s+to|born\s+in|raised\s+in|stationed\s+in|leaving|left)\s+$"
 )
-_PLACE_AFTER = _rx(r"(?:'s|’s)?(?:,?\s+(?:" + STATES + r"|" + _STATE_CODES + r")\b|\s+(?:is|was)\s+where|\s+where)")
+_PLACE_AFTER = re.compile(
+    r"(?:'s|’s)?(?:,?\s+(?:(?i:" + STATES + r")|" + _STATE_CODES + r")\b|\s+(?i:is|was)\s+where|\s+where)"
+)
 _CITY_PARTICLES = {"upon", "on", "de", "la", "le", "du", "del", "of", "the", "in", "under", "sur", "am"}
 FACILITY_RX = re.compile(
     r"(?:\b(?:St\.?|Saint|Mount|Mt\.?)\s+)?\b(?P<name>(?:" + _CAP_WORD + r"\.?\s+(?:(?:of|the|and|&|for|on)\s+)?){1,5})"
@@ -344,7 +544,10 @@ FACILITY_RX = re.compile(
 )
 FACILITY_PREFIX_RX = re.compile(
     r"\b(?:University|College|Hospital|Academy|Institute|School|Church)\s+of\s+(?:the\s+)?"
-    + _CAP_WORD + r"(?:\s+" + _CAP_WORD + r"){0,3}"
+    + _CAP_WORD
+    + r"(?:\s+"
+    + _CAP_WORD
+    + r"){0,3}"
 )
 SAINT_RX = re.compile(r"\b(?:St\.|Saint)\s+" + _CAP_WORD)
 COUNTY_RX = re.compile(r"\b(?:" + _CAP_WORD + r"\s+){1,3}(?:County|Parish|Borough|Township)\b")
@@ -352,8 +555,13 @@ _GATE_WORDS_FACILITY = {w for w in _FACILITY_KIND_WORDS} | {"university", "colle
 _STREET_NAMED_GATE = {"street", "avenue", "ave", "road", "rd", "drive", "lane", "ln", "boulevard", "blvd", "court",
                       "place", "way", "terrace", "circle", "parkway", "highway", "trail", "crescent", "close",
                       "pike", "turnpike"}  # fmt: skip
+_TINY_CONTEXT_WORDS = frozenset(MONTHS) | {"apt", "apartment", "unit", "suite", "box", "route", "building", "floor",
+                                           "calle", "rue", "via", "avenida", "rua", "born", "birthday", "dob", "since",
+                                           "zip", "st", "nd", "rd", "th"} | STREET_SUFFIX_WORDS  # fmt: skip
 _TINY_NUMBER_CONTEXT = _rx(
-    r"(?:\b(?:" + "|".join(MONTHS) + r"|apt|apartment|unit|suite|box|route|building|floor|calle|rue|via|avenida|rua|"
+    r"(?:\b(?:"
+    + "|".join(MONTHS)
+    + r"|apt|apartment|unit|suite|box|route|building|floor|calle|rue|via|avenida|rua|"
     + STREET_SUFFIXES
     + r")\b|#|\d(?:st|nd|rd|th)\b|/|born|birthday|dob|since)"
 )
@@ -367,38 +575,137 @@ _RELATION_WORDS = frozenset(
     w for w in _word_set(RELATIONS) if "(" not in w and "[" not in w and "?" not in w and "+" not in w
 ) | {"fiance", "fiancé", "fiancee", "fiancée", "neighbor", "neighbour", "counselor", "counsellor",
      "mother-in-law", "father-in-law", "sister-in-law", "brother-in-law", "son-in-law", "daughter-in-law"}  # fmt: skip
-_DETERMINERS = frozenset("my his her our their your the a this that".split())
+_DETERMINERS = frozenset(["my", "his", "her", "our", "their", "your", "the", "a", "this", "that"])
 _RELATION_ADJECTIVES = frozenset(
-    "little older younger big baby twin best ex step new old oldest youngest middle late former current eldest "
-    "favorite favourite biological adoptive foster online work school childhood close".split()
+    [
+        "little",
+        "older",
+        "younger",
+        "big",
+        "baby",
+        "twin",
+        "best",
+        "ex",
+        "step",
+        "new",
+        "old",
+        "oldest",
+        "youngest",
+        "middle",
+        "late",
+        "former",
+        "current",
+        "eldest",
+        "favorite",
+        "favourite",
+        "biological",
+        "adoptive",
+        "foster",
+        "online",
+        "work",
+        "school",
+        "childhood",
+        "close",
+    ]
 )
 _TITLES = frozenset(_word_set(_TITLE_WORDS)) | {
-    a for w in "dr mr mrs ms mx prof rev fr sgt capt lt det ofc atty hon".split() for a in (w, w + ".")
+    a
+    for w in ["dr", "mr", "mrs", "ms", "mx", "prof", "rev", "fr", "sgt", "capt", "lt", "det", "ofc", "atty", "hon"]
+    for a in (w, w + ".")
 }
 _NAMING_ONE = frozenset({"named", "called", "name's", "nicknamed"})
 _NAMING_TWO = frozenset({"name is", "name was", "names are", "goes by", "known as", "call me", "call him",
                          "call her", "call them", "myself as", "you to"})  # fmt: skip
 _WEAK_ONE = frozenset(
-    "and with for to from ask asked tell told text texted call called see saw love miss hate met meet date "
-    "dating married marry visit hug hugged like i'm thanks hi hey hello bye sorry okay ok listen look about "
-    "of by at is was".split()
+    [
+        "and",
+        "with",
+        "for",
+        "to",
+        "from",
+        "ask",
+        "asked",
+        "tell",
+        "told",
+        "text",
+        "texted",
+        "call",
+        "called",
+        "see",
+        "saw",
+        "love",
+        "miss",
+        "hate",
+        "met",
+        "meet",
+        "date",
+        "dating",
+        "married",
+        "marry",
+        "visit",
+        "hug",
+        "hugged",
+        "like",
+        "i'm",
+        "thanks",
+        "hi",
+        "hey",
+        "hello",
+        "bye",
+        "sorry",
+        "okay",
+        "ok",
+        "listen",
+        "look",
+        "about",
+        "of",
+        "by",
+        "at",
+        "is",
+        "was",
+    ]
 )
 _WEAK_TWO = frozenset({"me and", "this is", "it's", "thank you"})
-_GREETINGS = frozenset("hi hey hello thanks bye goodbye morning night welcome congrats sorry okay ok alright "
-                       "yes no sure listen look right so well now".split())  # fmt: skip
+_GREETINGS = frozenset(["hi", "hey", "hello", "thanks", "bye", "goodbye", "morning", "night", "welcome", "congrats", "sorry", "okay", "ok", "alright", "yes", "no", "sure", "listen", "look", "right", "so", "well", "now"])  # fmt: skip
 _PERSON_ONE = frozenset(
     w for w in PERSON_VERBS.replace("\\s+", " ").split("|") if " " not in w and "'" not in w[:1] and "’" not in w[:1]
 )
 _PERSON_TWO = frozenset({"and i", "and me", "is my", "was my"})
 _POSSESSED = frozenset(
-    "birthday mom mum dad mother father house place party wedding funeral kid kids husband wife boyfriend "
-    "girlfriend parents room phone number car school brother sister".split()
+    [
+        "birthday",
+        "mom",
+        "mum",
+        "dad",
+        "mother",
+        "father",
+        "house",
+        "place",
+        "party",
+        "wedding",
+        "funeral",
+        "kid",
+        "kids",
+        "husband",
+        "wife",
+        "boyfriend",
+        "girlfriend",
+        "parents",
+        "room",
+        "phone",
+        "number",
+        "car",
+        "school",
+        "brother",
+        "sister",
+    ]
 )
 
 
 def _words_before(low: str, start: int) -> list[str]:
     """The (up to) four words before `start`, lowercase, trailing commas taken off."""
-    return [w.strip(",;:\"“”") for w in low[max(0, start - 48) : start].split()[-4:]]
+    window = low[max(0, start - 48) : start].rsplit(SEPARATOR, 1)[-1]  # never the turn before
+    return [w.strip(',;:"“”') for w in window.split()[-4:]]
 
 
 def _before_title(words: list[str]) -> str | None:
@@ -433,13 +740,13 @@ def _before_strong(words: list[str]) -> bool:
     return _before_title(words) is not None or _before_relation(words) or _before_naming(words)
 
 
-_PERSON_BEFORE = frozenset("told asked texted called met saw love loved miss missed hate hated hug hugged married "
-                           "dating marry visited visit".split())  # fmt: skip
+_PERSON_BEFORE = frozenset(["told", "asked", "texted", "called", "met", "saw", "love", "loved", "miss", "missed", "hate", "hated", "hug", "hugged", "married", "dating", "marry", "visited", "visit"])  # fmt: skip
 
 
 def _before_person(words: list[str]) -> bool:
-    return bool(words) and (words[-1] in _PERSON_BEFORE or " ".join(words[-2:]) in ("me and", "and i", "work for",
-                                                                                     "works for", "with my"))
+    return bool(words) and (
+        words[-1] in _PERSON_BEFORE or " ".join(words[-2:]) in ("me and", "and i", "work for", "works for", "with my")
+    )
 
 
 def _before_weak(words: list[str]) -> bool:
@@ -458,11 +765,18 @@ def _after_person(text: str, end: int) -> bool:
     return first in _PERSON_ONE or " ".join(rest[:2]) in _PERSON_TWO
 
 
+_ABBREVIATIONS = frozenset("dr mr mrs ms mx prof rev fr sgt capt lt det ofc atty hon st mt jr sr".split())
+
+
 def sentence_start(text: str, start: int) -> bool:
     """Whether the word at `start` opens a sentence (or a turn)."""
     i = start - 1
     while i >= 0 and text[i] in " \t\r\n\"'“‘([*_":
         i -= 1
+    if i >= 0 and text[i] == ".":  # "Mr. Castellanos": a title's full stop ends no sentence
+        word = text[max(0, i - 5) : i].rsplit(None, 1)[-1:] or [""]
+        if word[0].lower() in _ABBREVIATIONS:
+            return False
     return i < 0 or text[i] in ".!?…:;\x00—–-"
 
 
@@ -604,7 +918,9 @@ def year_words(year: int) -> str:
     if 2000 <= year < 2010:
         return "two thousand" + ("" if year == 2000 else " and " + UNITS[year - 2001])
     century, rest = divmod(year, 100)
-    return f"{two_digit_words(century)} " + (f"oh {UNITS[rest - 1]}" if 0 < rest < 10 else "hundred" if rest == 0 else two_digit_words(rest))
+    return f"{two_digit_words(century)} " + (
+        f"oh {UNITS[rest - 1]}" if 0 < rest < 10 else "hundred" if rest == 0 else two_digit_words(rest)
+    )
 
 
 def _digit_count(s: str) -> int:
@@ -630,7 +946,12 @@ def _emails_and_handles(t: _Text, lists: WordLists) -> None:
                 # the local part may be several short words: "kayleigh b 2009 at yahoo dot com"
                 for _ in range(3):
                     prev = re.search(r"([a-z0-9][\w.-]{0,11})\s+$", t.low[lo:start])
-                    if not prev or prev.group(1) in STOPWORDS or prev.group(1) in lists.common and len(prev.group(1)) > 2:
+                    if (
+                        not prev
+                        or prev.group(1) in STOPWORDS
+                        or prev.group(1) in lists.common
+                        and len(prev.group(1)) > 2
+                    ):
                         break
                     start = lo + prev.start(1)
                 t.add(start, m.end(), EMAIL)
@@ -676,19 +997,23 @@ def _number_windows(t: _Text) -> list[tuple[int, int]]:
     text = t.text
     clusters: list[list[int]] = []
     for start, end in runs:
-        if clusters and start - clusters[-1][1] <= 3 and all(c in " -./():+–,x#" for c in text[clusters[-1][1] : start]):
+        gap = text[clusters[-1][1] : start] if clusters else ""
+        if clusters and len(gap) <= 3 and all(c in " -./():+–x#" for c in gap) and ". " not in gap:
             clusters[-1][1] = end
             clusters[-1][2] += end - start
         else:
             clusters.append([start, end, end - start])
     windows = []
+    low = t.low
     for start, end, digits in clusters:
-        if digits <= 2 and end - start == digits:
+        lone = digits <= 2 and end - start == digits
+        if lone and not (
+            text[end : end + 1].isalpha() or text[start - 1 : start] in ("#", "/") or int(text[start:end]) >= 90
+        ):
             lo, hi = t.window(start, end, 24, 48)
-            value = int(text[start:end])
-            if value < 90 and not _TINY_NUMBER_CONTEXT.search(t.low, lo, hi) and not (
-                text[end : end + 1].isalpha() or text[start - 1 : start].isalpha()
-            ):
+            near = low[lo:hi]
+            words = {w.strip(".,;:!?()'\"") for w in near.split()}
+            if not (words & _TINY_CONTEXT_WORDS or "/" in near or "#" in near):
                 continue
         windows.append(t.window(start, end, 64, 64))
     return _merged(windows)
@@ -721,8 +1046,12 @@ def _shaped(t: _Text, lists: WordLists) -> None:
         for m in STREET_RX.finditer(text, lo, hi):
             words = m.group("words").split()
             # "3 miles down the road": the words between number and suffix must name a street
-            if any(w.lower().strip(".,") in STOPWORDS or _AMOUNT_UNITS.fullmatch(" " + w) for w in words):
+            if not words or any(w.lower().strip(".,") in STOPWORDS or _AMOUNT_UNITS.fullmatch(" " + w) for w in words):
                 continue
+            suffix = WORD_RX.match(text, m.end("words")).group().lower() if WORD_RX.match(text, m.end("words")) else ""
+            capitalised = all(w[0].isupper() or w[0].isdigit() for w in words)
+            if not capitalised and (suffix not in _STRONG_SUFFIXES or any(w.lower() in lists.common for w in words)):
+                continue  # "52 walk their way": a common word after a number is no street
             t.add(m.start(), m.end(), ADDRESS)
         for rx in (STREET_PREFIX_RX, PO_BOX_RX, UNIT_RX):
             for m in rx.finditer(text, lo, hi):
@@ -739,7 +1068,11 @@ def _shaped(t: _Text, lists: WordLists) -> None:
                 t.add(m.start("v"), m.end("v"), ID)
         for m in ID_SHAPE_RX.finditer(text, lo, hi):
             value = m.group()
-            if len(value) >= 5 and _digit_count(value) >= 3 and not re.fullmatch(r"\d+(?:st|nd|rd|th|s|am|pm|mg|k)", value, re.I):
+            if (
+                len(value) >= 5
+                and _digit_count(value) >= 3
+                and not re.fullmatch(r"\d+(?:st|nd|rd|th|s|am|pm|mg|k)", value, re.IGNORECASE)
+            ):
                 t.add(m.start(), m.end(), ID)
         for m in MAC_RX.finditer(text, lo, hi):
             t.add(m.start(), m.end(), ID)
@@ -832,9 +1165,8 @@ def _word_dates(t: _Text, lists: WordLists) -> None:
                 if bare in ("mar", "jan", "dec") and month.islower():
                     continue  # "mar" is a verb; abbreviations are written capitalised
                 day = m.group("day").lower()
-                if not day[0].isdigit() and rx is DATE_MONTH_DAY_RX and bare in ("may", "march"):
-                    if not month[0].isupper():
-                        continue
+                if not day[0].isdigit() and rx is DATE_MONTH_DAY_RX and bare in ("may", "march") and month[0].islower():
+                    continue  # "you may first", "march forward": verbs
                 if day[0].isdigit() and not 1 <= int(re.sub(r"\D", "", day)) <= 31:
                     continue
                 t.add(m.start(), m.end(), DATE, ("words", m))
@@ -859,8 +1191,12 @@ def _spoken_numbers(t: _Text, lists: WordLists) -> None:
             while t.text[end - 1] in " ,-":
                 end -= 1
             before = t.text[max(lo, m.start() - 60) : m.start()]
-            kind = SSN if _SSN_CUE_RX.search(before) else ZIP if _ZIP_CUE.search(before) and len(digits) in (5, 9) else (
-                PHONE if len(digits) >= 7 and _PHONE_CUE.search(before) or len(digits) in (7, 10, 11) else ID
+            kind = (
+                SSN
+                if _SSN_CUE_RX.search(before)
+                else ZIP
+                if _ZIP_CUE.search(before) and len(digits) in (5, 9)
+                else (PHONE if len(digits) >= 7 and _PHONE_CUE.search(before) or len(digits) in (7, 10, 11) else ID)
             )
             t.add(m.start(), end, kind, SPOKEN)
 
@@ -915,12 +1251,22 @@ def _streets(t: _Text, lists: WordLists) -> None:
     if not any(w.lower() in _STREET_NAMED_GATE and w[0].isupper() for w in t.words):
         return
     text = t.text
-    points = [i for w in t.words if w.lower() in _STREET_NAMED_GATE and w[0].isupper() for i in t.occurrences(w, low=False)]
+    points = [
+        i for w in t.words if w.lower() in _STREET_NAMED_GATE and w[0].isupper() for i in t.occurrences(w, low=False)
+    ]
     for lo, hi in _merged([t.window(i, i + 10, 70, 12) for i in points]):
         for m in NAMED_STREET_RX.finditer(text, lo, hi):
             start = m.start()
             first = WORD_RX.match(text, start)
-            while first and (first.group().lower() in STOPWORDS or sentence_start(text, start) and first.group().lower() in lists.common) and first.end() < m.end() - 4:
+            while (
+                first
+                and (
+                    first.group().lower() in STOPWORDS
+                    or sentence_start(text, start)
+                    and first.group().lower() in lists.common
+                )
+                and first.end() < m.end() - 4
+            ):
                 start = first.end() + 1
                 first = WORD_RX.match(text, start)
             names = [w.lower() for w in WORD_RX.findall(text, start, m.end())][:-1]
@@ -928,8 +1274,7 @@ def _streets(t: _Text, lists: WordLists) -> None:
                 t.add(start, m.end(), LOCATION)
 
 
-_CITY_PREFIXES = frozenset("fort san santa los las el la new saint st port mount mt lake grand palm ann baton sioux "
-                           "cedar des le st.".split())  # fmt: skip
+_CITY_PREFIXES = frozenset(["fort", "san", "santa", "los", "las", "el", "la", "new", "saint", "st", "port", "mount", "mt", "lake", "grand", "palm", "ann", "baton", "sioux", "cedar", "des", "le", "st."])  # fmt: skip
 
 
 def _cities(t: _Text, lists: WordLists, firsts: dict[str, int]) -> None:
@@ -946,6 +1291,12 @@ def _cities(t: _Text, lists: WordLists, firsts: dict[str, int]) -> None:
         cap = word[0].isupper()
         if not t.claims.free(start, start + len(bare)):
             continue
+        before_words = _words_before(low, start)
+        if before_words and (before_words[-1] in _TITLES or before_words[-1] in lists.first and cap):
+            continue  # "Mr. Castellanos", "Jonathan Whitfield": a person's name, decided with the names
+        opening_word = cap and firsts[bare] == 1 and bare in lists.ordinary and sentence_start(text, start)
+        if opening_word and not _PLACE_AFTER.match(text, start + len(word)):
+            continue  # "Hope is hard": a dictionary word opening a sentence
         if not cap and not _PLACE_BEFORE.search(low, max(0, start - 24), start):
             continue
         tokens, end, best = [bare], start + len(bare), None
@@ -1003,9 +1354,12 @@ class _NameRules:
         self.first = lists.first
         # the words worth looking at: names, and words no list knows
         self.pure = frozenset(
-            n for n in self.names if n not in lists.ordinary and n not in lists.common and n not in lists.keep and len(n) >= 3
+            n
+            for n in self.names
+            if n not in lists.ordinary and n not in lists.common and n not in lists.keep and len(n) >= 3
         )
         self._candidates: dict[str, bool] = {}
+        self._facts: dict[str, tuple[str, bool, bool, bool, bool]] = {}
 
     def base(self, token: str) -> str:
         lower = token.lower().replace("’", "'")
@@ -1028,13 +1382,30 @@ class _NameRules:
             if lower.endswith(suffix) and len(lower) > len(suffix) + 2:
                 stem = lower[: -len(suffix)]
                 if any(stem + r in self.lists.ordinary for r in replacements) or (
-                    suffix in ("ing", "ed") and len(stem) > 2 and stem[-1] == stem[-2] and stem[:-1] in self.lists.ordinary
+                    suffix in ("ing", "ed")
+                    and len(stem) > 2
+                    and stem[-1] == stem[-2]
+                    and stem[:-1] in self.lists.ordinary
                 ):
                     return True
         return False
 
     def listed(self, lower: str) -> bool:
         return lower in self.names or ("-" in lower and any(p in self.names for p in lower.split("-") if len(p) > 2))
+
+    def facts(self, token: str) -> tuple[str, bool, bool, bool, bool]:
+        """(lowercase base, listed, ordinary, common, first name) of a word, cached."""
+        known = self._facts.get(token)
+        if known is None:
+            lower = self.base(token)
+            known = self._facts[token] = (
+                lower,
+                self.listed(lower),
+                self.ordinary(lower),
+                lower in self.lists.common,
+                lower in self.first,
+            )
+        return known
 
     def candidate(self, token: str) -> bool:
         known = self._candidates.get(token)
@@ -1079,9 +1450,13 @@ def _names(t: _Text, lists: WordLists, rules: _NameRules) -> None:
             lower = rules.base(surname)
             if surname[0].isupper() == text[start].isupper() and lower not in STOPWORDS and lower not in lists.keep:
                 ordinary = rules.ordinary(lower)
-                if surname[0].isupper() and lower not in MONTHS and (lower in lists.last and lower not in lists.common or not ordinary):
-                    t.add(s_start, s_end, NAME, "last")
-                elif surname[0].islower() and not ordinary:
+                if (
+                    surname[0].isupper()
+                    and lower not in MONTHS
+                    and (lower in lists.last and lower not in lists.common or not ordinary)
+                    or surname[0].islower()
+                    and not ordinary
+                ):
                     t.add(s_start, s_end, NAME, "last")
 
 
@@ -1089,28 +1464,36 @@ def _decide(t: _Text, rules: _NameRules, token: str, start: int, end: int) -> st
     """The role ("first", "last", "") if this occurrence is a name, else None."""
     lists = rules.lists
     text = t.text
-    lower = rules.base(token)
+    lower, listed, ordinary, common, first = rules.facts(token)
     cap = token[0].isupper()
-    listed = rules.listed(lower)
-    before = _words_before(t.low, start)
-    role = "first" if lower in rules.first else ""
+    role = "first" if first else ""
+    opens = cap and sentence_start(text, start)
+    quiet_opening = opens and ordinary and text[end : end + 2] != ", " and not _after_person(text, end)
+    if (
+        quiet_opening
+        and not (listed and not common and first)
+        and not (text[end : end + 1] == " " and text[end + 1 : end + 2].isupper())
+    ):
+        return None  # a dictionary word opening a sentence, nothing naming it: most of them
+    before = [] if opens else _words_before(t.low, start)
     if _before_strong(before):
         title = _before_title(before)
         if title and title.rstrip(".") in _SURNAME_TITLES:
             role = "last"
         if lower in STOPWORDS and not cap:
             return None
-        if cap or listed or not rules.ordinary(lower):
+        if cap or not rules.ordinary(lower):
             return role
+        if listed and (
+            not title or title.rstrip(".") in _SURNAME_TITLES or lower in rules.first and lower not in lists.common
+        ):
+            return role  # "my sister grace", "dr. smith"; not "sister day" (a title word before a word)
         return None
     person = _after_person(text, end)
     if lower in lists.keep:  # "Jordan", "Georgia": kept as places unless someone does something
         return role if listed and person and lower not in MONTHS else None
-    ordinary = rules.ordinary(lower)
-    common = lower in lists.common
     weak = _before_weak(before)
     if cap:
-        opens = sentence_start(text, start)
         # said to someone: ", Marigold." (not one of a list: "Describe, Express, Assert, ...")
         vocative = (not opens) and text[start - 2 : start] == ", " and _AFTER_VOCATIVE.match(text, end)
         if lower in CONTEXT_ONLY or lower in MONTHS:
@@ -1125,7 +1508,12 @@ def _decide(t: _Text, rules: _NameRules, token: str, start: int, end: int) -> st
             return role if _before_person(before) or vocative or person else None
         if listed and (person or (not common and lower in rules.first)):
             return role
-        if lower in rules.first and not common and text[end : end + 2] == ", " and not (before and before[-1] in _GREETINGS):
+        if (
+            lower in rules.first
+            and not common
+            and text[end : end + 2] == ", "
+            and not (before and before[-1] in _GREETINGS)
+        ):
             return role  # "Grace, can you ...": a name opening a sentence, said to someone
         if not listed and not ordinary and len(lower) > 2 and lower not in lists.cities:
             return role
@@ -1163,9 +1551,9 @@ def seed_tokens(known: Iterable[tuple[str, str]], rules: _NameRules) -> list[str
                 continue
             lower = rules.base(part)
             name_like = rules.listed(lower) or not rules.ordinary(lower)
-            if (source == "metadata" or after_title or name_like) and lower not in STOPWORDS:
-                if lower not in rules.lists.keep and lower != "fictional":
-                    tokens.append(part)
+            wanted = source == "metadata" or after_title or name_like
+            if wanted and lower not in STOPWORDS and lower not in rules.lists.keep and lower != "fictional":
+                tokens.append(part)
             after_title = False
     return tokens
 
@@ -1175,6 +1563,7 @@ def _propagate(t: _Text, seeds: list[str], lists: WordLists) -> None:
     a common word ("Will", "Hope") only where it is capitalised."""
     text = t.text
     values: dict[str, tuple[str, object]] = {}
+    known = {token.lower() for token in seeds}  # named by the file itself: replaced wherever said
     for token in seeds:
         values.setdefault(token.lower(), (NAME, "first"))
     for span in t.claims.spans:
@@ -1194,9 +1583,13 @@ def _propagate(t: _Text, seeds: list[str], lists: WordLists) -> None:
         kind, detail = values.get(lower, (None, None))
         if kind is None:
             continue
-        if kind == NAME and (lower in lists.ordinary or lower in lists.common or lower in CONTEXT_ONLY):
-            if not found[0].isupper() or sentence_start(text, m.start()):
-                continue  # "grace" the word, "Will" opening a question
+        word_like = (
+            kind == NAME
+            and lower not in known
+            and (lower in lists.ordinary or lower in lists.common or lower in CONTEXT_ONLY)
+        )
+        if word_like and (not found[0].isupper() or sentence_start(text, m.start())):
+            continue  # "grace" the word, "Will" opening a question
         t.add(m.start(), m.end(), kind, detail)
 
 

@@ -155,7 +155,7 @@ class SessionSurrogates:
         def swap(m: re.Match) -> str:
             token = m.group()
             bare = token.lower().rstrip(".").removesuffix("'s").removesuffix("’s")
-            if bare in generic or bare in detect.STOPWORDS or re.fullmatch(detect.DIRECTION, token, re.I):
+            if bare in generic or bare in detect.STOPWORDS or re.fullmatch(detect.DIRECTION, token, re.IGNORECASE):
                 return token
             return self._word(token)
 
@@ -178,7 +178,8 @@ class SessionSurrogates:
     def address(self, value: str) -> str:
         generic = set(detect.STREET_SUFFIX_WORDS) | {"apt", "apartment", "unit", "suite", "ste", "flat", "room",
                                                            "rm", "floor", "fl", "building", "bldg", "lot", "space",
-                                                           "number", "no", "p", "o", "box", "post", "office"}  # fmt: skip
+                                                           "number", "no", "p", "o", "po", "box", "post", "office", "rural",
+                                                           "route", "rr", "general", "delivery", "hc"}  # fmt: skip
         words = self._words_except(value, generic)
         return self.characters(words, "ADDRESS", value, letters=False)
 
@@ -222,7 +223,11 @@ class SessionSurrogates:
             return _styled(word, m.group())
 
         out = re.sub(r"(?i)\b(?:zero|oh|o|one|two|three|four|five|six|seven|eight|nine)\b", swap, value)
-        return out if out.lower() != value.lower() else re.sub(r"(?i)\b\w+$", "four" if not value.lower().endswith("four") else "two", out)
+        return (
+            out
+            if out.lower() != value.lower()
+            else re.sub(r"(?i)\b\w+$", "four" if not value.lower().endswith("four") else "two", out)
+        )
 
     def ssn(self, value: str) -> str:
         out = self.characters(value, "SSN")
@@ -235,7 +240,9 @@ class SessionSurrogates:
 
     def ipv6(self, value: str) -> str:
         stream = digest(self.key, self.session_key, "ipv6", value.lower())
-        out = "".join("0123456789abcdef"[stream[i % 32] % 16] if c not in ":" else c for i, c in enumerate(value.lower()))
+        out = "".join(
+            "0123456789abcdef"[stream[i % 32] % 16] if c not in ":" else c for i, c in enumerate(value.lower())
+        )
         return out if out != value.lower() else out[:-1] + ("1" if out[-1] != "1" else "2")
 
     def ipv4(self, value: str) -> str:
@@ -246,7 +253,7 @@ class SessionSurrogates:
     def email(self, value: str) -> str:
         spoken = "@" not in value
         if spoken:
-            local, domain = re.split(r"\s+at\s+", value, maxsplit=1, flags=re.I)
+            local, domain = re.split(r"\s+at\s+", value, maxsplit=1, flags=re.IGNORECASE)
         else:
             local, domain = value.rsplit("@", 1)
         first = self._pick(self.lists.surrogate_female + self.lists.surrogate_male, "email-first", value.lower(),
@@ -264,6 +271,10 @@ class SessionSurrogates:
         m = re.match(r"(?i)(https?://)?(www\.|www\s+dot\s+)?(.*)$", value)
         scheme, www, rest = m.group(1) or "", m.group(2) or "", m.group(3)
         host, slash, path = rest.partition("/")
+        bare_host, colon, port = host.partition(":")
+        if re.fullmatch(r"(?:\d{1,3}\.){3}\d{1,3}", bare_host):  # an address by number: a keyed one
+            new_path = self.characters(path, "URL-path", value) if path else ""
+            return f"{scheme}{www}{self.ipv4(bare_host)}{colon}{port}{slash}{new_path}"
         labels = re.split(r"(\s+dot\s+|\.)", host)
         # the registered name: every label but the last (the top-level domain) and the separators
         swapped = [
@@ -277,7 +288,12 @@ class SessionSurrogates:
         number = 90 + self._number("age", value.lower()) % 15
         if re.fullmatch(r"\d+", value):
             return str(number) if str(number) != value else str(90 + (number - 89) % 15)
-        words = _AGE_WORDS[number - 90] if number < 100 else "a hundred" + ("" if number == 100 else f" and {detect.UNITS[number - 101]}" if number < 110 else " and ten")
+        words = (
+            _AGE_WORDS[number - 90]
+            if number < 100
+            else "a hundred"
+            + ("" if number == 100 else f" and {detect.UNITS[number - 101]}" if number < 110 else " and ten")
+        )
         if words.lower() == value.lower():
             words = "ninety" if value.lower() != "ninety" else "ninety-one"
         return _styled(words, value)
@@ -294,7 +310,9 @@ class SessionSurrogates:
                 year, month, day = int(m.group("iy")), int(m.group("im")), int(m.group("id"))
                 new = self._shift(year, month, day)
                 sep = m.group("is")
-                return sep.join([str(new.year), _pad(new.month, m.group("im"), True), _pad(new.day, m.group("id"), True)])
+                return sep.join(
+                    [str(new.year), _pad(new.month, m.group("im"), True), _pad(new.day, m.group("id"), True)]
+                )
             a, b, y = int(m.group("a")), int(m.group("b")), m.group("y")
             year = int(y) if len(y) == 4 else 2000 + int(y) if int(y) < 50 else 1900 + int(y)
             day_first = a > 12

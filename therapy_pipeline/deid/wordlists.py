@@ -44,22 +44,128 @@ _TOWN_COUNTRIES = {"US", "GB", "IE", "CA", "AU", "NZ"}
 
 # Names that are also ordinary English words. Faker's lists hold some of them; these complete the
 # set, so that context decides ("my daughter Hope" is a name, "I hope so" is not).
-WORDLIKE_FEMALE = """
-hope grace may june april august faith joy dawn summer autumn sky river destiny iris pearl ivy
-amber ruby jade crystal star sunny penny sue brook hazel holly olive poppy violet willow daisy lily
-fern heather robin wren honey precious trinity harmony melody charity patience constance serenity
-liberty justice angel storm rain ocean journey sage carol mercy misty rose sandy shelby taylor
-""".split()
-WORDLIKE_MALE = """
-will mark bill art hunter chase rusty cliff dean glen jack jay miles nick pat rich rob ray win
-woody bob lane reed wade king prince duke major ace cash ash clay forest stone rocky sterling
-bishop frank earnest ernest gene guy carl don drew grant hardy heath tucker warren buck
-""".split()
+WORDLIKE_FEMALE = [
+    "hope",
+    "grace",
+    "may",
+    "june",
+    "april",
+    "august",
+    "faith",
+    "joy",
+    "dawn",
+    "summer",
+    "autumn",
+    "sky",
+    "river",
+    "destiny",
+    "iris",
+    "pearl",
+    "ivy",
+    "amber",
+    "ruby",
+    "jade",
+    "crystal",
+    "star",
+    "sunny",
+    "penny",
+    "sue",
+    "brook",
+    "hazel",
+    "holly",
+    "olive",
+    "poppy",
+    "violet",
+    "willow",
+    "daisy",
+    "lily",
+    "fern",
+    "heather",
+    "robin",
+    "wren",
+    "honey",
+    "precious",
+    "trinity",
+    "harmony",
+    "melody",
+    "charity",
+    "patience",
+    "constance",
+    "serenity",
+    "liberty",
+    "justice",
+    "angel",
+    "storm",
+    "rain",
+    "ocean",
+    "journey",
+    "sage",
+    "carol",
+    "mercy",
+    "misty",
+    "rose",
+    "sandy",
+    "shelby",
+    "taylor",
+]
+WORDLIKE_MALE = [
+    "will",
+    "mark",
+    "bill",
+    "art",
+    "hunter",
+    "chase",
+    "rusty",
+    "cliff",
+    "dean",
+    "glen",
+    "jack",
+    "jay",
+    "miles",
+    "nick",
+    "pat",
+    "rich",
+    "rob",
+    "ray",
+    "win",
+    "woody",
+    "bob",
+    "lane",
+    "reed",
+    "wade",
+    "king",
+    "prince",
+    "duke",
+    "major",
+    "ace",
+    "cash",
+    "ash",
+    "clay",
+    "forest",
+    "stone",
+    "rocky",
+    "sterling",
+    "bishop",
+    "frank",
+    "earnest",
+    "ernest",
+    "gene",
+    "guy",
+    "carl",
+    "don",
+    "drew",
+    "grant",
+    "hardy",
+    "heath",
+    "tucker",
+    "warren",
+    "buck",
+]
 WORDLIKE_NAMES = frozenset(WORDLIKE_FEMALE + WORDLIKE_MALE)
 
 
 @dataclass(frozen=True)
-class WordLists:  # noqa: PLW1641 - holds frozensets; compared by identity
+class WordLists:
     ordinary: frozenset[str]  # lowercase ordinary English words
     common: frozenset[str]  # the most frequent of them
     first_female: frozenset[str]  # lowercase
@@ -133,11 +239,7 @@ def _write_atomic(path: Path, data: dict) -> None:
 
 
 def keep_entries(text: str) -> set[str]:
-    return {
-        line.strip().lower()
-        for line in text.splitlines()
-        if line.strip() and not line.startswith(("#", "["))
-    }
+    return {line.strip().lower() for line in text.splitlines() if line.strip() and not line.startswith(("#", "["))}
 
 
 def _names(provider: type, attribute: str) -> list[str]:
@@ -146,7 +248,7 @@ def _names(provider: type, attribute: str) -> list[str]:
 
 
 def _faker_names() -> tuple[set[str], set[str], set[str], set[str], dict[str, list[str]]]:
-    import faker.providers.person as person
+    from faker.providers import person
 
     female, male, neutral_names, last = set(), set(), set(), set()
     en_us: dict[str, list[str]] = {}
