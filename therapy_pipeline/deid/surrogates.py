@@ -159,7 +159,7 @@ class SessionSurrogates:
                 return token
             return self._word(token)
 
-        return re.sub(r"(?<!\w)[^\W\d_]+(?:['’][^\W\d_]+)*(?!\w)", swap, text)
+        return re.sub(r"(?<![\w-])[^\W\d_]+(?:['’-][^\W\d_]+)*(?![\w-])", swap, text)
 
     def location(self, value: str) -> str:
         lower = " ".join(value.lower().split())
@@ -324,9 +324,15 @@ class SessionSurrogates:
             return sep.join([_pad(first, m.group("a")), _pad(second, m.group("b")), new_year])
         if style == "short":
             new = self._shift(None, int(m.group("a")), int(m.group("b")))
-            return f"{_pad(new.month, m.group('a'))}/{_pad(new.day, m.group('b'))}"
-        day = int(re.sub(r"\D", "", value))
+            separator = text[m.end("a")]
+            return f"{_pad(new.month, m.group('a'))}{separator}{_pad(new.day, m.group('b'))}"
+        # a day alone ("on the 5th", "birthday's the nineteenth"): another day, said the same way
+        word = value.lower()
+        day = ORDINALS.get(word) or int(re.sub(r"\D", "", value))
         new_day = (day - 1 + self.date_shift.days) % 28 + 1
+        if word in ORDINALS:
+            joint = "-" if "-" in word else " " if " " in word else ""
+            return _styled(_ORDINAL_OF.get((new_day, joint)) or _ORDINAL_OF[(new_day, "")], value)
         return f"{new_day}{_ordinal_suffix(new_day)}"
 
     def _shift(self, year: int | None, month: int, day: int) -> dt.date:
