@@ -495,12 +495,22 @@ AGE_BEFORE_RX = _rx(
 )
 
 STREET_RX = _rx(
-    r"\b\d{1,6}[a-z]?(?:-\d{1,4}|-[a-z]\b)?\s+(?:" + DIRECTION + r"\s+)?(?P<words>(?:[\w'’.-]+\s+){0,3})"
+    r"\b(?:\d{1,6}[a-z]?(?:-\d{1,4}|-[a-z]\b)?|[nsew]\d{2,5}\s+[nsew]\d{2,5})\s+(?:" + DIRECTION + r"\s+)?"
+    r"(?P<words>(?:[\w'’.-]+\s+){0,3})"
     r"(?:(?:road|route|highway|hwy|rte|rd|pike)\b\.?(?:\s+\d{1,4}\b)?|(?:" + STREET_SUFFIXES + r")\b\.?)"
     r"(?:\s+" + DIRECTION + r"(?![\w']))?"
     r"(?:,?\s*" + _UNIT + r"\s*(?:number\s+|no\.?\s*)?#?\s*[a-z]?\d*[a-z]?\b|,?\s*\d{1,3}(?:st|nd|rd|th)\s+floor\b)*"
 )
-STREET_PREFIX_RX = _rx(r"\b\d{1,6}\s+" + _STREET_PREFIXES + r"\s+(?:(?:de|del|la|le|du|des|da|do|dos)\s+)*[^\W\d_]+")
+STREET_PREFIX_RX = _rx(
+    r"\b\d{1,6}\s+" + _STREET_PREFIXES + r"\s+(?:(?:de|del|la|le|du|des|da|do|dos)\s+)*[^\W\d_]+(?:-[^\W\d_]+)*"
+    r"(?:\s+(?:ouest|est|nord|sud|norte|sur|oeste))?(?:,?\s*(?:app|apt|apartment|unit|suite|piso)\.?\s*#?\s*\d+[a-z]?\b)?"
+)
+# "the corner of Garfield and 8th": two streets that meet.
+CORNER_RX = re.compile(
+    r"\b(?i:corner\s+of)\s+(?:" + _CAP_WORD + r"(?:\s+" + _CAP_WORD + r")?|\d+(?:st|nd|rd|th))\s+(?:and|&)\s+"
+    r"(?:" + _CAP_WORD + r"(?:\s+" + _CAP_WORD + r")?|\d+(?:st|nd|rd|th))"
+)
+_SPOKEN_HOUSE_NUMBER = _rx(r"(?:\b(?:" + _NUMBER_WORDS + r")(?:[\s-]+(?:" + _NUMBER_WORDS + r"))*)\s+$")
 NAMED_STREET_RX = re.compile(
     r"\b(?:" + _CAP_WORD + r"\s+){1,3}(?:Street|St\.|Avenue|Ave\.?|Road|Rd\.?|Drive|Lane|Ln\.?|Boulevard|"
     r"Blvd\.?|Court|Place|Way|Terrace|Circle|Parkway|Highway|Trail|Crescent|Close|Pike|Turnpike)\b"
@@ -543,7 +553,8 @@ DIGITS_ID_RX = re.compile(
     r"(?<![\w$.,/-])\d{2,}(?:[- ]\d{2,}){1,5}(?:-\d)?(?![\w/-]|[.,]\d)"
 )
 # Licence plates in their common shapes: "4GHT 772", "7ABC123", "KXR 4821", "YR19 KWB" (UK).
-PLATE_RX = re.compile(r"(?<![\w-])(?:\d[A-Z]{3}[ -]?\d{3}|[A-Z]{2,3}[ -]\d{3,4}|[A-Z]{2}\d{2}[ -]?[A-Z]{3})(?![\w-])")
+PLATE_RX = re.compile(r"(?<![\w-])(?:\d[A-Z]{3}[ -]?\d{3}|[A-Z]{2,4}[ -]\d{3,4}|[A-Z]{2}\d{2}[ -]?[A-Z]{3})(?![\w-])")
+IBAN_RX = re.compile(r"(?<![\w-])[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?(?![\w-])")
 MAC_RX = _rx(r"(?<![\w:-])(?:[0-9a-f]{2}[:-]){5}[0-9a-f]{2}(?![\w:-])")
 # A code's letters said next to it: "XEH 77120 4459", "CADC-II 44710", plates "BN21 XYZ".
 _CODE_BEFORE = re.compile(r"(?<![\w-])(?:[A-Z]{1,5}#?|[A-Z][A-Za-z]*-[A-Z]+)[ -]$")
@@ -770,6 +781,20 @@ def _before_naming(words: list[str]) -> bool:
 
 def _before_strong(words: list[str]) -> bool:
     return _before_title(words) is not None or _before_relation(words) or _before_naming(words)
+
+
+_MODALS = frozenset({"will", "may", "can"})
+_FOLLOWS_A_PERSON = frozenset({"is", "was", "has", "had", "and", "who", "just", "always", "never"})
+
+
+def _clause_goes_on_as_a_person(text: str, end: int) -> bool:
+    """After a relation and a word that may be a name ("my sister hope"): the sentence goes on as it
+    would after a person (a person's verb, "is", "who", a comma, the end), not as after a verb."""
+    after = text[end : end + 30]
+    if not after or after[0] in ",.!?;\x00" or after[:2] in ("'s", "’s"):
+        return True
+    rest = after.lower().split()
+    return _after_person(text, end) or bool(rest) and rest[0] in _FOLLOWS_A_PERSON
 
 
 _ASKED = frozenset({"asked", "told", "texted", "called", "seen", "met", "hugged", "married", "thank"})
@@ -1118,8 +1143,9 @@ def _shaped(t: _Text, lists: WordLists) -> None:
                 and not re.fullmatch(r"\d+(?:st|nd|rd|th|s|am|pm|mg|k)", value, re.IGNORECASE)
             ):
                 t.add(m.start(), m.end(), ID)
-        for m in MAC_RX.finditer(text, lo, hi):
-            t.add(m.start(), m.end(), ID)
+        for rx in (IBAN_RX, MAC_RX):
+            for m in rx.finditer(text, lo, hi):
+                t.add(m.start(), m.end(), ID)
         for m in PLATE_RX.finditer(text, lo, hi):
             if m.group().split()[0].lower() not in lists.keep:  # not "ER 911" or "AA 12"
                 t.add(m.start(), m.end(), ID)
@@ -1354,9 +1380,13 @@ def _facilities(t: _Text, lists: WordLists) -> None:
 
 
 def _streets(t: _Text, lists: WordLists) -> None:
+    text = t.text
+    if "corner" in t.low:
+        for lo, hi in _merged([t.window(i, i + 6, 0, 60) for i in t.occurrences("corner")]):
+            for m in CORNER_RX.finditer(text, lo, hi):
+                t.add(m.start(), m.end(), LOCATION)
     if not any(w.lower() in _STREET_NAMED_GATE and w[0].isupper() for w in t.words):
         return
-    text = t.text
     points = [
         i for w in t.words if w.lower() in _STREET_NAMED_GATE and w[0].isupper() for i in t.occurrences(w, low=False)
     ]
@@ -1376,6 +1406,10 @@ def _streets(t: _Text, lists: WordLists) -> None:
                 start = first.end() + 1
                 first = WORD_RX.match(text, start)
             names = [w.lower() for w in WORD_RX.findall(text, start, m.end())][:-1]
+            house = _SPOKEN_HOUSE_NUMBER.search(text, max(lo, start - 40), start)
+            if house and names and not all(w in lists.keep for w in names):
+                t.add(house.start(), m.end(), ADDRESS)  # "one twenty-two Elm Street"
+                continue
             if names and not all(w in lists.keep for w in names):
                 t.add(start, m.end(), LOCATION)
 
@@ -1435,7 +1469,8 @@ def _cities(
         before = _PLACE_BEFORE.search(low, max(0, start - 24), start)
         after = _PLACE_AFTER.match(text, end)
         several = " " in name  # "moved to fort collins": two words that name a city, after a place word
-        if ordinary and not (before or after) or not cap and ordinary and not (after or several and before):
+        rare = not any(w in lists.common for w in name.split())  # "moved to providence"; not "in reading"
+        if ordinary and not (before or after) or not cap and ordinary and not (after or (several or rare) and before):
             continue
         if cap and ordinary and sentence_start(text, start) and not after:
             continue
@@ -1541,8 +1576,9 @@ class _NameRules:
         common word ("maya"), or a word no list knows; not "good" or "house" (surnames as well)."""
         known = self._lower_candidates.get(token)
         if known is None:
-            _, _, ordinary, common, first = self.facts(token)
-            known = self._lower_candidates[token] = self.candidate(token) and (not ordinary or first and not common)
+            _, _, ordinary, _, first = self.facts(token)
+            # a first name that is also a common word ("grace", "mark") only after a relation: decided there
+            known = self._lower_candidates[token] = self.candidate(token) and (not ordinary or first)
         return known
 
     def quiet_opening(self, token: str) -> bool:
@@ -1569,13 +1605,14 @@ class _NameRules:
 def _names(t: _Text, lists: WordLists, rules: _NameRules) -> None:
     text = t.text
     # lowercase "will", "may", "can" are never names by themselves: not even looked at
-    lower_candidates = [w for w in t.words if w[0].islower() and w not in CONTEXT_ONLY and rules.lower_candidate(w)]
+    lower_candidates = [w for w in t.words if w[0].islower() and w not in _MODALS and rules.lower_candidate(w)]
     opens = t.sentence_starts
     quiet = rules.quiet_opening
     points = [
         (start, token)
         for start, token in t.cap_tokens
-        if rules.candidate(token) and not (start in opens and quiet(token) and _nothing_names(text, start + len(token)))
+        if rules.candidate(token)
+        and not (start in opens and quiet(token) and _nothing_names(text, start + len(_bare_name(token))))
     ]
     for word in lower_candidates:
         points.extend((i, word) for i in t.occurrences(word, low=False))
@@ -1616,6 +1653,10 @@ def _names(t: _Text, lists: WordLists, rules: _NameRules) -> None:
                     t.add(s_start, s_end, NAME, "last")
 
 
+def _bare_name(token: str) -> str:
+    return token[:-2] if token.endswith(("'s", "’s")) and len(token) > 3 else token
+
+
 def _nothing_names(text: str, end: int) -> bool:
     """Nothing after a word that opens a sentence says it is a name: no ", ", no capitalised word
     after it, no person's verb, no possessive."""
@@ -1642,24 +1683,27 @@ def _decide(t: _Text, rules: _NameRules, token: str, start: int, end: int) -> st
         return None  # a dictionary word opening a sentence, nothing naming it: most of them
     before = [] if opens else _words_before(t.low, start)
     if _before_strong(before):
-        title = _before_title(before)
+        # "my cousin destiny": a relation, though "cousin" can be a title ("Cousin Vinny")
+        title = None if _before_relation(before) else _before_title(before)
         if title and title.rstrip(".") in _SURNAME_TITLES:
             role = "last"
         if lower in STOPWORDS and not cap:
             return None
         if cap or not rules.ordinary(lower):
             return role
-        if listed and (
-            not title or title.rstrip(".") in _SURNAME_TITLES or lower in rules.first and lower not in lists.common
-        ):
-            return role  # "my sister grace", "dr. smith"; not "sister day" (a title word before a word)
-        if first and not title and (_after_person(text, end) or text[end : end + 1] == ","):
-            return role  # "my sponsor mark says", "my cousin destiny, she's the one"
+        if listed and not common and (not title or title.rstrip(".") in _SURNAME_TITLES or first):
+            return role  # "my sister priya", "dr. smith"; not "sister day" (a title word before a word)
+        if first and not title and _clause_goes_on_as_a_person(text, end):
+            return role  # "my sponsor mark says", "my cousin destiny, she's the one"; not "my mom made me go"
         return None
+    if not cap and lower in CONTEXT_ONLY:
+        return None  # "mark", "sue", "bill" are verbs and nouns unless a relation names them
     person = _after_person(text, end)
-    if lower in lists.keep:  # "Jordan", "Georgia": kept as places unless someone does something or is spoken to
+    if lower in lists.keep or lower.endswith("s") and lower[:-1] in lists.keep:  # "Sundays"
+        # "Jordan", "Georgia": places unless someone does something or is spoken to; "Elvis" stays
         greeted = before and before[-1] in _GREETINGS and text[end : end + 1] in (",", ".", "!", "?")
-        return role if listed and (person or greeted) and (lower not in MONTHS or first) else None
+        place_or_month = lower in lists.kept_places or lower in MONTHS and first
+        return role if lower in rules.names and place_or_month and (person or greeted) else None
     weak = _before_weak(before)
     if cap:
         # said to someone: ", Marigold." (not one of a list: "Describe, Express, Assert, ...")

