@@ -137,6 +137,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--transcripts", default=str(REPO / "data" / "training_data"),
                         help="a folder (or one file) of sessions in any input structure")  # fmt: skip
+    parser.add_argument("--eval-data", default=str(EVAL_DATA), help="values, carrier sentences and traps (JSON)")
     parser.add_argument("--per-session", type=int, default=12, help="carrier sentences placed per session")
     parser.add_argument("--rounds", type=int, default=3, help="placement rounds (fresh values each)")
     parser.add_argument("--seed", type=int, default=0)
@@ -151,7 +152,7 @@ def main(argv: list[str] | None = None) -> int:
         (folder / source.name).symlink_to(source.resolve())
         source = folder
     sessions = load_corpus(source).sessions
-    data = json.loads(EVAL_DATA.read_text(encoding="utf-8"))
+    data = json.loads(Path(args.eval_data).read_text(encoding="utf-8"))
     lists = load_word_lists(args.cache_dir)
     deid = Deidentifier("surrogate", b"bench-key".ljust(32, b"\0"), lists)
     rng = random.Random(args.seed)

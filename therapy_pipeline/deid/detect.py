@@ -554,13 +554,22 @@ DIGITS_ID_RX = re.compile(
 )
 # Licence plates in their common shapes: "4GHT 772", "7ABC123", "KXR 4821", "YR19 KWB" (UK).
 PLATE_RX = re.compile(r"(?<![\w-])(?:\d[A-Z]{3}[ -]?\d{3}|[A-Z]{2,4}[ -]\d{3,4}|[A-Z]{2}\d{2}[ -]?[A-Z]{3})(?![\w-])")
+PLATE_CUED_RX = re.compile(
+    r"(?i:\b(?:plates?|plate's|tag\s+number|tags?|license\s+plate))\b[^\w\x00]{0,3}(?:(?i:is|was|were|reads|said|says)\s+)?"
+    r"(?:(?i:i\s+said)\s+)?(?P<v>(?=[A-Z0-9]*[A-Z])[A-Z0-9]{2,8}(?:[ -][A-Z0-9]{1,4})?)(?![\w-])"
+)
 IBAN_RX = re.compile(r"(?<![\w-])[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?(?![\w-])")
 MAC_RX = _rx(r"(?<![\w:-])(?:[0-9a-f]{2}[:-]){5}[0-9a-f]{2}(?![\w:-])")
 # A code's letters said next to it: "XEH 77120 4459", "CADC-II 44710", plates "BN21 XYZ".
 _CODE_BEFORE = re.compile(r"(?<![\w-])(?:[A-Z]{1,5}#?|[A-Z][A-Za-z]*-[A-Z]+)[ -]$")
 _CODE_AFTER = re.compile(r"[ -](?:[A-Z]{2,4}|\d{1,4})(?![\w'’-])")
+_SPOKEN_LETTER = (
+    r"[b-hj-z]|[b-hj-z]\s+as\s+in\s+[a-z]+|alpha|bravo|charlie|delta|echo|foxtrot|golf|hotel|india|juliet|kilo|lima|"
+    r"mike|november|oscar|papa|quebec|romeo|sierra|tango|uniform|victor|whiskey|x-ray|xray|yankee|zulu"
+)
 SPOKEN_DIGITS_RX = _rx(
-    r"\b(?:(?:zero|oh|one|two|three|four|five|six|seven|eight|nine|double|triple)(?:[\s,-]+(?=\w)|\b)){5,}"
+    r"\b(?:(?:zero|oh|one|two|three|four|five|six|seven|eight|nine|double|triple|" + _SPOKEN_LETTER + r")"
+    r"(?:[\s,-]+(?=\w)|\b)){5,}"
 )
 _PHONE_CUE = re.compile(r"(?:phone|number|cell|call|text|fax|line|reach|contact|mobile|landline|dial)\W", re.IGNORECASE)
 _SSN_CUE_RX = re.compile(_SSN_CUE, re.IGNORECASE)
@@ -605,7 +614,7 @@ _STREET_NAMED_GATE = {"street", "avenue", "ave", "road", "rd", "drive", "lane", 
 # next to a month is found by the dates in words, which come first.
 _TINY_CONTEXT_WORDS = frozenset() | {"apt", "apartment", "unit", "suite", "box", "route", "building", "floor",
                                            "calle", "rue", "via", "avenida", "rua", "born", "birthday", "dob", "since",
-                                           "zip", "st", "nd", "rd", "th"} | STREET_SUFFIX_WORDS  # fmt: skip
+                                           "zip", "st", "nd", "rd", "th", "plate", "plates", "tag"} | STREET_SUFFIX_WORDS  # fmt: skip
 
 
 def _word_set(alternation: str) -> frozenset[str]:
@@ -1146,6 +1155,8 @@ def _shaped(t: _Text, lists: WordLists) -> None:
         for rx in (IBAN_RX, MAC_RX):
             for m in rx.finditer(text, lo, hi):
                 t.add(m.start(), m.end(), ID)
+        for m in PLATE_CUED_RX.finditer(text, lo, hi):
+            t.add(m.start("v"), m.end("v"), ID)
         for m in PLATE_RX.finditer(text, lo, hi):
             if m.group().split()[0].lower() not in lists.keep:  # not "ER 911" or "AA 12"
                 t.add(m.start(), m.end(), ID)
@@ -1170,8 +1181,10 @@ def _extend_codes(t: _Text) -> None:
         before = _CODE_BEFORE.search(text, max(0, start - 12), start)
         if before and before.group().strip(" -") not in ("I", "A") and t.claims.free(before.start(), start):
             start = before.start()
-        after = _CODE_AFTER.match(text, end)
-        if after and t.claims.free(end, after.end()) and not _AMOUNT_UNITS.match(text, end):
+        for _ in range(4):  # "NY 4471 0982 11": every group said with it
+            after = _CODE_AFTER.match(text, end)
+            if not (after and t.claims.free(end, after.end()) and not _AMOUNT_UNITS.match(text, end)):
+                break
             end = after.end()
         if (start, end) != (span.start, span.end):
             t.claims.taken[start:end] = b"\x01" * (end - start)
@@ -1313,8 +1326,10 @@ def _spoken_numbers(t: _Text, lists: WordLists) -> None:
     points = [(i, len(w)) for w in rare for i in t.occurrences(w)]
     for lo, hi in _merged([t.window(i, i + n, 80, 80) for i, n in points]):
         for m in SPOKEN_DIGITS_RX.finditer(t.text, lo, hi):
-            digits = [w for w in re.findall(r"[a-z]+", m.group().lower()) if w in DIGIT_WORDS]
-            if len(digits) < 5:
+            words = re.findall(r"[a-z]+", re.sub(r"\bas\s+in\s+[a-z]+", "", m.group().lower()))
+            digits = [w for w in words if w in DIGIT_WORDS]
+            letters = len(words) - len(digits)  # "k x r four eight two one": a plate
+            if len(digits) < 5 and not (len(digits) >= 3 and letters >= 2):
                 continue
             values = [DIGIT_WORDS[w] for w in digits]
             if values == list(range(values[0], values[0] + len(values))):
@@ -1369,8 +1384,9 @@ def _facilities(t: _Text, lists: WordLists) -> None:
                     continue  # "Wednesday Group", "Christmas Program"
                 if sentence_start(text, start) and len(named) == 1 and named[0] in lists.common:
                     continue  # "Good Home" opening a sentence
-                if any(w in STOPWORDS for w in words[: len(words) - 1]) and rx is FACILITY_RX and len(named) == 1:
-                    continue
+                name_part = WORD_RX.findall(text, start, m.start("kind")) if rx is FACILITY_RX else []
+                if len(named) == 1 and any(w.lower() in STOPWORDS for w in name_part):
+                    continue  # "the Good of the Home": function words in a one-word name
                 t.add(start, m.end(), LOCATION if rx is COUNTY_RX else FACILITY)
         for m in SAINT_RX.finditer(text, lo, hi):
             after = text[m.end() : m.end() + 12].lower()
@@ -1434,7 +1450,8 @@ def _cities(
         if word in STOPWORDS:
             continue
         # a lowercase word starts a city's name only if the word after it can follow ("red" + "deer")
-        if word not in lists.ordinary or t.lower_words & seconds.get(word, frozenset()):
+        single = word in lists.cities and word not in lists.common
+        if word not in lists.ordinary or single or t.lower_words & seconds.get(word, frozenset()):
             points.extend((i, word) for i in t.occurrences(word, low=False))
     for start, word in points:
         bare = _bare(word.lower())

@@ -33,6 +33,7 @@ _PUBLIC_MAIL = {"gmail", "yahoo", "hotmail", "outlook", "icloud", "aol", "proton
 _AGE_WORDS = ["ninety", "ninety-one", "ninety-two", "ninety-three", "ninety-four", "ninety-five", "ninety-six",
               "ninety-seven", "ninety-eight", "ninety-nine"]  # fmt: skip
 TAGS = {t: f"[{t}]" for t in detect.PHI_TYPES}
+_NATO = dict(zip("abcdefghijklmnopqrstuvwxyz", ["alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel", "india", "juliet", "kilo", "lima", "mike", "november", "oscar", "papa", "quebec", "romeo", "sierra", "tango", "uniform", "victor", "whiskey", "xray", "yankee", "zulu"]))  # fmt: skip
 
 
 class KeyFileError(Exception):
@@ -223,6 +224,15 @@ class SessionSurrogates:
             return _styled(word, m.group())
 
         out = re.sub(r"(?i)\b(?:zero|oh|o|one|two|three|four|five|six|seven|eight|nine)\b", swap, value)
+
+        def swap_letter(m: re.Match) -> str:  # letters said one by one, or in the NATO alphabet
+            nonlocal counter
+            counter += 1
+            letter = chr(ord("b") + stream[counter % 32] % 24)
+            letter = "j" if letter == "i" else letter
+            return _styled(_NATO.get(letter, letter) if len(m.group()) > 1 else letter, m.group())
+
+        out = re.sub(r"(?i)\b(?:[b-hj-z]|" + "|".join(_NATO.values()) + r")\b(?:\s+as\s+in\s+\w+)?", swap_letter, out)
         return (
             out
             if out.lower() != value.lower()
