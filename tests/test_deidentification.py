@@ -258,8 +258,7 @@ def test_trap_word_is_kept(surrogate, text, word):
     [
         "My doctor put me on Wellbutrin.",
         "my mom made me go.",
-        pytest.param("The IPv6 address was on the bill.", marks=pytest.mark.xfail(
-            strict=True, reason="'IPv' of 'IPv6' is taken as a name")),
+        "The IPv6 address was on the bill.",
         "My therapist gave me a worksheet.",
         "my sister ran off again.",
         "I was drinking Sprite and watching Netflix.",
@@ -586,3 +585,16 @@ def test_pipeline_with_deidentification_off_keeps_text_and_ids(tmp_path, tokeniz
     assert "415-555-0199" in text and "anjali.verma@gmail.com" in text and "Anjali" in text
     assert {row["session_id"] for row in rows} == set(RAW_IDS)
     assert manifest["deidentification"]["mode"] == "off"
+
+
+def test_forked_workers_give_the_sequential_output(surrogate):
+    """Large corpora are de-identified in forked workers; each session alone, so the output is the
+    same, in the same order, as one process gives."""
+    texts = ("Hi, I'm Priya Shah, call me at (415) 555-0199.", "Okay, Priya. When did Marcus leave?",
+             "On March 3rd, from 44 Elm Street.", "I hope so.")  # fmt: skip
+    sessions = [make_session(*texts, session_id=f"s{i:03d}") for i in range(40)]
+    sequential = list(surrogate.sessions(sessions, workers=1))
+    forked = list(surrogate.sessions(sessions, workers=2))
+    assert forked == sequential
+    assert [s.session_id for s, _ in forked] == [surrogate.session(s)[0].session_id for s in sessions]
+    assert all("Priya" not in " ".join(texts_of(s)) for s, _ in forked)

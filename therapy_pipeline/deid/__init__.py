@@ -134,28 +134,25 @@ def _deidentify_part(bounds: tuple[int, int]) -> list[tuple[Session, Counter]]:
     return [deidentifier.session(session) for session in sessions[bounds[0] : bounds[1]]]
 
 
+# The surrogate of each type: (surrogates, span, value, session text) -> replacement.
+_SURROGATE_OF = {
+    "NAME": lambda s, span, value, text: s.name(value, span.detail or ""),
+    "DATE": lambda s, span, value, text: s.date(span, text),
+    "AGE": lambda s, span, value, text: s.age(value),
+    "EMAIL": lambda s, span, value, text: s.email(value),
+    "URL": lambda s, span, value, text: s.url(value),
+    "IP": lambda s, span, value, text: s.ipv4(value) if "." in value else s.ipv6(value),
+    "SSN": lambda s, span, value, text: s.ssn(value),
+    "LOCATION": lambda s, span, value, text: s.location(value),
+    "FACILITY": lambda s, span, value, text: s.facility(value),
+    "ADDRESS": lambda s, span, value, text: s.address(value),
+}
+
+
 def _surrogate(s: SessionSurrogates, span: Span, value: str, text: str) -> str:
-    kind = span.type
     if span.detail == SPOKEN:
-        return s.spoken(value, kind)
-    if kind == "NAME":
-        return s.name(value, span.detail or "")
-    if kind == "DATE":
-        return s.date(span, text)
-    if kind == "AGE":
-        return s.age(value)
-    if kind == "EMAIL":
-        return s.email(value)
-    if kind == "URL":
-        return s.url(value)
-    if kind == "IP":
-        return s.ipv4(value) if "." in value else s.ipv6(value)
-    if kind == "SSN":
-        return s.ssn(value)
-    if kind == "LOCATION":
-        return s.location(value)
-    if kind == "FACILITY":
-        return s.facility(value)
-    if kind == "ADDRESS":
-        return s.address(value)
-    return s.characters(value, kind)  # PHONE, ZIP, ID: same shape, keyed digits and letters
+        return s.spoken(value, span.type)
+    of_type = _SURROGATE_OF.get(span.type)
+    if of_type is None:  # PHONE, ZIP, ID: the same shape, keyed digits and letters
+        return s.characters(value, span.type)
+    return of_type(s, span, value, text)

@@ -1629,6 +1629,7 @@ def _names(t: _Text, lists: WordLists, rules: _NameRules) -> None:
         (start, token)
         for start, token in t.cap_tokens
         if rules.candidate(token)
+        and not text[start + len(token) : start + len(token) + 1].isdigit()  # "IPv6", "MP3": codes, not names
         and not (start in opens and quiet(token) and _nothing_names(text, start + len(_bare_name(token))))
     ]
     for word in lower_candidates:

@@ -17,6 +17,7 @@ Building reads about 40 MB of package data (a few seconds); the result is a 6 MB
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import importlib
 import importlib.metadata
@@ -207,21 +208,11 @@ def load_word_lists(cache_dir: str) -> WordLists:
         logger.info("building de-identification word lists from %s (once)", ", ".join(_SOURCES))
         data = {"stamp": stamp, **_build(keep_text)}
         _write_atomic(path, data)
-    return WordLists(
-        ordinary=frozenset(data["ordinary"]),
-        common=frozenset(data["common"]),
-        first_female=frozenset(data["first_female"]),
-        first_male=frozenset(data["first_male"]),
-        first_neutral=frozenset(data["first_neutral"]),
-        last=frozenset(data["last"]),
-        cities=frozenset(data["cities"]),
-        keep=frozenset(data["keep"]),
-        kept_places=frozenset(data["kept_places"]),
-        surrogate_female=tuple(data["surrogate_female"]),
-        surrogate_male=tuple(data["surrogate_male"]),
-        surrogate_last=tuple(data["surrogate_last"]),
-        surrogate_cities=tuple(data["surrogate_cities"]),
-    )
+    # word sets as frozensets, surrogate pools (drawn from by index) as tuples
+    return WordLists(**{f.name: _POOL_OR_SET[f.name](data[f.name]) for f in dataclasses.fields(WordLists)})
+
+
+_POOL_OR_SET = {f.name: tuple if f.name.startswith("surrogate_") else frozenset for f in dataclasses.fields(WordLists)}
 
 
 def _digest(text: str) -> str:
