@@ -793,6 +793,7 @@ def _before_strong(words: list[str]) -> bool:
 
 
 _MODALS = frozenset({"will", "may", "can"})
+_ASKED_AFTER = re.compile(r"(?:[,.!?]|\s+(?:to|if|about|that|and|for|what|why|how|when|whether)\b)", re.IGNORECASE)
 _FOLLOWS_A_PERSON = frozenset({"is", "was", "has", "had", "and", "who", "just", "always", "never"})
 
 
@@ -1758,7 +1759,7 @@ def _decide(t: _Text, rules: _NameRules, token: str, start: int, end: int) -> st
         return role
     if person and (listed and not common or not ordinary):
         return role  # "so then rivka goes", "caroline said"
-    if first and lower not in CONTEXT_ONLY and before and before[-1] in _ASKED:
+    if first and lower not in CONTEXT_ONLY and before and before[-1] in _ASKED and _ASKED_AFTER.match(text, end):
         return role  # "i asked grace to pick up the kids"
     if lower not in CONTEXT_ONLY and (weak and listed and not common or not ordinary and _before_person(before)):
         return role
@@ -1817,6 +1818,9 @@ def _propagate(t: _Text, seeds: list[str], lists: WordLists) -> None:
         kind, detail = values.get(lower, (None, None))
         if kind is None:
             continue
+        word_place = kind == LOCATION and " " not in lower and (lower in lists.ordinary or lower in lists.common)
+        if word_place and not found[0].isupper():
+            continue  # "Boundary" the town, "boundary" the word
         if kind == NAME and lower not in known:
             common = lower in lists.common or lower in CONTEXT_ONLY
             if (common or lower in lists.ordinary) and not found[0].isupper():
