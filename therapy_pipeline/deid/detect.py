@@ -316,7 +316,8 @@ FACILITY_KINDS = (
     "Lodge|Residence|Preschool|Daycare|Day Care|Kindergarten|Library|Infirmary|Sanatorium|Ward|Unit|"
     "Practice|Apartments|Towers|Court|Gardens|Pediatrics|Psychiatry|Medicine|Dental|Group|Hall|Detox|Sober Living|"
     "Urgent Care|Care|Ranch|Counseling|Counselling|Therapy|Partners|Foundation|Mobile Home Park|Trailer Park|"
-    "Pantry|Food Bank|Mission|Outreach|Emergency Room|ER|ICU"
+    "Pantry|Food Bank|Mission|Outreach|Emergency Room|ER|ICU|Soup Kitchen|Kitchen|Refuge|Fellowship|"
+    "Transitional Housing|Housing|Surgery|Halfway House|Sober House"
 )
 _FACILITY_KIND_WORDS = {w.lower() for w in re.split(r"[| ]", FACILITY_KINDS)}
 # Words of a facility's name that say what it is, not which one: kept by its surrogate.
@@ -332,7 +333,7 @@ STREET_SUFFIXES = (
     "street|st|avenue|ave|av|road|rd|drive|dr|lane|ln|boulevard|blvd|court|ct|place|pl|way|terrace|"
     "ter|circle|cir|parkway|pkwy|highway|hwy|trail|trl|square|sq|loop|row|crescent|cres|close|"
     "alley|path|pike|run|ridge|hollow|heights|grove|gardens|mews|walk|plaza|turnpike|expressway|"
-    "freeway|route|rte|point|crossing|commons|bend|cove|glen|meadows?|view|estates|landing|"
+    "freeway|route|rte|point|crossing|commons|bend|cove|glen|meadows?|view|estates|landing|concourse|broadway|"
     "parade|wharf|green|rise|park|apartments|apts|towers"
 )
 _STRONG_SUFFIXES = frozenset(
@@ -361,7 +362,7 @@ _STRONG_SUFFIXES = frozenset(
 )
 STREET_SUFFIX_WORDS = frozenset(STREET_SUFFIXES.replace("?", "").split("|")) | {"meadows"}
 _STREET_PREFIXES = r"(?:calle|rue|via|avenida|rua|camino|paseo|strasse|chemin|boulevard)"
-_UNIT = r"(?:apt\.?|apartment|unit|suite|ste\.?|#|flat|room|rm\.?|floor|fl\.?|building|bldg\.?|lot|space)"
+_UNIT = r"(?:apt\.?|apartment|unit|suite|ste\.?|#|flat|room|rm\.?|floor|fl\.?|building|bldg\.?|lot|space|trlr|trailer|rear|front|upper|lower|basement)"
 DIRECTION = r"(?:north|south|east|west|northeast|northwest|southeast|southwest|n|s|e|w|ne|nw|se|sw)\.?"
 _AMOUNT_UNITS = re.compile(
     r"\s*(?:%|percent|dollars?|bucks|cents?|euros?|pounds?|lbs?|kg|kilos?|grams?|mg|mcg|ml|"
@@ -426,7 +427,7 @@ IPV4_RX = _rx(
 )
 IPV6_CANDIDATE_RX = _rx(r"(?<![\w:])[0-9a-f]{0,4}(?::[0-9a-f]{0,4}){2,7}(?:/\d{1,3})?(?![\w:])")
 _SPOKEN_OCTET = r"(?:(?:" + _NUMBER_WORDS + r")(?:[\s-]+(?:and\s+)?(?:" + _NUMBER_WORDS + r")){0,3})"
-SPOKEN_IP_RX = _rx(r"\b" + _SPOKEN_OCTET + r"(?:\s+dot\s+" + _SPOKEN_OCTET + r"){3}\b")
+SPOKEN_IP_RX = _rx(r"\b" + _SPOKEN_OCTET + r"(?:\s+(?:dot|point)\s+" + _SPOKEN_OCTET + r"){3}\b")
 SSN_RX = _rx(r"(?<![\w-])(?!000|666|9\d\d)\d{3}([- ])(?!00)\d{2}\1(?!0000)\d{4}(?![\w-])")
 _SSN_CUE = r"\b(?:social(?:\s+security)?(?:\s+(?:number|no\.?|#))?|ssn|ss#|ss\s+number|social's)\b"
 SSN_CUED_RX = _rx(_SSN_CUE + r"[^\x00\d]{0,30}?(?P<v>\d{3}[\s.-]?\d{2}[\s.-]?\d{4})(?![\w-])")
@@ -469,7 +470,23 @@ BIRTHDAY_DAY_RX = _rx(
     + r"|(?:[12]\d|3[01]|0?[1-9])(?:st|nd|rd|th))\b"
 )
 DATE_SHORT_RX = _rx(r"(?<![\w/.$-])(?P<a>0?[1-9]|1[0-2])/(?P<b>0?[1-9]|[12]\d|3[01])(?![\w/]|[.-]\d)")
-DATE_ON_THE_RX = _rx(r"\b(?:on|by|until|till|since|before|after)\s+the\s+(?P<day>" + _DAY + r")(?<=st|nd|rd|th)\b")
+_NOT_A_DAY_AFTER = (
+    r"(?!\s+(?:day|days|time|times|week|weeks|month|year|years|step|steps|thing|things|floor|grade|place|one|ones|"
+    r"session|sessions|page|chapter|round|try|attempt|of|half|hole|person|people|kid|child|baby|row|line|level|"
+    r"inning|period|quarter|draft|part|reason|drink|cigarette|hit|glass|beer|shot)\b)"
+)
+# a day of the month said alone: "on the 12th", "the 16th is when" (digits), "on the twelfth" (after a cue)
+DATE_ON_THE_RX = _rx(
+    r"\b(?:(?:on|by|until|till|since|before|after|was|is|from|through)\s+|(?:mon|tues|wednes|thurs|fri|satur|sun)day,?\s+|^|"
+    r"(?<=[.!?\x00]\s))?the\s+(?P<day>(?:[12]\d|3[01]|0?[1-9])(?:st|nd|rd|th))\b" + _NOT_A_DAY_AFTER
+)
+DATE_WORD_DAY_RX = _rx(
+    r"\b(?:on|by|until|till|since|before|after|was|is|date\s+is|(?:mon|tues|wednes|thurs|fri|satur|sun)day,?)\s+the\s+"
+    r"(?P<day>"
+    + "|".join(sorted((w for w in ORDINALS if ORDINALS[w] >= 3), key=len, reverse=True))
+    + r")\b"
+    + _NOT_A_DAY_AFTER
+)
 _RATING_BEFORE = re.compile(r"(?:scale|rate|rated|rating|a|an|like|about|maybe|is|was|it's|at|out)\W*$", re.IGNORECASE)
 
 _AGE_WORD = (
@@ -486,16 +503,19 @@ AGE_AFTER_RX = _rx(
 )
 AGE_BEFORE_RX = _rx(
     r"(?:\b(?:aged?|turned|turning|turns|turn|she\s+is|he\s+is|i\s+am|is(?:\s+now)?|was|were|are|lived\s+to(?:\s+be)?|"
-    r"made\s+it\s+to|all\s+of|reached|hit|to\s+be|at|be|being)|'s|’s|'m|’m)\s+(?:almost\s+|nearly\s+|over\s+|about\s+)?(?P<v>"
+    r"made\s+it\s+to|all\s+of|reached|hit|to\s+be|at|be|being)|'s|’s|'m|’m|'re|’re)\s+(?:almost\s+|nearly\s+|over\s+|about\s+)?"
+    r"(?P<v>(?:"
     + _AGE_NUMBER
     + "|"
     + _AGE_WORD
-    + r")\b(?!\s*(?:%|percent|degrees|dollars|bucks|pounds|lbs|kg|mg|minutes|"
+    + r")(?:\s+and\s+a\s+half|½)?)\b(?!\s*(?:%|percent|degrees|dollars|bucks|pounds|lbs|kg|mg|minutes|"
     r"mins|times|days|weeks|miles|points|cents|mph|over|out\s+of))"
 )
 
 STREET_RX = _rx(
-    r"\b(?:\d{1,6}[a-z]?(?:-\d{1,4}|-[a-z]\b)?|[nsew]\d{2,5}\s+[nsew]\d{2,5})\s+(?:" + DIRECTION + r"\s+)?"
+    r"\b(?:\d{1,6}[a-z]?(?:-\d{1,4}|-[a-z]\b|\s+1/2|½)?|[nsew]\d{2,5}(?:\s+[nsew]\d{2,5})?)\s+(?:"
+    + DIRECTION
+    + r"\s+)?"
     r"(?P<words>(?:[\w'’.-]+\s+){0,3})"
     r"(?:(?:road|route|highway|hwy|rte|rd|pike)\b\.?(?:\s+\d{1,4}\b)?|(?:" + STREET_SUFFIXES + r")\b\.?)"
     r"(?:\s+" + DIRECTION + r"(?![\w']))?"
@@ -583,6 +603,7 @@ _PLACE_BEFORE = _rx(
     r"living\s+in|grew\s+up\s+in|back\s+to|toward|towards|downtown|uptown|up\s+in|down\s+in|over\s+in|"
     r"out\s+in|drive\s+to|flew\s+to|trip\s+to|born\s+in|raised\s+in|stationed\s+in|leaving|left|leave)\s+$"
 )
+_PLACE_AFTER_WHERE = re.compile(r"[^\W\d_]+(?:[\s'’.-]+[^\W\d_]+){0,3}\s+(?:is|was)\s+where\b")
 _PLACE_AFTER = re.compile(
     r"(?:'s|’s)?(?:,?\s+(?:(?i:" + STATES + r")|" + _STATE_CODES + r")\b|\s+(?i:is|was)\s+where|\s+where)"
 )
@@ -723,6 +744,25 @@ _PERSON_ONE = frozenset(
 _PERSON_TWO = frozenset({"and i", "and me", "is my", "was my"})
 _POSSESSED = frozenset(
     [
+        "face",
+        "voice",
+        "name",
+        "eyes",
+        "hand",
+        "grave",
+        "ashes",
+        "stuff",
+        "things",
+        "son",
+        "daughter",
+        "baby",
+        "dog",
+        "cat",
+        "apartment",
+        "family",
+        "memorial",
+        "death",
+        "overdose",
         "birthday",
         "mom",
         "mum",
@@ -812,8 +852,11 @@ _PERSON_BEFORE = frozenset(["seen", "told", "asked", "texted", "called", "met", 
 
 
 def _before_person(words: list[str]) -> bool:
+    if len(words) >= 3 and words[-1] in ("is", "was") and _before_relation(words[:-1]):
+        return True  # "my dad is khanh park"
     return bool(words) and (
-        words[-1] in _PERSON_BEFORE or " ".join(words[-2:]) in ("me and", "and i", "work for", "works for", "with my")
+        words[-1] in _PERSON_BEFORE
+        or " ".join(words[-2:]) in ("me and", "and i", "work for", "works for", "with my", "looked up", "seeing")
     )
 
 
@@ -1065,8 +1108,9 @@ def _finds(hay: str, needle: str) -> list[int]:
 
 
 def _spoken_ips(t: _Text, lists: WordLists) -> None:
-    if " dot " in t.low:
-        for lo, hi in _merged([t.window(i, i + 3, 60, 60) for i in t.occurrences("dot")]):
+    if " dot " in t.low or " point " in t.low:
+        points = t.occurrences("dot") + t.occurrences("point")
+        for lo, hi in _merged([t.window(i, i + 5, 60, 80) for i in points]):
             for m in SPOKEN_IP_RX.finditer(t.text, lo, hi):
                 t.add(m.start(), m.end(), IP)
 
@@ -1311,10 +1355,17 @@ def _word_dates(t: _Text, lists: WordLists) -> None:
 
 
 def _birthdays(t: _Text, lists: WordLists) -> None:
-    """A day said alone after "birthday" ("my birthday's the nineteenth")."""
+    """A day said alone: after "birthday" ("my birthday's the nineteenth"), or in words after a
+    word that dates something ("on the twelfth", "was the twenty-second")."""
     if "birthday" in t.low:
         for lo, hi in _merged([t.window(i, i + 8, 0, 48) for i in t.occurrences("birthday")]):
             for m in BIRTHDAY_DAY_RX.finditer(t.text, lo, hi):
+                t.add(m.start("day"), m.end("day"), DATE, ("day", m))
+    ordinals = [w for w in t.lower_words if ORDINALS.get(w, 0) >= 3 or w.startswith(("twenty", "thirty"))]
+    if ordinals and " the " in t.low:
+        points = [i for w in ordinals for i in t.occurrences(w)]
+        for lo, hi in _merged([t.window(i, i + 14, 30, 20) for i in points]):
+            for m in DATE_WORD_DAY_RX.finditer(t.text, lo, hi):
                 t.add(m.start("day"), m.end("day"), DATE, ("day", m))
 
 
@@ -1465,7 +1516,9 @@ def _cities(
         opening_word = cap and firsts[bare] == 1 and bare in lists.ordinary and sentence_start(text, start)
         if opening_word and not _PLACE_AFTER.match(text, start + len(word)):
             continue  # "Hope is hard": a dictionary word opening a sentence
-        if not cap and not _PLACE_BEFORE.search(low, max(0, start - 24), start):
+        if not cap and not (
+            _PLACE_BEFORE.search(low, max(0, start - 24), start) or _PLACE_AFTER_WHERE.match(low, start)
+        ):
             continue
         tokens, end, best = [bare], start + len(bare), None
         for _ in range(firsts[bare]):
@@ -1488,7 +1541,14 @@ def _cities(
         after = _PLACE_AFTER.match(text, end)
         several = " " in name  # "moved to fort collins": two words that name a city, after a place word
         rare = not any(w in lists.common for w in name.split())  # "moved to providence"; not "in reading"
-        if ordinary and not (before or after) or not cap and ordinary and not (after or (several or rare) and before):
+        inside = cap and several and start not in t.sentence_starts  # "It sounds like Moose Jaw holds ..."
+        if (
+            ordinary
+            and not (before or after or inside)
+            or not cap
+            and ordinary
+            and not (after or (several or rare) and before)
+        ):
             continue
         if cap and ordinary and sentence_start(text, start) and not after:
             continue
@@ -1685,6 +1745,14 @@ def _nothing_names(text: str, end: int) -> bool:
     return not _after_person(text, end)
 
 
+def _unknown_word_after(t: _Text, rules: _NameRules, end: int) -> bool:
+    m = _NEXT_WORD.match(t.text, end, end + 30)
+    if not m or not m.group(1)[0].islower():
+        return False
+    _, listed, ordinary, common, _ = rules.facts(m.group(1))
+    return not ordinary or listed and not common and m.group(1).lower() in rules.lists.last
+
+
 def _decide(t: _Text, rules: _NameRules, token: str, start: int, end: int) -> str | None:
     """The role ("first", "last", "") if this occurrence is a name, else None."""
     lists = rules.lists
@@ -1761,6 +1829,8 @@ def _decide(t: _Text, rules: _NameRules, token: str, start: int, end: int) -> st
         return role  # "so then rivka goes", "caroline said"
     if first and lower not in CONTEXT_ONLY and before and before[-1] in _ASKED and _ASKED_AFTER.match(text, end):
         return role  # "i asked grace to pick up the kids"
+    if (listed and not common or not ordinary) and _unknown_word_after(t, rules, end):
+        return role  # "so warsame castañeda from my old unit": a first name and a surname no dictionary knows
     if lower not in CONTEXT_ONLY and (weak and listed and not common or not ordinary and _before_person(before)):
         return role
     if listed and not common and before and before[-1] in _GREETINGS and _AFTER_VOCATIVE.match(text, end):
