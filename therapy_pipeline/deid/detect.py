@@ -279,7 +279,7 @@ RELATIONS = (
     "sister|brother|sis|bro|mom|mum|mommy|mother|mama|momma|dad|daddy|father|papa|pop|son|daughter|"
     "husband|wife|hubby|spouse|partner|boyfriend|girlfriend|bf|gf|fianc[ée]e?|friend|bestie|bff|"
     "cousin|aunt|auntie|aunty|uncle|niece|nephew|grandma|grandmother|granny|nana|grandpa|grandfather|"
-    "granddad|granddaughter|grandson|grandchild|grandkid|kid|child|baby|stepson|stepdaughter|"
+    "granddad|granddaughter|grandson|grandchild|grandkid|grandbaby|kid|child|baby|stepson|stepdaughter|"
     "stepmom|stepmother|stepdad|stepfather|stepsister|stepbrother|boss|manager|supervisor|coworker|"
     "co-worker|colleague|roommate|housemate|flatmate|neighbou?r|landlord|landlady|teacher|coach|"
     "therapist|psychiatrist|psychologist|doctor|pediatrician|counsel+or|nurse|sponsor|caseworker|"
@@ -428,7 +428,7 @@ IPV4_RX = _rx(
 IPV6_CANDIDATE_RX = _rx(r"(?<![\w:])[0-9a-f]{0,4}(?::[0-9a-f]{0,4}){2,7}(?:/\d{1,3})?(?![\w:])")
 _SPOKEN_OCTET = r"(?:(?:" + _NUMBER_WORDS + r")(?:[\s-]+(?:and\s+)?(?:" + _NUMBER_WORDS + r")){0,3})"
 SPOKEN_IP_RX = _rx(r"\b" + _SPOKEN_OCTET + r"(?:\s+(?:dot|point)\s+" + _SPOKEN_OCTET + r"){3}\b")
-SSN_RX = _rx(r"(?<![\w-])(?!000|666|9\d\d)\d{3}([- ])(?!00)\d{2}\1(?!0000)\d{4}(?![\w-])")
+SSN_RX = _rx(r"(?<![\w.-])(?!000|666|9\d\d)\d{3}([- .])(?!00)\d{2}\1(?!0000)\d{4}(?![\w-]|\.\d)")
 _SSN_CUE = r"\b(?:social(?:\s+security)?(?:\s+(?:number|no\.?|#))?|ssn|ss#|ss\s+number|social's)\b"
 SSN_CUED_RX = _rx(_SSN_CUE + r"[^\x00\d]{0,30}?(?P<v>\d{3}[\s.-]?\d{2}[\s.-]?\d{4})(?![\w-])")
 PHONE_CANDIDATE_RX = _rx(
@@ -588,8 +588,13 @@ _SPOKEN_LETTER = (
     r"mike|november|oscar|papa|quebec|romeo|sierra|tango|uniform|victor|whiskey|x-ray|xray|yankee|zulu"
 )
 SPOKEN_DIGITS_RX = _rx(
-    r"\b(?:(?:zero|oh|one|two|three|four|five|six|seven|eight|nine|double|triple|" + _SPOKEN_LETTER + r")"
-    r"(?:[\s,-]+(?=\w)|\b)){5,}"
+    r"(?<!['’])\b(?:area\s+code\s+)?(?:(?:zero|oh|one|two|three|four|five|six|seven|eight|nine|double|triple|hundred|dash|"
+    + _SPOKEN_LETTER
+    + r")(?:[\s,-]+(?=\w)|\b)){5,}(?:(?:extension|ext)\s+(?:"
+    + _NUMBER_WORDS
+    + r")(?:[\s-]+(?:"
+    + _NUMBER_WORDS
+    + r"))*)?"
 )
 _PHONE_CUE = re.compile(r"(?:phone|number|cell|call|text|fax|line|reach|contact|mobile|landline|dial)\W", re.IGNORECASE)
 _SSN_CUE_RX = re.compile(_SSN_CUE, re.IGNORECASE)
@@ -686,7 +691,7 @@ _TITLES = frozenset(_word_set(_TITLE_WORDS)) | {
 }
 _NAMING_ONE = frozenset({"named", "called", "name's", "nicknamed"})
 _NAMING_TWO = frozenset({"name is", "name was", "names are", "goes by", "known as", "call me", "call him",
-                         "call her", "call them", "myself as", "you to"})  # fmt: skip
+                         "call her", "call them", "myself as", "you to", "named her", "named him", "named them"})  # fmt: skip
 _WEAK_ONE = frozenset(
     [
         "and",
@@ -834,7 +839,8 @@ def _before_strong(words: list[str]) -> bool:
 
 _MODALS = frozenset({"will", "may", "can"})
 _ASKED_AFTER = re.compile(r"(?:[,.!?]|\s+(?:to|if|about|that|and|for|what|why|how|when|whether)\b)", re.IGNORECASE)
-_FOLLOWS_A_PERSON = frozenset({"is", "was", "has", "had", "and", "who", "just", "always", "never"})
+_FOLLOWS_A_PERSON = frozenset({"is", "was", "has", "had", "and", "who", "just", "always", "never", "she", "he", "they",
+                               "keeps", "been"})  # fmt: skip
 
 
 def _clause_goes_on_as_a_person(text: str, end: int) -> bool:
@@ -848,7 +854,7 @@ def _clause_goes_on_as_a_person(text: str, end: int) -> bool:
 
 
 _ASKED = frozenset({"asked", "told", "texted", "called", "seen", "met", "hugged", "married", "thank"})
-_PERSON_BEFORE = frozenset(["seen", "told", "asked", "texted", "called", "met", "saw", "love", "loved", "miss", "missed", "hate", "hated", "hug", "hugged", "married", "dating", "marry", "visited", "visit"])  # fmt: skip
+_PERSON_BEFORE = frozenset(["tell", "ask", "text", "call", "seen", "told", "asked", "texted", "called", "met", "saw", "love", "loved", "miss", "missed", "hate", "hated", "hug", "hugged", "married", "dating", "marry", "visited", "visit"])  # fmt: skip
 
 
 def _before_person(words: list[str]) -> bool:
@@ -1736,6 +1742,32 @@ def _bare_name(token: str) -> str:
     return token[:-2] if token.endswith(("'s", "’s")) and len(token) > 3 else token
 
 
+def _relation_names(t: _Text, rules: _NameRules) -> None:
+    """The lowercase word after a relation ("my grandbaby patience is ...", "my ex, clover, keeps") or
+    after "me and" ("me and lake been friends"): a name when the sentence goes on as after a person,
+    even a word no name list holds. Capitalised words are decided with the other names."""
+    relations = t.lower_words & _RELATION_WORDS
+    if not relations and "me and" not in t.low:
+        return
+    text, lists = t.text, rules.lists
+    points = [i + len(w) for w in relations for i in t.occurrences(w)] + [i + 6 for i in _finds(t.low, "me and")]
+    for end in points:
+        m = _NEXT_WORD.match(text, end, end + 40) or re.match(r",\s*([^\W\d_]+)", text[end : end + 40])
+        if m is None:
+            continue
+        start = m.start(1) if m.re is _NEXT_WORD else end + m.start(1)
+        word = m.group(1)
+        stop = start + len(_bare_name(word))
+        lower = word.lower()
+        if not word[0].islower() or lower in STOPWORDS or lower in lists.common or lower in lists.keep:
+            continue
+        if not t.claims.free(start, stop):
+            continue
+        before = _words_before(t.low, start)
+        if (_before_relation(before) or before[-2:] == ["me", "and"]) and _clause_goes_on_as_a_person(text, stop):
+            t.add(start, stop, NAME, "first" if lower in rules.first else "")
+
+
 def _nothing_names(text: str, end: int) -> bool:
     """Nothing after a word that opens a sentence says it is a name: no ", ", no capitalised word
     after it, no person's verb, no possessive."""
@@ -1949,5 +1981,6 @@ class PhiFinder:
             detector(t, self.lists)
         _cities(t, self.lists, self.city_first, self.city_second, self.city_kinds)
         _names(t, self.lists, self.rules)
+        _relation_names(t, self.rules)
         _propagate(t, seed_tokens(known, self.rules), self.lists)
         return sorted(t.claims.spans, key=lambda s: s.start)
