@@ -314,7 +314,7 @@ FACILITY_KINDS = (
     "Correctional Facility|Facility|Detention Center|Nursing Home|Care Home|Retirement Home|"
     "Assisted Living|Home|House|Ministries|YMCA|Program|Services|Associates|Wellness|Village|Manor|"
     "Lodge|Residence|Preschool|Daycare|Day Care|Kindergarten|Library|Infirmary|Sanatorium|Ward|Unit|"
-    "Practice|Apartments|Towers|Court|Gardens|Pediatrics|Psychiatry|Medicine|Dental|Group|Hall|Detox|Sober Living|"
+    "Practice|Apartments|Towers|Gardens|Pediatrics|Psychiatry|Medicine|Dental|Group|Hall|Detox|Sober Living|"
     "Urgent Care|Care|Ranch|Counseling|Counselling|Therapy|Partners|Foundation|Mobile Home Park|Trailer Park|"
     "Pantry|Food Bank|Mission|Outreach|Emergency Room|ER|ICU|Soup Kitchen|Kitchen|Refuge|Fellowship|"
     "Transitional Housing|Housing|Surgery|Halfway House|Sober House"
@@ -469,6 +469,7 @@ BIRTHDAY_DAY_RX = _rx(
     + "|".join(sorted(map(re.escape, ORDINALS), key=len, reverse=True))
     + r"|(?:[12]\d|3[01]|0?[1-9])(?:st|nd|rd|th))\b"
 )
+_DATE_CUE = re.compile(r"\b(?:on|since|until|by|date|dob|born|birthday|due|before|after)\b\W*$", re.IGNORECASE)
 DATE_SHORT_RX = _rx(r"(?<![\w/.$-])(?P<a>0?[1-9]|1[0-2])/(?P<b>0?[1-9]|[12]\d|3[01])(?![\w/]|[.-]\d)")
 _NOT_A_DAY_AFTER = (
     r"(?!\s+(?:day|days|time|times|week|weeks|month|year|years|step|steps|thing|things|floor|grade|place|one|ones|"
@@ -536,7 +537,7 @@ NAMED_STREET_RX = re.compile(
     r"Blvd\.?|Court|Place|Way|Terrace|Circle|Parkway|Highway|Trail|Crescent|Close|Pike|Turnpike)\b"
 )
 UNIT_RX = _rx(
-    r"\b(?:(?:apt\.?|apartment|unit|suite|building|bldg\.?)\s*(?:number\s+|no\.?\s*)?#?\s*(?:\d+[a-z]?|[a-z])|"
+    r"\b(?:(?:apt\.?|apartment|unit|suite|building|bldg\.?|room|rm\.?)\s*(?:number\s+|no\.?\s*)?#?\s*(?:\d+[a-z]?|[a-z])|"
     r"(?:lot|trailer|space|flat)\s*#?\s*\d+[a-z]?)\b"
 )
 PO_BOX_RX = _rx(
@@ -1251,9 +1252,8 @@ def _street_addresses(t: _Text, lists: WordLists, lo: int, hi: int) -> None:
         words = m.group("words").split()
         # "3 miles down the road": the words between number and suffix must name a street
         bare_suffix = not words and text[m.end("words")].isupper()  # "1720 Grove", "88 Broadway"
-        named = (words or bare_suffix) and not any(
-            w.lower().strip(".,") in STOPWORDS or _AMOUNT_UNITS.fullmatch(" " + w) for w in words
-        )
+        amount = bool(words) and words[0].islower() and _AMOUNT_UNITS.fullmatch(" " + words[0])  # "3 points"
+        named = (words or bare_suffix) and not amount and not any(w.lower().strip(".,") in STOPWORDS for w in words)
         suffix_word = WORD_RX.match(text, m.end("words"))
         suffix = suffix_word.group().lower() if suffix_word else ""
         capitalised = all(w[0].isupper() or w[0].isdigit() for w in words)
@@ -1320,6 +1320,11 @@ def _numeric_dates(t: _Text, lo: int, hi: int) -> None:
     for m in DATE_SHORT_RX.finditer(text, lo, hi):
         if m.group("b") in ("10", "5") and _RATING_BEFORE.search(text, max(0, m.start() - 12), m.start()):
             continue  # "a 7/10": a rating
+        if m.group() in ("1/2", "1/3", "2/3", "1/4", "3/4") and (
+            text[m.start() - 2 : m.start() - 1].isdigit()
+            or not _DATE_CUE.search(text, max(0, m.start() - 24), m.start())
+        ):
+            continue  # "211 1/2 Front St", "1/2 a pill": a fraction
         t.add(m.start(), m.end(), DATE, ("short", m))
     for m in DATE_DASH_RX.finditer(text, lo, hi):
         t.add(m.start("a"), m.end("b"), DATE, ("short", m))
