@@ -598,3 +598,33 @@ def test_forked_workers_give_the_sequential_output(surrogate):
     assert forked == sequential
     assert [s.session_id for s, _ in forked] == [surrogate.session(s)[0].session_id for s in sessions]
     assert all("Priya" not in " ".join(texts_of(s)) for s, _ in forked)
+
+
+REPO = Path(__file__).resolve().parent.parent
+
+# The fictional PHI planted in the sample corpus (data/training_data/README.md, "Fictional PHI"),
+# and ordinary words planted beside it that must stay.
+SAMPLE_PHI = ["Marigold", "Fenwick", "Quill", "Philippa", "Lysander", "Okonkwo-Reyes", "zoe.penhallow@example.org",
+              "Ottilie", "6/14", "dmitri", "Wrenhallow", "Larkspur", "Pellory", "555-0142", "Fallowmere",
+              "2023-11-05", "Grace next door", "daughter Hope", "22nd of April", "QZX448812", "00419", "Juniper",
+              "Thistlewood", "Cedar Hollow", "Tobias", "Edwina", "Marchbanks", "Saltmarrow", "Noor", "Zoë", "Priya",
+              "Tomasz", "Renée", "March 7th", "She's 93"]  # fmt: skip
+SAMPLE_KEPT = ["I will try", "I hope it helps", "with grace", "Wellbutrin", "Chantix", "Narcan", "Tai Chi", "Facebook",
+               "God", "Christmas", "Mum's birthday", "DEAR MAN", "TIPP", "wise mind"]  # fmt: skip
+
+
+def test_sample_corpus_output_holds_none_of_its_fictional_phi(tmp_path, tokenizer_cache):
+    """The first run a new user makes: every planted value is gone, the ordinary words are kept."""
+    config = ProcessingConfig.from_dict({"input_data_dir": str(REPO / "data" / "training_data"),
+                                         "output_dir": str(tmp_path / "out"), "cache_dir": tokenizer_cache,
+                                         "deid_key_file": str(tmp_path / "deid.key")})  # fmt: skip
+    manifest = TherapyDataProcessor(config).run()
+    corpus = "\n".join(p.read_text(encoding="utf-8") for p in (REPO / "data" / "training_data").rglob("*.*")
+                       if p.suffix in (".json", ".jsonl", ".csv", ".txt"))  # fmt: skip
+    output = "\n".join(m["content"] for row in rows_of(tmp_path / "out") for m in row["messages"])
+    for value in SAMPLE_PHI:
+        assert value.lower() in corpus.lower(), f"the sample corpus no longer says {value!r}"
+        assert value.lower() not in output.lower(), value
+    for words in SAMPLE_KEPT:
+        assert words in corpus and words in output, words
+    assert set(manifest["counts"]["phi_replaced"]) >= {"NAME", "DATE", "PHONE", "EMAIL", "ADDRESS", "FACILITY", "AGE"}

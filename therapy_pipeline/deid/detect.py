@@ -747,7 +747,8 @@ _GREETINGS = frozenset(["hi", "hey", "hello", "thanks", "bye", "goodbye", "morni
 _PERSON_ONE = frozenset(
     w for w in PERSON_VERBS.replace("\\s+", " ").split("|") if " " not in w and "'" not in w[:1] and "’" not in w[:1]
 )
-_PERSON_TWO = frozenset({"and i", "and me", "is my", "was my"})
+_PERSON_TWO = frozenset({"and i", "and me", "is my", "was my", "next door", "from work", "from church", "from school",
+                         "from group", "down the", "across the", "from next"})  # fmt: skip
 _POSSESSED = frozenset(
     [
         "face",
@@ -839,6 +840,9 @@ def _before_strong(words: list[str]) -> bool:
 
 
 _MODALS = frozenset({"will", "may", "can"})
+_KIN_NAMES = frozenset({"mum", "mom", "mommy", "mummy", "ma", "mam", "dad", "daddy", "pa", "papa", "nana", "nan", "gran",
+                        "granny", "grandma", "grandpa", "grandad", "granddad", "gramps", "auntie", "aunty", "bubbe",
+                        "abuela", "abuelo", "mama", "baba", "amma", "appa"})  # fmt: skip
 _ASKED_AFTER = re.compile(r"(?:[,.!?]|\s+(?:to|if|about|that|and|for|what|why|how|when|whether)\b)", re.IGNORECASE)
 _FOLLOWS_A_PERSON = frozenset({"is", "was", "has", "had", "and", "who", "just", "always", "never", "she", "he", "they",
                                "keeps", "been"})  # fmt: skip
@@ -1685,6 +1689,8 @@ class _NameRules:
         lower = self.base(token)
         if len(lower) < 2 or lower in STOPWORDS and lower not in CONTEXT_ONLY or lower in _TITLES:
             return False
+        if lower in _RELATION_WORDS or lower in _KIN_NAMES:
+            return False  # "Mum's birthday", "Grandma said": what a person is called in a family, not a name
         if token[0].isupper():
             # an acronym ("DBT", "DEAR MAN") is no name; a common word is one only by its place or context
             return not (token.isupper() and len(token) > 1)
