@@ -371,7 +371,8 @@ class TherapyDataProcessor:
             logger.info("de-identification off: the text is kept as it is (deidentify: off)")
             return sessions
         out = []
-        # Forked workers pay off from a few thousand turns on; each session is de-identified alone.
+        # Forked workers pay for their start-up from about DEID_PARALLEL_TURNS turns on; each session is
+        # de-identified alone, so the output does not depend on them.
         turns = sum(len(s.turns) for s in sessions)
         workers = min(os.cpu_count() or 1, DEID_WORKERS) if turns >= DEID_PARALLEL_TURNS else 1
         for session, counts in self.deidentifier.sessions(sessions, workers):
