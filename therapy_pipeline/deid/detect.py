@@ -1497,9 +1497,6 @@ def _streets(t: _Text, lists: WordLists) -> None:
                 t.add(start, m.end(), LOCATION)
 
 
-_CITY_PREFIXES = frozenset(["fort", "san", "santa", "los", "las", "el", "la", "new", "saint", "st", "port", "mount", "mt", "lake", "grand", "palm", "ann", "baton", "sioux", "cedar", "des", "le", "st."])  # fmt: skip
-
-
 def _cities(
     t: _Text, lists: WordLists, firsts: dict[str, int], seconds: dict[str, frozenset[str]], kinds: dict[str, str | None]
 ) -> None:
