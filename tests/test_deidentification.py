@@ -259,6 +259,7 @@ def test_trap_word_is_kept(surrogate, text, word):
         "My doctor put me on Wellbutrin.",
         "my mom made me go.",
         "The IPv6 address was on the bill.",
+        "St. Patrick's Day is the worst day to be sober.",
         "My therapist gave me a worksheet.",
         "my sister ran off again.",
         "I was drinking Sprite and watching Netflix.",

@@ -549,7 +549,12 @@ ZIP_CUED_RX = re.compile(
     r"(?:,\s*|\b)(?:(?i:" + STATES + r")|" + _STATE_CODES + r")\.?,?\s+)"
     r"(?P<v>\d{5}(?:-\d{4})?)(?![\w-])"
 )
+# a four-digit postcode (Australia, New Zealand, much of Europe) only where a postcode is spoken of
+POSTCODE_4_RX = re.compile(
+    r"(?i:\b(?:postal\s+code|post\s+code|postcode|zip(?:\s*code)?)\b)[^\x00\d]{0,20}?(?P<v>\d{4})(?![\w-])"
+)
 UK_POSTCODE_RX = re.compile(r"\b[A-Z]{1,2}\d[A-Z\d]?\s?\d[A-Z]{2}\b")
+EIRCODE_RX = re.compile(r"\b[AC-FHKNPRTV-Y]\d{2}\s?[0-9AC-FHKNPRTV-Y]{4}\b")
 CA_POSTCODE_RX = re.compile(r"\b[A-Z]\d[A-Z]\s?\d[A-Z]\d\b")
 _ID_CUE = (
     r"(?:medical\s+record|record|chart|mrn|mr#|patient\s+id|patient|member(?:ship)?|policy|group|subscriber|"
@@ -1192,9 +1197,12 @@ def _shaped(t: _Text, lists: WordLists) -> None:
                 t.add(m.start(), m.end(), ADDRESS)
         for m in ZIP_CUED_RX.finditer(text, lo, hi):
             t.add(m.start("v"), m.end("v"), ZIP)
-        for rx in (UK_POSTCODE_RX, CA_POSTCODE_RX):
+        for m in POSTCODE_4_RX.finditer(text, lo, hi):
+            t.add(m.start("v"), m.end("v"), ZIP)
+        for rx in (UK_POSTCODE_RX, CA_POSTCODE_RX, EIRCODE_RX):
             for m in rx.finditer(text, lo, hi):
-                t.add(m.start(), m.end(), ZIP)
+                if _digit_count(m.group()) >= 2 or rx is not EIRCODE_RX:
+                    t.add(m.start(), m.end(), ZIP)
     for lo, hi in windows:
         for m in ID_CUED_RX.finditer(text, lo, hi):
             value = m.group("v")
@@ -1498,7 +1506,12 @@ def _streets(t: _Text, lists: WordLists) -> None:
 
 
 def _cities(
-    t: _Text, lists: WordLists, firsts: dict[str, int], seconds: dict[str, frozenset[str]], kinds: dict[str, str | None]
+    t: _Text,
+    lists: WordLists,
+    names: frozenset[str],
+    firsts: dict[str, int],
+    seconds: dict[str, frozenset[str]],
+    kinds: dict[str, str | None],
 ) -> None:
     """City and town names: a run of capitalised words (or, after "moved to", "live in" and the
     like, lowercase ones) in the gazetteer. A name that is also an ordinary word ("Hope", "Mobile")
@@ -1535,13 +1548,14 @@ def _cities(
         tokens, end, best = [bare], start + len(bare), None
         for _ in range(firsts[bare]):
             name = " ".join(tokens)
-            if name in lists.cities:
+            if name in names:
                 best = (end, name)
-            m = _NEXT_WORD.match(text, end, end + 30)
+            m = _NEXT_CITY_WORD.match(text, end, end + 30)
             if not m:
                 break
             nxt = m.group(1)
-            if cap and not (nxt[0].isupper() or nxt.lower() in _CITY_PARTICLES):
+            elided = nxt[:2].lower() in ("d'", "l'", "d’", "l’")  # "Coeur d'Alene"
+            if cap and not (nxt[0].isupper() or nxt.lower() in _CITY_PARTICLES or elided):
                 break
             tokens.append(_bare(nxt.lower()))
             end = m.start(1) + len(tokens[-1])
@@ -1581,6 +1595,7 @@ def _city_kind(token: str, firsts: dict[str, int], lists: WordLists, known: dict
 
 
 _NEXT_WORD = re.compile(r"\s+([^\W\d_]+(?:['’.-][^\W\d_]+)*)")
+_NEXT_CITY_WORD = re.compile(r"\.?\s+([^\W\d_]+(?:['’.-][^\W\d_]+)*)")  # "St. Cloud": the full stop belongs
 
 
 def _bare(lower: str) -> str:
@@ -1963,18 +1978,26 @@ class PhiFinder:
         self.lists = lists
         self.rules = _NameRules(lists)
         phrases = [k for k in lists.keep if " " in k]
-        self.phrase_first = {p.split()[0]: [] for p in phrases}
+        # kept phrases by their first word as the text's words are found ("st. patrick's day" under "st")
+        self.phrase_first: dict[str, list[str]] = {}
         for p in phrases:
-            self.phrase_first[p.split()[0]].append(p)
+            self.phrase_first.setdefault(WORD_RX.findall(p)[0].lower(), []).append(p)
         self.city_kinds: dict[str, str | None] = {}
-        seconds: dict[str, set[str]] = {}
+        # a city as said: without its full stops ("st cloud"), and "saint"/"sainte" as "st"/"ste"
+        variants = set(lists.cities)
         for city in lists.cities:
+            plain = city.replace(".", "")
+            variants.add(plain)
+            variants.add(re.sub(r"\bsainte\b", "ste", re.sub(r"\bsaint\b", "st", plain)))
+        self.city_names = frozenset(variants)
+        seconds: dict[str, set[str]] = {}
+        for city in self.city_names:
             words = city.split()
             if len(words) > 1:
                 seconds.setdefault(words[0], set()).add(words[1])
         self.city_second = {first: frozenset(words) for first, words in seconds.items()}
         self.city_first: dict[str, int] = {}
-        for city in lists.cities:
+        for city in self.city_names:
             first, size = city.split()[0], len(city.split())
             self.city_first[first] = max(self.city_first.get(first, 0), size)
 
@@ -1987,7 +2010,7 @@ class PhiFinder:
                         t.claims.block(i, i + len(phrase))
         for _, detector in DETECTORS:
             detector(t, self.lists)
-        _cities(t, self.lists, self.city_first, self.city_second, self.city_kinds)
+        _cities(t, self.lists, self.city_names, self.city_first, self.city_second, self.city_kinds)
         _names(t, self.lists, self.rules)
         _relation_names(t, self.rules)
         _propagate(t, seed_tokens(known, self.rules), self.lists)
