@@ -394,10 +394,13 @@ _CAP_WORD = r"[^\W\d_a-z][^\W\d_]*(?:['’-][^\W\d_]+)*"
 WORD_RX = re.compile(_WORD)
 _DIGITS = re.compile(r"\d+")
 # A full stop after a title's abbreviation ("Mr. Castellanos") ends no sentence.
+_ABBREVIATIONS = ("dr", "mr", "mrs", "ms", "mx", "prof", "rev", "fr", "sgt", "capt", "lt", "det", "ofc", "atty", "hon",
+                  "st", "mt", "jr", "sr")  # fmt: skip
+_OPENING = "[ \t\r\n\"'“‘(\\[*_]*"  # what may stand between a sentence's end and its first word
 _SENTENCE_END = re.compile(
-    r"(?:\.(?<!\b[DdMm]r\.)(?<!\b[Mm]rs\.)(?<!\b[Mm][sx]\.)(?<!\b[SsMm]t\.)(?<!\b[JjSs]r\.)(?<!\bProf\.)"
-    r"(?<!\bRev\.)(?<!\bSgt\.)(?<!\bCapt\.)(?<!\b[Ll]t\.)(?<!\bDet\.)|[!?…:;\x00—–-])[ \t\r\n\"'“‘(\[*_]*"
+    r"(?:\." + "".join(rf"(?<!\b(?i:{a})\.)" for a in _ABBREVIATIONS) + r"|[!?…:;\x00—–-])" + _OPENING
 )
+_TEXT_OPENING = re.compile(_OPENING)
 _END = operator.methodcaller("end")
 _CAP_SCAN = re.compile(r"[A-ZÀ-ÖØ-ÞĀ-Ž][^\W\d_]*(?:['’-][^\W\d_]+)*")
 
@@ -905,22 +908,6 @@ def _after_person(text: str, end: int) -> bool:
 
 
 _TITLE_ABBR_WORDS = frozenset({"dr", "mr", "mrs", "ms", "mx", "prof"})
-_ABBREVIATIONS = frozenset(
-    {"dr", "mr", "mrs", "ms", "mx", "prof", "rev", "fr", "sgt", "capt", "lt", "det", "ofc", "atty", "hon", "st", "mt",
-     "jr", "sr"}
-)  # fmt: skip
-
-
-def sentence_start(text: str, start: int) -> bool:
-    """Whether the word at `start` opens a sentence (or a turn)."""
-    i = start - 1
-    while i >= 0 and text[i] in " \t\r\n\"'“‘([*_":
-        i -= 1
-    if i >= 0 and text[i] == ".":  # "Mr. Castellanos": a title's full stop ends no sentence
-        word = text[max(0, i - 5) : i].rsplit(None, 1)[-1:] or [""]
-        if word[0].lower() in _ABBREVIATIONS:
-            return False
-    return i < 0 or text[i] in ".!?…:;\x00—–-"
 
 
 class _Claims:
@@ -970,7 +957,7 @@ class _Text:
     @cached_property
     def sentence_starts(self) -> set[int]:
         """Where a sentence (or a turn) begins: after . ! ? and the like, not after a title's full stop."""
-        return {0, *map(_END, _SENTENCE_END.finditer(self.text))}
+        return {_TEXT_OPENING.match(self.text).end(), *map(_END, _SENTENCE_END.finditer(self.text))}
 
     @cached_property
     def lower_words(self) -> set[str]:
@@ -1457,7 +1444,7 @@ def _facilities(t: _Text, lists: WordLists) -> None:
                     continue  # "the High School": no name
                 if all(w in lists.keep or w in MONTHS for w in named):
                     continue  # "Wednesday Group", "Christmas Program"
-                if sentence_start(text, start) and len(named) == 1 and named[0] in lists.common:
+                if start in t.sentence_starts and len(named) == 1 and named[0] in lists.common:
                     continue  # "Good Home" opening a sentence
                 name_part = WORD_RX.findall(text, start, m.start("kind")) if rx is FACILITY_RX else []
                 if len(named) == 1 and any(w.lower() in STOPWORDS for w in name_part):
@@ -1489,7 +1476,7 @@ def _streets(t: _Text, lists: WordLists) -> None:
                 first
                 and (
                     first.group().lower() in STOPWORDS
-                    or sentence_start(text, start)
+                    or start in t.sentence_starts
                     and first.group().lower() in lists.common
                 )
                 and first.end() < m.end() - 4
@@ -1538,9 +1525,6 @@ def _cities(
         before_words = _words_before(low, start)
         if before_words and (before_words[-1] in _TITLES or before_words[-1] in lists.first and cap):
             continue  # "Mr. Castellanos", "Jonathan Whitfield": a person's name, decided with the names
-        opening_word = cap and firsts[bare] == 1 and bare in lists.ordinary and sentence_start(text, start)
-        if opening_word and not _PLACE_AFTER.match(text, start + len(word)):
-            continue  # "Hope is hard": a dictionary word opening a sentence
         if not cap and not (
             _PLACE_BEFORE.search(low, max(0, start - 24), start) or _PLACE_AFTER_WHERE.match(low, start)
         ):
@@ -1576,7 +1560,7 @@ def _cities(
             and not (after or (several or rare) and before)
         ):
             continue
-        if cap and ordinary and sentence_start(text, start) and not after:
+        if cap and ordinary and start in opens and not after:
             continue
         if " " not in name and name in lists.first and not (before or after):
             continue  # "Dara", "Austin": a person unless a place is meant
