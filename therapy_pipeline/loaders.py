@@ -41,7 +41,7 @@ SUFFIXES = (".json", ".jsonl", ".csv", ".txt")
 # de-identification must find wherever they are said ("client_name", "therapist", "counselor_name").
 _NAME_FIELD = re.compile(
     r"^(?:client|patient|therapist|clinician|counsell?or|provider|psychologist|psychiatrist|doctor|"
-    r"physician|case_?worker|parent|guardian|spouse|partner|member|participant)(?:_(?:full_|first_|last_|preferred_)?name|_pseudonym|_alias|_nickname)?$"
+    r"physician|case_?worker|parent|guardian|spouse|partner|member|participant)(?:_pseudonym|_alias|_nickname)?$"
     r"|^(?:full_|first_|last_|preferred_)?name$|_name$"
 )
 _NOT_NAME_FIELD = re.compile(
