@@ -10,7 +10,7 @@
    turn of a random session, a few per session.
 3. Recall: a placed value counts as found when every letter and digit of it is inside a span the
    detector found, except words that identify no one ("the", "of", weekdays, which the contract
-   keeps, and a year standing alone in a date, which Safe Harbor keeps). Per type and overall. Leaks: the surrogate run's output is searched for every placed value.
+   keeps, a year standing alone in a date and a state in an address, which Safe Harbor keeps). Per type and overall. Leaks: the surrogate run's output is searched for every placed value.
 4. Precision: on the transcripts as they are (no PHI placed) and on trap sentences (no PHI, words
    that look like names: "Will you be there?", drug names, DBT terms), the share of ordinary
    lowercase words that the detector changes, and the trap sentences it touched.
@@ -34,7 +34,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from therapy_pipeline.deid import Deidentifier, load_word_lists
-from therapy_pipeline.deid.detect import SEPARATOR
+from therapy_pipeline.deid.detect import _STATE_CODES, SEPARATOR, STATES
 from therapy_pipeline.loaders import load_corpus
 from therapy_pipeline.model import Session, Turn
 
@@ -51,7 +51,9 @@ ORDINARY_WORD = re.compile(r"(?<![\w'’-])[a-z]+(?:['’][a-z]+)?(?![\w'’-])"
 YEAR = re.compile(r"^(?:19|20)\d\d$")
 
 
-def fill(template: str, values: dict[str, list[str]], rng: random.Random) -> tuple[str, list[tuple[int, int, str, str]]]:
+def fill(
+    template: str, values: dict[str, list[str]], rng: random.Random
+) -> tuple[str, list[tuple[int, int, str, str]]]:
     """The template with values in its placeholders, and each value's (start, end, key, value)."""
     out, placed, cursor = [], [], 0
     for m in PLACEHOLDER.finditer(template):
@@ -109,16 +111,26 @@ NOT_IDENTIFYING = {"the", "a", "an", "of", "and", "at", "on", "monday", "tuesday
                    "saturday", "sunday", "mon", "tue", "tues", "wed", "thu", "thur", "thurs", "fri", "sat", "sun"}  # fmt: skip
 
 
+# A state said in an address ("Lafayette, LA 70503"): Safe Harbor keeps geography down to the state.
+STATE_CODES = frozenset(_STATE_CODES.split("|"))
+STATE_NAMES = frozenset(STATES.split("|"))
+
+
 def found(value: str, start: int, mask: bytearray, key: str) -> bool:
-    for m in re.finditer(r"[^\W_]+", value):
+    words = list(re.finditer(r"[^\W_]+", value))
+    for index, m in enumerate(words):
         if key == "DATE" and YEAR.match(m.group()) or m.group().lower() in NOT_IDENTIFYING:
+            continue
+        if key == "STREET_ADDRESS" and index > 0 and (m.group() in STATE_CODES or m.group().lower() in STATE_NAMES):
             continue
         if mask.find(0, start + m.start(), start + m.end()) != -1:
             return False
     return True
 
 
-def ordinary_words_changed(text: str, mask: bytearray, skip: bytearray | None, ordinary: frozenset) -> tuple[int, int, Counter]:
+def ordinary_words_changed(
+    text: str, mask: bytearray, skip: bytearray | None, ordinary: frozenset
+) -> tuple[int, int, Counter]:
     total = changed = 0
     which: Counter = Counter()
     for m in ORDINARY_WORD.finditer(text):

@@ -164,6 +164,59 @@ RECALL = {
         ("The plate number was ABC 1234.", "ABC 1234"),
     ],
 }
+# Said in more of the ways people say them: particles, a surname first, a salute, a name before
+# "said", a date in numbers said as words, codes in capitals, the web read aloud, grid addresses.
+RECALL["NAME"] += [
+    ("I saw Dr. van der Merwe on Tuesday.", "van der Merwe"),
+    ("so doctor de la cruz said to wait.", "de la cruz"),
+    ("The form says Nakamura, Hiroshi Ken.", "Nakamura"),
+    ("Thanks, Tavita, that helps.", "Tavita"),
+    ("Hi Bill, good to see you.", "Bill"),
+    ("What did Mark say when you told him?", "Mark"),
+    ("um rose said she'd pick me up.", "rose"),
+    ("my ex, uh, bogdan, he showed up drunk.", "bogdan"),
+    ("me and river been friends since third grade.", "river"),
+    ("Everyone at work calls me Okonjo.", "Okonjo"),
+    ("Please sign here, Ngaire Tapsell, and date it.", "Ngaire Tapsell"),
+    ("The patient, R.J. Halvorsen, reports less pain.", "R.J. Halvorsen"),
+    ("Okay. Quon, the landlord, says we have to leave.", "Quon"),
+    ("coach rahimi benched me all season.", "rahimi"),
+    ("mr park won't fix the heat.", "park"),
+]
+RECALL["ADDRESS"] += [
+    ("It's in the 2600 block of Juniper Street.", "2600 block of Juniper Street"),
+    ("She lives at 840 East 300 North.", "840 East 300 North"),
+    ("Send it to W5410 County Road J please.", "W5410 County Road J"),
+    ("we moved to four twelve west ninth street.", "four twelve west ninth street"),
+    ("It's Garden suite, 77 Larch Road.", "Garden suite, 77 Larch Road"),
+]
+RECALL["FACILITY"] += [
+    ("She works nights at Harbourview General.", "Harbourview General"),
+    ("They took me to St. Anselm's Hospital.", "St. Anselm's Hospital"),
+    ("I was confirmed at Our Lady of Lourdes Parish.", "Our Lady of Lourdes Parish"),
+]
+RECALL["DATE"] += [
+    ("My last drink was eleven nine twenty twenty-one.", "eleven nine twenty twenty-one"),
+    ("She died four twenty-two ninety-nine.", "four twenty-two ninety-nine"),
+    ("My due date is 2/3.", "2/3"),
+]
+RECALL["AGE"] += [("my great-grandma, she's like 97 now.", "97")]
+RECALL["SSN"] += [
+    ("My social is 5 4 1 - 2 2 - 8 8 0 3.", "5 4 1 - 2 2 - 8 8 0 3"),
+    ("My National Insurance number is JK 41 22 93 B.", "JK 41 22 93 B"),
+]
+RECALL["URL"] += [
+    ("It's on w w w dot marsh creek pottery dot com.", "w w w dot marsh creek pottery dot com"),
+    ("My links are at linktr.ee/j.kovac.art.", "linktr.ee/j.kovac.art"),
+    ("He posted it at twitter dot com slash dana underscore p.", "twitter dot com slash dana underscore p"),
+]
+RECALL["ID"] += [
+    ("She reported TRKR88 to the police.", "TRKR88"),
+    ("My car is the one with HX19 KPD on it.", "HX19 KPD"),
+    ("The plate was like NOWAYJO.", "NOWAYJO"),
+    ("The pump's serial is QZR-114-77201.", "QZR-114-77201"),
+    ("The member ID is p q r four four one nine eight two.", "p q r four four one nine eight two"),
+]
 # Shaped values with one obvious type: that type is checked too. For the others (a surname may be
 # found as a place) any type removes the value.
 TYPED = {"DATE", "AGE", "PHONE", "EMAIL", "URL", "IP", "SSN", "ZIP", "ID"}
@@ -188,7 +241,7 @@ def test_identifier_is_found(surrogate, kind, text, value):
 
 
 def test_metadata_name_is_found_where_said(surrogate):
-    lowercase = ("i talked to zelinski today.", "zelinski is stubborn.")
+    lowercase = ("i wrote zelinski on the form.", "zelinski is stubborn.")
     _, without = surrogate.find(make_session(*lowercase))
     assert not without, "the premise: the lowercase surname is no name by itself"
     out, counts = surrogate.session(
@@ -238,6 +291,16 @@ TRAPS = [
     ("On a scale of 1 to 10 it's a 7.", "10"),
     ("On a scale of 1 to 10 it's a 7.", "7"),
     ("I'm 34 and I feel old.", "34"),
+    ("Harmony in the family matters a lot to us.", "Harmony"),
+    ("Frank conversations never happen at home.", "Frank"),
+    ("I have like 300 unread texts.", "unread"),
+    ("They switched me to Wellbutrin XL 150.", "XL 150"),
+    ("New Year's Eve is a big trigger for me.", "Eve"),
+    ("I went to bed 12 hours ago.", "12"),
+    ("I think COVID19 changed everything.", "COVID19"),
+    ("The Surgeon General said so on the news.", "Surgeon General"),
+    ("I will said nothing and walked out.", "will"),
+    ("The rose said it all, honestly.", "rose"),
 ]
 
 
@@ -396,6 +459,21 @@ def test_dates_shift_by_one_offset_per_session_and_keep_their_format(surrogate, 
         shifts.add(dt.datetime.strptime(new, fmt) - dt.datetime.strptime(value, fmt))
     assert len(shifts) == 1, shifts
     assert shifts.pop() != dt.timedelta(0)
+
+
+@pytest.mark.parametrize("session_id", ["intake-0001", "intake-0002", "followup-17"])
+def test_date_said_as_numbers_shifts_with_the_session_and_stays_said(surrogate, session_id):
+    from therapy_pipeline.deid.detect import SPOKEN_NUMERIC_DATE_RX, spoken_year, words_number
+
+    texts = ["It happened on 3/14/2021 exactly.", "It happened on three fourteen twenty twenty-one exactly."]
+    out, counts = surrogate.session(make_session(*texts, session_id=session_id))
+    assert counts == {"DATE": 2}
+    written = re.fullmatch(r"It happened on (.+) exactly\.", out.turns[0].text).group(1)
+    spoken = re.fullmatch(r"It happened on (.+) exactly\.", out.turns[1].text).group(1)
+    m = SPOKEN_NUMERIC_DATE_RX.fullmatch(spoken)
+    assert m, spoken  # still a date said as three numbers
+    said = dt.date(spoken_year(m.group("y")), words_number(m.group("m")), words_number(m.group("d")))
+    assert said == dt.datetime.strptime(written, "%m/%d/%Y").date() != dt.date(2021, 3, 14)
 
 
 # ----------------------------------------------------------------------------- keys and pseudonyms

@@ -294,7 +294,7 @@ _TITLE_WORDS = (
     "aunty|uncle|grandma|grandpa|granny|nana|coach|judge|miss|mister|madam|rabbi|imam|bishop|"
     "sheriff|deputy|sergeant|captain|lieutenant|principal|dean|cousin"
 )
-_SURNAME_TITLES = {"dr", "mr", "mrs", "ms", "mx", "prof", "doctor", "professor", "officer", "detective",
+_SURNAME_TITLES = {"dr", "mr", "mrs", "ms", "mx", "prof", "doctor", "professor", "officer", "detective", "coach",
                    "judge", "sergeant", "captain", "lieutenant", "mister", "sheriff", "deputy", "sgt",
                    "capt", "lt", "det", "ofc", "atty", "principal"}  # fmt: skip
 PERSON_VERBS = (
@@ -317,7 +317,8 @@ FACILITY_KINDS = (
     "Practice|Apartments|Towers|Gardens|Pediatrics|Psychiatry|Medicine|Dental|Group|Hall|Detox|Sober Living|"
     "Urgent Care|Care|Ranch|Counseling|Counselling|Therapy|Partners|Foundation|Mobile Home Park|Trailer Park|"
     "Pantry|Food Bank|Mission|Outreach|Emergency Room|ER|ICU|Soup Kitchen|Kitchen|Refuge|Fellowship|"
-    "Transitional Housing|Housing|Surgery|Halfway House|Sober House"
+    "Transitional Housing|Housing|Surgery|Halfway House|Sober House|Service|PICU|NICU|General|Diner|Cafe|Café|"
+    "Restaurant|Grill|Bakery|Market|Motel|Hotel|Inn|Courthouse|Precinct|Gym|Salon|Parish|Station|Plant|Warehouse"
 )
 _FACILITY_KIND_WORDS = {w.lower() for w in re.split(r"[| ]", FACILITY_KINDS)}
 # Words of a facility's name that say what it is, not which one: kept by its surrogate.
@@ -418,12 +419,20 @@ SPOKEN_EMAIL_RX = _rx(
     r"(?:\s+dot\s+[a-z0-9][\w-]*)*\s+dot\s+" + _TLD + r"\b"
 )
 URL_RX = _rx(
-    r"(?<![\w@.-])(?:(?:https?://|www\.)[^\s<>\"'\x00]+|(?:[a-z0-9-]+\.)+" + _TLD + r"(?:[/:][^\s<>\"'\x00]*)?)"
+    r"(?<![\w@.-])(?:(?:https?://|www\.)[^\s<>\"'\x00]+|(?:[a-z0-9-]+\.)+" + _TLD + r"(?:[/:][^\s<>\"'\x00]*)?"
+    r"|(?:[a-z0-9-]+\.)+[a-z]{2}/[^\s<>\"'\x00]+)"  # "linktr.ee/saoirse.art": any country's domain, with a path
     r"(?![\w@-]|\.\w)"
 )
+_SPOKEN_PATH = r"(?:\s+slash\s+[\w@-]+(?:\s+(?:dot|underscore|dash|hyphen)\s+[\w-]+)*)*"
 SPOKEN_URL_RX = _rx(
     r"\b(?:(?:https?|www)\s+(?:colon\s+slash\s+slash\s+)?(?:dot\s+)?)?[a-z0-9][\w-]*(?:\s+dot\s+[a-z0-9][\w-]*)*"
-    r"\s+dot\s+" + _TLD + r"\b(?:\s+slash\s+[\w@-]+(?:\s+(?:dot|underscore|dash)\s+[\w-]+)*)*"
+    r"\s+dot\s+" + _TLD + r"\b" + _SPOKEN_PATH
+)
+# "w w w dot thibodeaux family dot com": after "www" the name may be said as separate words
+SPOKEN_WWW_RX = _rx(
+    r"\b(?:(?:h\s+t\s+t\s+p(?:\s+s)?|https?)\s+colon\s+slash\s+slash\s+(?:(?:w\s+w\s+w|www)\s+dot\s+)?|"
+    r"(?:w\s+w\s+w|www|double[\s-]?u\s+double[\s-]?u\s+double[\s-]?u|triple\s+w)\s+dot\s+)"
+    r"[a-z0-9][\w-]*(?:\s+[a-z0-9][\w-]*){0,3}?(?:\s+dot\s+[a-z0-9][\w-]*)*\s+dot\s+" + _TLD + r"\b" + _SPOKEN_PATH
 )
 IPV4_RX = _rx(
     r"(?<![\w.])(?:(?:25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(?:25[0-5]|2[0-4]\d|1?\d?\d)(?::\d{1,5}|/\d{1,2})?(?![\w]|\.\d)"
@@ -472,7 +481,9 @@ BIRTHDAY_DAY_RX = _rx(
     + "|".join(sorted(map(re.escape, ORDINALS), key=len, reverse=True))
     + r"|(?:[12]\d|3[01]|0?[1-9])(?:st|nd|rd|th))\b"
 )
-_DATE_CUE = re.compile(r"\b(?:on|since|until|by|date|dob|born|birthday|due|before|after)\b\W*$", re.IGNORECASE)
+_DATE_CUE = re.compile(
+    r"\b(?:on|since|until|by|date|dob|born|birthday|due|before|after)(?:\W+(?:is|was|of))?\b\W*$", re.IGNORECASE
+)
 DATE_SHORT_RX = _rx(r"(?<![\w/.$-])(?P<a>0?[1-9]|1[0-2])/(?P<b>0?[1-9]|[12]\d|3[01])(?![\w/]|[.-]\d)")
 _NOT_A_DAY_AFTER = (
     r"(?!\s+(?:day|days|time|times|week|weeks|month|year|years|step|steps|thing|things|floor|grade|place|one|ones|"
@@ -491,6 +502,24 @@ DATE_WORD_DAY_RX = _rx(
     + r")\b"
     + _NOT_A_DAY_AFTER
 )
+# "six eighteen twenty twenty", "ten twelve ninety-eight": month, day and year said as numbers
+_MONTH_NUMBER = r"(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)"
+_UNIT_WORD = r"(?:one|two|three|four|five|six|seven|eight|nine)"
+_DAY_NUMBER = (
+    r"(?:(?:twenty|thirty)(?:[\s-]" + _UNIT_WORD + r")?|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|"
+    r"seventeen|eighteen|nineteen|" + _UNIT_WORD + r")"
+)
+_TEEN_WORDS = r"(?:ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen)"
+_TENS_WORDS = r"(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)(?:[\s-]" + _UNIT_WORD + r")?"
+_YEAR_WORDS = (
+    r"(?:nineteen|twenty)[\s-]+(?:" + _TENS_WORDS + "|" + _TEEN_WORDS + r"|oh[\s-]+" + _UNIT_WORD + r")"
+    r"|two\s+thousand(?:\s+and)?(?:[\s-]+(?:" + _TEEN_WORDS + "|" + _TENS_WORDS + "|" + _UNIT_WORD + r"))?"
+    r"|" + _TENS_WORDS  # "ninety-eight"; not "oh nine" ("one five oh nine" is a number said digit by digit)
+)
+SPOKEN_NUMERIC_DATE_RX = _rx(
+    r"\b(?P<m>" + _MONTH_NUMBER + r")[\s,/-]+(?P<d>" + _DAY_NUMBER + r")[\s,/-]+(?P<y>" + _YEAR_WORDS + r")\b"
+    r"(?![\s-]+(?:" + _NUMBER_WORDS + r")\b)"
+)
 _RATING_BEFORE = re.compile(r"(?:scale|rate|rated|rating|a|an|like|about|maybe|is|was|it's|at|out)\W*$", re.IGNORECASE)
 
 _AGE_WORD = (
@@ -507,7 +536,8 @@ AGE_AFTER_RX = _rx(
 )
 AGE_BEFORE_RX = _rx(
     r"(?:\b(?:aged?|turned|turning|turns|turn|she\s+is|he\s+is|i\s+am|is(?:\s+now)?|was|were|are|lived\s+to(?:\s+be)?|"
-    r"made\s+it\s+to|all\s+of|reached|hit|to\s+be|at|be|being)|'s|’s|'m|’m|'re|’re)\s+(?:almost\s+|nearly\s+|over\s+|about\s+)?"
+    r"made\s+it\s+to|all\s+of|reached|hit|to\s+be|at|be|being)|'s|’s|'m|’m|'re|’re)\s+"
+    r"(?:(?:almost|nearly|over|about|like|only|just|already|probably|maybe|around|easily|at\s+least|gonna\s+be)\s+){0,2}"
     r"(?P<v>(?:"
     + _AGE_NUMBER
     + "|"
@@ -521,7 +551,9 @@ STREET_RX = _rx(
     + DIRECTION
     + r"\s+)?"
     r"(?P<words>(?:[\w'’.-]+\s+){0,3})"
-    r"(?:(?:road|route|highway|hwy|rte|rd|pike)\b\.?(?:\s+\d{1,4}\b)?|(?:" + STREET_SUFFIXES + r")\b\.?)"
+    r"(?:(?:road|route|highway|hwy|rte|rd|pike)\b\.?(?:\s+\d{1,4}\b|(?-i:\s+[A-Z]{1,2}\b))?|(?:"
+    + STREET_SUFFIXES
+    + r")\b\.?)"
     r"(?:\s+" + DIRECTION + r"(?![\w']))?"
     r"(?:,?\s*" + _UNIT + r"\s*(?:number\s+|no\.?\s*)?#?\s*[a-z]?\d*[a-z]?\b|,?\s*\d{1,3}(?:st|nd|rd|th)\s+floor\b)*"
 )
@@ -540,17 +572,32 @@ NAMED_STREET_RX = re.compile(
     r"Blvd\.?|Court|Place|Way|Terrace|Circle|Parkway|Highway|Trail|Crescent|Close|Pike|Turnpike)\b"
 )
 UNIT_RX = _rx(
-    r"\b(?:(?:apt\.?|apartment|unit|suite|building|bldg\.?|room|rm\.?)\s*(?:number\s+|no\.?\s*)?#?\s*(?:\d+[a-z]?|[a-z])|"
-    r"(?:lot|trailer|space|flat)\s*#?\s*\d+[a-z]?)\b"
+    r"\b(?:(?:apt\.?|apartment|unit|suite|building|bldg\.?|room|rm\.?)(?:\s*(?:number\s+|no\.?\s*)?#?\s*\d+[a-z]?|"
+    r"\s+(?:number\s+|no\.?\s*)?#?\s*[a-z]|\s*#\s*[a-z])|(?:lot|trailer|space|flat|caravan|cabin|site|slip|ward|pod|wing|dorm)"
+    r"\s*#?\s*\d+[a-z]?)\b"
+    r"(?![\w-])"
 )
+# "Basement suite, 1145 Elgin Ave": where in the house, said before the address
+_UNIT_BEFORE = _rx(
+    r"(?:basement|upper|lower|rear|front|back|garden|attic|top|ground)[\s-]+(?:floor\s+)?(?:suite|unit|apartment|flat|apt)\.?\s*,?\s*$"
+)
+_DASHED_UNIT = re.compile(r"#?\s*\d{1,4}[A-Za-z]?\s*-\s*$")  # "#6 - 2240 Kingsway Ave", "12-450 Main St"
+# "4400 block of Cedar Avenue", "1250 West 400 South" (a grid address)
+BLOCK_RX = _rx(
+    r"\b\d{1,6}\s+block\s+of\s+(?:the\s+)?(?:[\w'’.-]+\s+){0,3}?(?:" + STREET_SUFFIXES + r")\b\.?"
+    r"|\b\d{1,6}\s+(?:north|south|east|west|[nsew]\.?)\s+\d{1,5}\s+(?:north|south|east|west|[nsew])\b\.?"
+)
+NINO_RX = re.compile(r"(?<![\w-])[A-Z]{2}\s?\d{2}\s?\d{2}\s?\d{2}\s?[A-D](?![\w-])")
+# digits said with a space between each: "6 2 8 - 3 1 - 9 9 0 4"
+SPACED_DIGITS_RX = re.compile(r"(?<![\w.,/-])\d(?:(?: | ?- ?)\d){6,14}(?![\w/-]|[.,]\d)")
 PO_BOX_RX = _rx(
     r"\b(?:(?:p\.?\s*o\.?\s*|post\s+office\s+)?box\s*#?\s*\d+|rural\s+route\s+\d+|r\.?r\.?\s+\d+|"
     r"general\s+delivery|hc\s+\d+)\b"
 )
 ZIP_CUED_RX = re.compile(
     r"(?:(?i:\b(?:zip(?:\s*code)?|zip's|zipcode|postal\s+code|post\s+code|postcode)\b)[^\x00\d]{0,20}?|"
-    r"(?:,\s*|\b)(?:(?i:" + STATES + r")|" + _STATE_CODES + r")\.?,?\s+)"
-    r"(?P<v>\d{5}(?:-\d{4})?)(?![\w-])"
+    r"\b(?i:" + STATES + r")\.?,?\s+|,\s*(?:" + _STATE_CODES + r")\.?,?\s+)"  # "Boise, ID 83702"; not "ID 77120 38841"
+    r"(?P<v>\d{5}(?:-\d{4})?)(?![\w-]|\s\d)"
 )
 # a four-digit postcode (Australia, New Zealand, much of Europe) only where a postcode is spoken of
 POSTCODE_4_RX = re.compile(
@@ -582,15 +629,23 @@ DIGITS_ID_RX = re.compile(
     r"(?<![\w$.,/-])\d{2,}(?:[- ]\d{2,}){1,5}(?:-\d)?(?![\w/-]|[.,]\d)"
 )
 # Licence plates in their common shapes: "4GHT 772", "7ABC123", "KXR 4821", "YR19 KWB" (UK).
-PLATE_RX = re.compile(r"(?<![\w-])(?:\d[A-Z]{3}[ -]?\d{3}|[A-Z]{2,4}[ -]\d{3,4}|[A-Z]{2}\d{2}[ -]?[A-Z]{3})(?![\w-])")
+PLATE_RX = re.compile(
+    r"(?<![\w-])(?:\d[A-Z]{3}[ -]?\d{3}|[A-Z]{2,4}[ -]\d{3,4}|[A-Z]{2}\d{2}[ -]?[A-Z]{3}|\d{3}[ -][A-Z]{3}|"
+    r"[A-Z]{3}[ -]\d{2,3}[A-Z]|[A-Z][ -]\d{3,4}[ -][A-Z]{2,3})(?![\w-])"
+)
+# a vanity plate or a code in capitals with a digit: "GRAMMA1", "LUV2RUN", "4EVRYNG"
+CAPS_CODE_RX = re.compile(
+    r"(?<![\w-])(?=[A-Z0-9]{5,8}(?![\w-]))(?=[A-Z0-9]*\d)(?=(?:[0-9]*[A-Z]){3})[A-Z0-9]+(?![\w-])"
+)
 PLATE_CUED_RX = re.compile(
-    r"(?i:\b(?:plates?|plate's|tag\s+number|tags?|license\s+plate))\b[^\w\x00]{0,3}(?:(?i:is|was|were|reads|said|says)\s+)?"
-    r"(?:(?i:i\s+said)\s+)?(?P<v>(?=[A-Z0-9]*[A-Z])[A-Z0-9]{2,8}(?:[ -][A-Z0-9]{1,4})?)(?![\w-])"
+    r"(?i:\b(?:plates?|plate's|tag\s+number|tags?|license\s+plate))\b[^\w\x00]{0,3}"
+    r"(?:(?i:is|was|were|reads|said|says|like|number|um|uh|it's|it’s|i\s+think)[\s,]+){0,3}"
+    r"(?:(?i:i\s+said)\s+)?(?P<v>(?=[A-Z0-9]*[A-Z])[A-Z0-9]{2,8}(?:[ -][A-Z0-9]{1,4})?)(?![\w'’-])"
 )
 IBAN_RX = re.compile(r"(?<![\w-])[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?(?![\w-])")
 MAC_RX = _rx(r"(?<![\w:-])(?:[0-9a-f]{2}[:-]){5}[0-9a-f]{2}(?![\w:-])")
 # A code's letters said next to it: "XEH 77120 4459", "CADC-II 44710", plates "BN21 XYZ".
-_CODE_BEFORE = re.compile(r"(?<![\w-])(?:[A-Z]{1,5}#?|[A-Z][A-Za-z]*-[A-Z]+)[ -]$")
+_CODE_BEFORE = re.compile(r"(?<![\w-])(?:[A-Z]{1,5}#?|[A-Z][A-Za-z]*-[A-Z]+|[A-Z]{1,3}\d{1,4})[ -]$")
 _CODE_AFTER = re.compile(r"[ -](?:[A-Z]{2,4}|\d{1,4})(?![\w'’-])")
 _SPOKEN_LETTER = (
     r"[b-hj-z]|[b-hj-z]\s+as\s+in\s+[a-z]+|alpha|bravo|charlie|delta|echo|foxtrot|golf|hotel|india|juliet|kilo|lima|"
@@ -623,7 +678,9 @@ _PLACE_AFTER = re.compile(
 )
 _CITY_PARTICLES = {"upon", "on", "de", "la", "le", "du", "del", "of", "the", "in", "under", "sur", "am"}
 FACILITY_RX = re.compile(
-    r"(?:\b(?:St\.?|Saint|Mount|Mt\.?)\s+)?\b(?P<name>(?:" + _CAP_WORD + r"\.?\s+(?:(?:of|the|and|&|for|on)\s+)?){1,5})"
+    r"(?:\b(?:St\.?|Saint|Mount|Mt\.?)\s+)?\b(?P<name>(?:(?:"
+    + _CAP_WORD
+    + r"|(?:St|Mt|Ft|Jr|Sr|Dr)\.)\s+(?:(?:of|the|and|&|for|on)\s+)?){1,5})"
     r"(?P<kind>"
     + FACILITY_KINDS
     + r")\b(?:\s+(?:and\s+|&\s+)?(?:Nursing|Rehabilitation|Rehab|Recovery|Wellness|Health|"
@@ -631,7 +688,7 @@ FACILITY_RX = re.compile(
     r"(?:\s+(?:of|for|at|in)\s+(?:the\s+)?" + _CAP_WORD + r"(?:\s+" + _CAP_WORD + r"){0,3})?"
 )
 FACILITY_PREFIX_RX = re.compile(
-    r"\b(?:(?:University|College|Hospital|Academy|Institute|School|Church)\s+of\s+(?:the\s+)?"
+    r"\b(?:(?:University|College|Hospital|Academy|Institute|School|Church|Our\s+Lady)\s+of\s+(?:the\s+)?"
     r"|(?:Masjid|Congregation|Temple|Gurdwara|Synagogue|Camp|Kingdom\s+Hall\s+of)\s+)"
     + _CAP_WORD
     + r"(?:\s+(?:of\s+the\s+)?"
@@ -641,7 +698,8 @@ FACILITY_PREFIX_RX = re.compile(
 SAINT_RX = re.compile(r"\b(?:St\.|Saint)\s+" + _CAP_WORD)
 COUNTY_RX = re.compile(r"\b(?:" + _CAP_WORD + r"\s+){1,3}(?:County|Parish|Borough|Township)\b")
 _GATE_WORDS_FACILITY = set(_FACILITY_KIND_WORDS) | {"university", "college", "st", "saint", "mount", "mt", "masjid",
-                                                     "congregation", "gurdwara", "camp"}  # fmt: skip
+                                                     "congregation", "gurdwara", "camp", "county", "borough",
+                                                     "township"}  # fmt: skip
 _STREET_NAMED_GATE = {"street", "avenue", "ave", "road", "rd", "drive", "lane", "ln", "boulevard", "blvd", "court",
                       "place", "way", "terrace", "circle", "parkway", "highway", "trail", "crescent", "close",
                       "pike", "turnpike"}  # fmt: skip
@@ -700,7 +758,8 @@ _TITLES = frozenset(_word_set(_TITLE_WORDS)) | {
 }
 _NAMING_ONE = frozenset({"named", "called", "name's", "nicknamed"})
 _NAMING_TWO = frozenset({"name is", "name was", "names are", "goes by", "known as", "call me", "call him",
-                         "call her", "call them", "myself as", "you to", "named her", "named him", "named them"})  # fmt: skip
+                         "call her", "call them", "myself as", "you to", "named her", "named him", "named them",
+                         "calls me", "called me", "calls him", "calls her", "called him", "called her"})  # fmt: skip
 _WEAK_ONE = frozenset(
     [
         "and",
@@ -809,8 +868,9 @@ _POSSESSED = frozenset(
 
 def _words_before(low: str, start: int) -> list[str]:
     """The (up to) four words before `start`, lowercase, trailing commas taken off."""
-    window = low[max(0, start - 48) : start].rsplit(SEPARATOR, 1)[-1]  # never the turn before
-    return [w.strip(',;:"“”') for w in window.split()[-4:]]
+    window = low[max(0, start - 56) : start].rsplit(SEPARATOR, 1)[-1]  # never the turn before
+    words = [w.strip(',;:"“”') for w in window.split()]
+    return [w for w in words if w not in _FILLERS][-4:]  # "my ex, uh, taras": the filler says nothing
 
 
 def _before_title(words: list[str]) -> str | None:
@@ -870,13 +930,16 @@ _ASKED = frozenset({"asked", "told", "texted", "called", "seen", "met", "hugged"
 _PERSON_BEFORE = frozenset(["tell", "ask", "text", "call", "seen", "told", "asked", "texted", "called", "met", "saw", "love", "loved", "miss", "missed", "hate", "hated", "hug", "hugged", "married", "dating", "marry", "visited", "visit"])  # fmt: skip
 
 
+_PERSON_BEFORE_TWO = frozenset({"me and", "and i", "work for", "works for", "with my", "looked up", "seeing", "things with",
+                                "talk to", "talked to", "talking to", "spoke to", "spoke with", "speak to", "speak with",
+                                "out with", "up with", "fight with", "fighting with", "fought with", "living with",
+                                "lives with", "live with", "stay with", "staying with", "stayed with"})  # fmt: skip
+
+
 def _before_person(words: list[str]) -> bool:
     if len(words) >= 3 and words[-1] in ("is", "was") and _before_relation(words[:-1]):
         return True  # "my dad is khanh park"
-    return bool(words) and (
-        words[-1] in _PERSON_BEFORE
-        or " ".join(words[-2:]) in ("me and", "and i", "work for", "works for", "with my", "looked up", "seeing")
-    )
+    return bool(words) and (words[-1] in _PERSON_BEFORE or " ".join(words[-2:]) in _PERSON_BEFORE_TWO)
 
 
 def _before_weak(words: list[str]) -> bool:
@@ -895,19 +958,69 @@ def _after_strong_person(text: str, end: int) -> bool:
     return bool(rest) and (rest[0].strip(".,!?") in _STRONG_PERSON or " ".join(rest[:2]) in ("and i", "and me"))
 
 
+_ADVERBS = frozenset({"really", "just", "always", "never", "actually", "finally", "still", "also", "literally",
+                      "totally", "basically", "kind", "kinda", "sort", "even", "already", "probably", "definitely"})  # fmt: skip
+
+
 def _after_person(text: str, end: int) -> bool:
     after = text[end : end + 40]
     if after[:2] in ("'s", "’s"):
         rest = after[2:].split()
         return bool(rest) and rest[0].strip(".,!?") in _POSSESSED
+    if _APPOSITION.match(after):
+        return True  # "Liang, the landlord, says"
     rest = after.lower().split()
     if not rest or not after[:1].isspace():
         return False
+    while len(rest) > 1 and rest[0] in _ADVERBS:  # "Lake really hurt you", "Kou just doesn't listen"
+        rest = rest[1:]
     first = rest[0].strip(".,!?")
     return first in _PERSON_ONE or " ".join(rest[:2]) in _PERSON_TWO
 
 
 _TITLE_ABBR_WORDS = frozenset({"dr", "mr", "mrs", "ms", "mx", "prof"})
+_POINT_TITLES = _TITLE_ABBR_WORDS | frozenset(_SURNAME_TITLES)  # the word after these is looked at, whatever it is
+_APPOSITION = re.compile(r", (?:the|my|our|his|her|their|your) (?:" + RELATIONS + r")\b,", re.IGNORECASE)
+# after these a word is a surname whatever it is ("mr park", "Dr. Good"); not "ms" alone (the illness)
+_SURE_TITLES = frozenset({"dr", "dr.", "mr", "mr.", "mrs", "mrs.", "ms.", "mx.", "prof."})
+_FILLERS = frozenset({"uh", "um", "umm", "uhm", "er", "erm", "uhh", "ah"})
+# said to someone: "Thanks, Mele, that's ...", "Hi Bill, good to see you"
+_SALUTES = frozenset({"hi", "hey", "hello", "thanks", "bye", "goodbye", "morning", "afternoon", "evening", "night",
+                      "welcome", "congrats", "congratulations", "cheers", "sorry"})  # fmt: skip
+_AUX = frozenset({"did", "does", "do", "would", "will", "could", "should", "can", "has", "had", "didn't", "doesn't"})
+_BARE_PERSON_VERBS = frozenset({"say", "said", "think", "feel", "want", "know", "tell", "mean", "react", "ask", "get",
+                                "do", "respond", "take", "find", "hear", "like", "need", "agree", "come", "go"})  # fmt: skip
+_AFTER_MODAL = frozenset({"you", "i", "we", "he", "she", "they", "it", "be", "not", "have", "do", "go", "get", "this",
+                          "that", "there", "someone", "anyone", "the", "a", "my", "your", "ever", "always", "just",
+                          "really", "also", "still", "never", "try", "help", "make", "take", "see"})  # fmt: skip
+
+
+def _greeted(before: list[str], text: str, end: int) -> bool:
+    """A salute just before the word and a comma or a sentence's end just after it."""
+    return (
+        bool(before)
+        and (before[-1] in _SALUTES or before[-2:] == ["thank", "you"])
+        and text[end : end + 1] in (",", ".", "!", "?", "\x00", "")
+    )
+
+
+def _aux_person(before: list[str], text: str, end: int) -> bool:
+    """ "What did Bill say", "how would June feel": a person between an auxiliary and a verb."""
+    if not before or before[-1] not in _AUX:
+        return False
+    nxt = _NEXT_WORD.match(text, end, end + 20)
+    return bool(nxt) and nxt.group(1).lower() in _BARE_PERSON_VERBS
+
+
+def _mid_sentence_name(lower: str, before: list[str], text: str, end: int) -> bool:
+    """A capitalised "Bill", "Mark", "Will" inside a sentence: a name unless it is a thing ("the
+    Bill") or a question's verb ("... and Will you ...")."""
+    if before and before[-1] in _DETERMINERS:
+        return False
+    if lower in _MODALS:
+        nxt = _NEXT_WORD.match(text, end, end + 20)
+        return not (nxt and nxt.group(1).lower() in _AFTER_MODAL)
+    return lower not in MONTHS
 
 
 class _Claims:
@@ -921,9 +1034,9 @@ class _Claims:
         return start < end and self.taken.find(1, start, end) == -1
 
     def block(self, start: int, end: int) -> None:
-        """Characters no detector may take (a kept phrase: "Tai Chi", "New York")."""
-        if self.free(start, end):
-            self.taken[start:end] = b"\x01" * (end - start)
+        """Characters no detector may take (a kept phrase: "Tai Chi", "New York"); phrases may overlap
+        ("new year", "new year's eve")."""
+        self.taken[start:end] = b"\x01" * (end - start)
 
     def add(self, start: int, end: int, kind: str, detail: object = None) -> bool:
         if not self.free(start, end):
@@ -1084,12 +1197,16 @@ def _emails_and_handles(t: _Text, lists: WordLists) -> None:
                     ):
                         break
                     start = lo + prev.start(1)
+                local = re.split(r"\s+at\s+", t.low[start : m.end()], maxsplit=1)[0]
+                if local in STOPWORDS or local in lists.common and len(local) > 2:
+                    continue  # "pictures up at instagram dot com slash ...": a place on the web, no address
                 t.add(start, m.end(), EMAIL)
 
 
 def _urls(t: _Text, lists: WordLists) -> None:
     low = t.low
     points = [i for tld in _TLDS for i in _finds(low, tld)] + _finds(low, "www") + _finds(low, "http")
+    points += [i for i in _finds(low, "/") if low[i - 3 : i - 2] == "."]  # "linktr.ee/..."
     for lo, hi in _merged([t.window(i, i + 4, 120, 120) for i in points]):
         for m in URL_RX.finditer(t.text, lo, hi):
             end = m.end()
@@ -1098,6 +1215,8 @@ def _urls(t: _Text, lists: WordLists) -> None:
             t.add(m.start(), end, URL)
     if " dot " in low:
         for lo, hi in _merged([t.window(i, i + 3, 80, 100) for i in t.occurrences("dot")]):
+            for m in SPOKEN_WWW_RX.finditer(t.text, lo, hi):
+                t.add(m.start(), m.end(), URL)
             for m in SPOKEN_URL_RX.finditer(t.text, lo, hi):
                 t.add(m.start(), m.end(), URL)
 
@@ -1138,7 +1257,9 @@ def _number_windows(t: _Text) -> tuple[list[tuple[int, int]], list[tuple[int, in
     low = t.low
     for start, end, digits in clusters:
         lone = digits <= 2 and end - start == digits
-        if lone and not (text[end : end + 1].isalpha() or text[start - 1 : start] in ("#", "/")):
+        if lone and not (
+            text[end : end + 1].isalpha() or text[start - 1 : start].isalpha() or text[start - 1 : start] in ("#", "/")
+        ):
             lo, hi = t.window(start, end, 24, 48)
             near = low[lo:hi]
             words = {w.strip(".,;:!?()'\"") for w in near.split()}
@@ -1173,6 +1294,16 @@ def _shaped(t: _Text, lists: WordLists) -> None:
             t.add(m.start(), m.end(), SSN)
         for m in SSN_CUED_RX.finditer(text, lo, hi):
             t.add(m.start("v"), m.end("v"), SSN)
+        for m in NINO_RX.finditer(text, lo, hi):  # a UK National Insurance number
+            t.add(m.start(), m.end(), SSN)
+        for m in SPACED_DIGITS_RX.finditer(text, lo, hi):
+            digits = _digit_count(m.group())
+            cued = _SSN_CUE_RX.search(text, max(lo, m.start() - 60), m.start())
+            groups = [_digit_count(g) for g in m.group().split("-")]
+            kind = SSN if digits == 9 and (cued or groups == [3, 2, 4]) else PHONE if digits in (10, 11) else ID
+            t.add(m.start(), m.end(), kind)
+        for m in BLOCK_RX.finditer(text, lo, hi):
+            t.add(m.start(), m.end(), ADDRESS)
         _numeric_dates(t, lo, hi)
         _phones(t, lo, hi)
         for rx in (AGE_AFTER_RX, AGE_BEFORE_RX):
@@ -1209,7 +1340,10 @@ def _shaped(t: _Text, lists: WordLists) -> None:
         for m in PLATE_CUED_RX.finditer(text, lo, hi):
             t.add(m.start("v"), m.end("v"), ID)
         for m in PLATE_RX.finditer(text, lo, hi):
-            if m.group().split()[0].lower() not in lists.keep:  # not "ER 911" or "AA 12"
+            if not any(part.lower() in lists.keep for part in re.split(r"[ -]", m.group())):  # not "ER 911", "AA 12"
+                t.add(m.start(), m.end(), ID)
+        for m in CAPS_CODE_RX.finditer(text, lo, hi):
+            if m.group().lower() not in lists.keep:  # not "COVID19"
                 t.add(m.start(), m.end(), ID)
         for m in DIGITS_ID_RX.finditer(text, lo, hi):
             groups = re.split(r"[ -]", m.group())
@@ -1264,10 +1398,27 @@ def _street_addresses(t: _Text, lists: WordLists, lo: int, hi: int) -> None:
             and not any(w.lower() in lists.common for w in words)
         )
         if named and street_like:
-            t.add(m.start(), m.end(), ADDRESS)
+            unit = _UNIT_BEFORE.search(text, max(lo, m.start() - 40), m.start()) or _DASHED_UNIT.search(
+                text, max(lo, m.start() - 12), m.start()
+            )
+            t.add(unit.start() if unit else m.start(), m.end(), ADDRESS)
             m = STREET_RX.search(text, m.end(), hi)
         else:
             m = STREET_RX.search(text, m.start() + 1, hi)
+
+
+def _cued_plates(t: _Text, lists: WordLists) -> None:
+    """A plate said after "plate" or "tag", letters only too ("plate LUVMYKDS")."""
+    cues = (
+        [i for w in ("plate", "plates", "tag", "tags") for i in t.occurrences(w)]
+        if "plate" in t.low or "tag" in t.low
+        else []
+    )
+    for lo, hi in _merged([t.window(i, i + 6, 0, 48) for i in cues]):
+        for m in PLATE_CUED_RX.finditer(t.text, lo, hi):
+            value = m.group("v")
+            if value.lower() not in lists.keep and not (value.isalpha() and len(value) < 4):
+                t.add(m.start("v"), m.end("v"), ID)
 
 
 def _phones(t: _Text, lo: int, hi: int) -> None:
@@ -1354,14 +1505,34 @@ def _word_dates(t: _Text, lists: WordLists) -> None:
                 bare = month.rstrip(".").lower()
                 if bare == "may" and month[0].islower() and not m.group("day")[0].isdigit():
                     continue  # "you may first ...": a verb
-                if bare in ("mar", "jan", "dec") and month.islower():
-                    continue  # "mar" is a verb; abbreviations are written capitalised
+                if (
+                    bare in ("mar", "jan", "dec")
+                    and month.islower()
+                    and not (bare != "mar" and m.group("day")[0].isdigit())
+                ):
+                    continue  # "mar" is a verb; abbreviations are written capitalised, but "since jan 9" is a date
                 day = m.group("day").lower()
                 if not day[0].isdigit() and rx is DATE_MONTH_DAY_RX and bare == "may" and month[0].islower():
                     continue  # "you may first ...": a verb
                 if day[0].isdigit() and not 1 <= int(re.sub(r"\D", "", day)) <= 31:
                     continue
                 t.add(m.start(), m.end(), DATE, ("words", m))
+
+
+def _spoken_numeric_dates(t: _Text, lists: WordLists) -> None:
+    """ "six eighteen twenty twenty", "ten twelve ninety-eight": a date said as three numbers."""
+    low = t.low
+    years = [
+        w for w in ("twenty", "nineteen", "thousand", "eighty", "ninety", "seventy", "sixty", "fifty", "oh") if w in low
+    ]
+    if not years:
+        return
+    points = [(i, len(w)) for w in years for i in t.occurrences(w)]
+    for lo, hi in _merged([t.window(i, i + n, 40, 30) for i, n in points]):
+        for m in SPOKEN_NUMERIC_DATE_RX.finditer(t.text, lo, hi):
+            day = words_number(m.group("d"))
+            if day and 1 <= day <= 31:
+                t.add(m.start(), m.end(), DATE, ("spoken", m))
 
 
 def _birthdays(t: _Text, lists: WordLists) -> None:
@@ -1394,7 +1565,7 @@ def _spoken_numbers(t: _Text, lists: WordLists) -> None:
             if len(digits) < 5 and not (len(digits) >= 3 and letters >= 2):
                 continue
             values = [DIGIT_WORDS[w] for w in digits]
-            if values == list(range(values[0], values[0] + len(values))):
+            if not letters and values == list(range(values[0], values[0] + len(values))):
                 continue  # counting: "one, two, three, four, five"
             end = m.end()
             while t.text[end - 1] in " ,-":
@@ -1433,11 +1604,21 @@ def _facilities(t: _Text, lists: WordLists) -> None:
             for m in rx.finditer(text, lo, hi):
                 start = m.start()
                 first = WORD_RX.match(text, start)
-                while first and first.group().lower() in STOPWORDS and first.end() < m.end():
+                while (
+                    first
+                    and first.group().lower() in STOPWORDS
+                    and first.end() < m.end()
+                    and not text.startswith("Our Lady", start)
+                ):
                     start = first.end()
                     while start < m.end() and text[start] == " ":
                         start += 1
                     first = WORD_RX.match(text, start)
+                for stop in _SENTENCE_STOP.finditer(text, start, m.start("kind") if rx is FACILITY_RX else m.end()):
+                    if stop.group(1).lower() not in _ABBREVIATIONS:
+                        start = stop.end()  # "a Diner. Secret Service": a name never runs across a sentence's end
+                if start >= m.end() or rx is FACILITY_RX and start > m.start("kind"):
+                    continue
                 words = [w.lower() for w in WORD_RX.findall(text, start, m.end())]
                 named = [w for w in words if w not in FACILITY_GENERIC and w not in STOPWORDS]
                 if not named:
@@ -1457,12 +1638,55 @@ def _facilities(t: _Text, lists: WordLists) -> None:
                 t.add(m.start(), end, FACILITY)
 
 
+# "six oh nine east fourth avenue": a street said in words, lower case as speech-to-text writes it
+_SPOKEN_STREET_GATE = frozenset(
+    {"street", "avenue", "road", "drive", "lane", "boulevard", "court", "terrace", "circle"}
+)
+SPOKEN_STREET_RX = _rx(
+    r"\b(?:" + _NUMBER_WORDS + r")(?:[\s-]+(?:" + _NUMBER_WORDS + r")){1,5}\s+(?:" + DIRECTION + r"\s+)?"
+    r"(?P<words>(?:[a-z'’]+\s+){1,2}?)(?:street|avenue|road|drive|lane|boulevard|court|terrace|circle)\b"
+)
+_UNIT_AFTER = _rx(
+    r",?\s*(?:(?:apartment|apt\.?|unit|suite|flat|#)\s*(?:[a-z]|\d{1,4}[a-z]?)\b|(?:\d{1,2}(?:st|nd|rd|th)|first|second|third|"
+    r"fourth|fifth|top|ground|upper|lower|basement)\s+floor\b)"
+)
+_SENTENCE_STOP = re.compile(r"(\w+)[.!?]\s+")
+
+
 def _streets(t: _Text, lists: WordLists) -> None:
     text = t.text
     if "corner" in t.low:
         for lo, hi in _merged([t.window(i, i + 6, 0, 60) for i in t.occurrences("corner")]):
             for m in CORNER_RX.finditer(text, lo, hi):
                 t.add(m.start(), m.end(), LOCATION)
+    suffixes = t.lower_words & _SPOKEN_STREET_GATE
+    if suffixes and any(
+        n in t.low
+        for n in (
+            "one",
+            "two",
+            "three",
+            "four",
+            "five",
+            "six",
+            "seven",
+            "eight",
+            "nine",
+            "ten",
+            "twen",
+            "thir",
+            "teen",
+            "hundred",
+        )
+    ):
+        points = [i for w in suffixes for i in t.occurrences(w)]
+        for lo, hi in _merged([t.window(i, i + 10, 90, 30) for i in points]):
+            for m in SPOKEN_STREET_RX.finditer(text, lo, hi):
+                words = m.group("words").split()
+                if words and (_AMOUNT_UNITS.fullmatch(" " + words[0]) or any(w in STOPWORDS for w in words)):
+                    continue  # "a forty five minute drive"
+                unit = _UNIT_AFTER.match(text, m.end())
+                t.add(m.start(), unit.end() if unit else m.end(), ADDRESS)
     if not any(w.lower() in _STREET_NAMED_GATE and w[0].isupper() for w in t.words):
         return
     points = [
@@ -1486,7 +1710,8 @@ def _streets(t: _Text, lists: WordLists) -> None:
             names = [w.lower() for w in WORD_RX.findall(text, start, m.end())][:-1]
             house = _SPOKEN_HOUSE_NUMBER.search(text, max(lo, start - 40), start)
             if house and names and not all(w in lists.keep for w in names):
-                t.add(house.start(), m.end(), ADDRESS)  # "one twenty-two Elm Street"
+                unit = _UNIT_AFTER.match(text, m.end())
+                t.add(house.start(), unit.end() if unit else m.end(), ADDRESS)  # "one twenty-two Elm Street"
                 continue
             if names and not all(w in lists.keep for w in names):
                 t.add(start, m.end(), LOCATION)
@@ -1593,6 +1818,7 @@ _BRITISH = (("ise", "ize"), ("isi", "izi"), ("our", "or"), ("yse", "yze"), ("tre
             ("lled", "led"), ("lling", "ling"), ("ence", "ense"), ("mme", "m"))  # fmt: skip
 
 
+_CONTRACTED = frozenset({"t", "s", "re", "ve", "ll", "d", "m", "all", "em", "cause", "n"})
 _INFLECTIONS = (("ies", ("y",)), ("es", ("", "e")), ("s", ("",)), ("ing", ("", "e")), ("ed", ("", "e")),
                 ("ly", ("", "le")), ("er", ("", "e")), ("ers", ("", "e")))  # fmt: skip
 
@@ -1613,6 +1839,7 @@ class _NameRules:
         self._candidates: dict[str, bool] = {}
         self._lower_candidates: dict[str, bool] = {}
         self._facts: dict[str, tuple[str, bool, bool, bool, bool]] = {}
+        self._familiar: dict[str, bool] = {}
 
     def base(self, token: str) -> str:
         lower = token.lower().replace("’", "'")
@@ -1625,8 +1852,8 @@ class _NameRules:
             return True
         if "-" in lower:  # "self-validation", "eighty-five"
             return all(self.ordinary(part) for part in lower.split("-") if part)
-        head = lower.split("'", 1)[0]  # "don't"
-        if head != lower and head in self.lists.ordinary:
+        head, _, tail = lower.partition("'")  # "don't", "we'll"; not "ma'ake"
+        if tail in _CONTRACTED and head in self.lists.ordinary:
             return True
         for british, american in _BRITISH:
             if british in lower and lower.replace(british, american) in self.lists.ordinary:
@@ -1642,6 +1869,34 @@ class _NameRules:
                 ):
                     return True
         return False
+
+    def familiar(self, lower: str) -> bool:
+        """An ordinary word people say (the subtitle counts hold it), not one only Webster's knows:
+        "begay", "kou", "mele" are in Webster's and are names where the context says so."""
+        known = self._familiar.get(lower)
+        if known is None:
+            known = self._familiar[lower] = self.ordinary(lower) and self._said(lower)
+        return known
+
+    def _said(self, lower: str) -> bool:
+        familiar = self.lists.familiar
+        if lower in familiar or lower in self.lists.common:
+            return True
+        if "-" in lower:
+            return all(self._said(part) for part in lower.split("-") if part)
+        head, _, tail = lower.partition("'")
+        if tail in _CONTRACTED and head in familiar:
+            return True
+        for suffix, replacements in _INFLECTIONS:
+            if lower.endswith(suffix) and len(lower) > len(suffix) + 2:
+                stem = lower[: -len(suffix)]
+                if (
+                    any(stem + r in familiar for r in replacements)
+                    or stem[-1:] == stem[-2:-1]
+                    and stem[:-1] in familiar
+                ):
+                    return True
+        return any(b in lower and lower.replace(b, a) in familiar for b, a in _BRITISH)
 
     def listed(self, lower: str) -> bool:
         return lower in self.names or ("-" in lower and any(p in self.names for p in lower.split("-") if len(p) > 2))
@@ -1667,7 +1922,9 @@ class _NameRules:
         if known is None:
             _, _, ordinary, _, first = self.facts(token)
             # a first name that is also a common word ("grace", "mark") only after a relation: decided there
-            known = self._lower_candidates[token] = self.candidate(token) and (not ordinary or first)
+            known = self._lower_candidates[token] = self.candidate(token) and (
+                not ordinary or first or not self.familiar(self.base(token))
+            )
         return known
 
     def quiet_opening(self, token: str) -> bool:
@@ -1690,7 +1947,7 @@ class _NameRules:
         if token[0].isupper():
             # an acronym ("DBT", "DEAR MAN") is no name; a common word is one only by its place or context
             return not (token.isupper() and len(token) > 1)
-        return self.listed(lower) or not self.ordinary(lower)
+        return self.listed(lower) or not self.familiar(lower)
 
 
 def _names(t: _Text, lists: WordLists, rules: _NameRules) -> None:
@@ -1709,11 +1966,16 @@ def _names(t: _Text, lists: WordLists, rules: _NameRules) -> None:
     for word in lower_candidates:
         points.extend((i, word) for i in t.occurrences(word, low=False))
     # any word after a title's abbreviation ("dr. smith", "ms. good")
-    for title in t.lower_words & _TITLE_ABBR_WORDS:
+    for title in t.lower_words & _POINT_TITLES:
         for i in t.occurrences(title):
             nxt = _NEXT_WORD.match(text, i + len(title) + (text[i + len(title) : i + len(title) + 1] == "."), i + 40)
             if nxt and nxt.group(1)[0].islower():
                 points.append((nxt.start(1), nxt.group(1)))
+    for title in t.lower_words & _PARTICLE_TITLES:  # "Dr. dos Santos", "doctor van der berg"
+        for i in t.occurrences(title):
+            m = _TITLED_PARTICLES.match(text, i)
+            if m and m.group(2).lower() not in STOPWORDS:
+                t.add(m.start(1), m.end(2) - (2 if m.group(2).endswith(("'s", "’s")) else 0), NAME, "last")
     for start, token in sorted(set(points)):
         end = start + len(token)
         if token.endswith(("'s", "’s")) and len(token) > 3:
@@ -1726,23 +1988,99 @@ def _names(t: _Text, lists: WordLists, rules: _NameRules) -> None:
         if role is None:
             continue
         t.add(start, end, NAME, role)
-        # a surname after it: "Grace Miller", "adaeze baker"
-        nxt = re.match(r" ([^\W\d_]+(?:['’-][^\W\d_]+)*)", text[end : end + 40])
-        if nxt:
-            surname = nxt.group(1)
-            s_start = end + 1
-            s_end = s_start + len(surname) - (2 if surname.endswith(("'s", "’s")) else 0)
-            lower = rules.base(surname)
-            if surname[0].isupper() == text[start].isupper() and lower not in STOPWORDS and lower not in lists.keep:
-                ordinary = rules.ordinary(lower)
-                if (
-                    surname[0].isupper()
-                    and lower not in MONTHS
-                    and (lower in lists.last or not ordinary)
-                    or surname[0].islower()
-                    and not ordinary
-                ):
-                    t.add(s_start, s_end, NAME, "last")
+        _surname_after(t, rules, start, end)
+    _full_names(t, rules)
+
+
+# a surname's particles: "van der Berg", "dos Santos", "De la Rosa", "st. clair", "te whata", "ó murchú"
+_PARTICLES = r"(?:van|von|der|den|de|del|della|di|da|das|dos|do|du|la|le|bin|ibn|al|el|te|ter|ten|ó|ni|mac|mc|st\.?|san|abu|ap|ben|af)"
+_SURNAME_AFTER = re.compile(r" ((?i:" + _PARTICLES + r" ){0,3})([^\W\d_]+(?:['’-][^\W\d_]+)*)")
+_TITLED_PARTICLES = re.compile(
+    r"(?i:\b(?:" + _TITLE_ABBR + r"|doctor|coach|officer|nurse|professor|judge|pastor|detective|mister|miss|aunt|uncle)"
+    r"\s+)((?i:" + _PARTICLES + r" ){1,3})([^\W\d_]+(?:['’-][^\W\d_]+)*)"
+)
+_PARTICLE_TITLES = _TITLE_ABBR_WORDS | {"rev", "fr", "sgt", "capt", "lt", "det", "ofc", "atty", "hon", "doctor", "coach",
+                                        "officer", "nurse", "professor", "judge", "pastor", "detective", "mister",
+                                        "miss", "aunt", "uncle"}  # fmt: skip
+_WORD_BEFORE = re.compile(r"(?:^|(?<=[\s(\"“]))((?:[A-Z]\.){1,3}|(?i:st\.)|[^\W\d_]+(?:['’.-][^\W\d_]+)*) $")
+_PARTICLE = re.compile(_PARTICLES)
+_LAST_FIRST = re.compile(r"(?:^|(?<=[\s(\"“:]))([A-Z][^\W\d_]*(?:['’-][^\W\d_]+)*(?: [A-Z][^\W\d_]+)?), $")
+
+
+def _surname_after(t: _Text, rules: _NameRules, start: int, end: int) -> None:
+    """A surname after a name: "Grace Miller", "adaeze baker", "Kou van der Berg", "tavita te whata"."""
+    text, lists = t.text, rules.lists
+    nxt = _SURNAME_AFTER.match(text, end, end + 60)
+    if not nxt:
+        return
+    surname, particles = nxt.group(2), nxt.group(1)
+    s_start = nxt.start(1) if particles else nxt.start(2)
+    s_end = nxt.end(2) - (2 if surname.endswith(("'s", "’s")) else 0)
+    lower = rules.base(surname)
+    if surname[0].isupper() != text[start].isupper() or lower in STOPWORDS:
+        return
+    if lower in lists.keep and not (lower in lists.kept_places and lower in lists.last and surname[0].isupper()):
+        return  # a kept word; but "Solveig Washington": a place that is a surname, after a first name
+    if particles:
+        t.add(s_start, s_end, NAME, "last")  # the particles say it: a surname follows
+        return
+    if surname[0].isupper():
+        mid_sentence = start not in t.sentence_starts or rules.facts(text[start:end])[1]
+        if lower not in MONTHS and (
+            lower in lists.last or not rules.familiar(lower) or mid_sentence and lower not in lists.common
+        ):
+            t.add(s_start, s_end, NAME, "last")
+    elif lower in lists.last and lower not in lists.common or not rules.familiar(lower):
+        t.add(s_start, s_end, NAME, "last")
+
+
+def _full_names(t: _Text, rules: _NameRules) -> None:
+    """The rest of a full name around a name found: a first name before it ("Ma'ake Ochoa", "J.R.
+    Katz"), a surname said first ("It's Vang, Yekaterina Thao"), particles after a title ("Dr. dos
+    Santos")."""
+    text, lists = t.text, rules.lists
+    for span in [s for s in t.claims.spans if s.type == NAME]:
+        start = span.start
+        for _ in range(4):  # "Mai Yer Boateng", "jianguo van der berg": the words before the surname
+            m = _WORD_BEFORE.search(text, max(0, start - 30), start)
+            if not m:
+                break
+            word = m.group(1)
+            lower = rules.base(word)
+            if _PARTICLE.fullmatch(lower) and t.claims.free(m.start(1), m.end(1)):
+                t.add(m.start(1), m.end(1), NAME, "last")
+                start = m.start(1)
+                continue
+            if not (word[0].isupper() == text[start].isupper() and t.claims.free(m.start(1), m.end(1))):
+                break
+            if lower in STOPWORDS or lower in _TITLES or lower in lists.keep or lower in _SALUTES or lower in MONTHS:
+                break
+            if lower in _RELATION_WORDS or lower in _KIN_NAMES or lower in _FILLERS:
+                break
+            initials = bool(re.fullmatch(r"(?:[A-Z]\.){1,3}", word))
+            listed = rules.listed(lower) and lower not in lists.common
+            if not (initials or listed or not rules.familiar(lower)):
+                break
+            if m.start(1) in t.sentence_starts and not (initials or listed or not rules.ordinary(lower)):
+                break
+            t.add(m.start(1), m.end(1), NAME, "first")
+            start = m.start(1)
+        m = _LAST_FIRST.search(text, max(0, start - 40), start)
+        if m and text[start].isupper() and t.claims.free(m.start(1), m.end(1)):
+            words = m.group(1).split()
+            lows = [rules.base(w) for w in words]
+            said_first = re.search(
+                r"(?i)(?:\bit's|\bit’s|\bis|\bname|\bfirst|:)\s*$", text[max(0, m.start(1) - 12) : m.start(1)]
+            )
+            plausible = all(
+                w not in STOPWORDS and w not in lists.keep and w not in _SALUTES and w not in _TITLES
+                and w not in _RELATION_WORDS and w not in _KIN_NAMES
+                for w in lows
+            )  # fmt: skip
+            if plausible and (
+                said_first or all(rules.listed(w) and w not in lists.common or not rules.familiar(w) for w in lows)
+            ):
+                t.add(m.start(1), m.end(1), NAME, "last")
 
 
 def _bare_name(token: str) -> str:
@@ -1759,20 +2097,63 @@ def _relation_names(t: _Text, rules: _NameRules) -> None:
     text, lists = t.text, rules.lists
     points = [i + len(w) for w in relations for i in t.occurrences(w)] + [i + 6 for i in _finds(t.low, "me and")]
     for end in points:
-        m = _NEXT_WORD.match(text, end, end + 40) or re.match(r",\s*([^\W\d_]+)", text[end : end + 40])
+        m = _NEXT_WORD.match(text, end, end + 40) or _AFTER_COMMA.match(text, end, end + 40)
         if m is None:
             continue
-        start = m.start(1) if m.re is _NEXT_WORD else end + m.start(1)
+        if m.group(1).lower() in _FILLERS:  # "my ex uh taras"
+            m = _NEXT_WORD.match(text, m.end(1), m.end(1) + 40) or _AFTER_COMMA.match(text, m.end(1), m.end(1) + 40)
+            if m is None:
+                continue
+        start = m.start(1)
         word = m.group(1)
         stop = start + len(_bare_name(word))
         lower = word.lower()
-        if not word[0].islower() or lower in STOPWORDS or lower in lists.common or lower in lists.keep:
+        if not word[0].islower() or lower in STOPWORDS or lower in lists.keep:
             continue
         if not t.claims.free(start, stop):
             continue
         before = _words_before(t.low, start)
+        if lower in lists.common:
+            # a common word only in "me and lake been friends": nothing but a person goes there
+            nxt = _NEXT_WORD.match(text, stop, stop + 20)
+            if not (before[-2:] == ["me", "and"] and nxt and nxt.group(1).lower() in _AFTER_ME_AND):
+                continue
         if (_before_relation(before) or before[-2:] == ["me", "and"]) and _clause_goes_on_as_a_person(text, stop):
             t.add(start, stop, NAME, "first" if lower in rules.first else "")
+
+
+_AFTER_COMMA = re.compile(r",\s*(?:(?:uh|um|er|erm|like),?\s+)?([^\W\d_]+(?:['’-][^\W\d_]+)*)")
+_AFTER_ME_AND = frozenset({"been", "were", "are", "went", "used", "have", "had", "got", "hung", "always", "never", "go",
+                           "talked", "talk", "broke", "grew", "met", "started", "hang", "did", "do", "was"})  # fmt: skip
+_SAYS = frozenset({"said", "says", "told", "tells", "asked", "asks", "texted", "texts", "yelled", "screamed"})
+_NOT_BEFORE_SAYER = _DETERMINERS | {"an", "every", "some", "no", "any", "of", "to", "in", "on", "at", "for", "with", "and",
+                                    "or", "your", "its", "which", "what", "whose", "one", "own", "i", "you", "we",
+                                    "they", "he", "she", "it", "who", "that"}  # fmt: skip
+
+
+def _sayers(t: _Text, rules: _NameRules) -> None:
+    """A lowercase given name before "said", "told", "asked" ("um chase said she'd drive me",
+    "then will told me"): a person, unless a determiner makes it a thing ("the rose said")."""
+    verbs = t.lower_words & _SAYS
+    if not verbs:
+        return
+    text, lists = t.text, rules.lists
+    for verb in verbs:
+        for i in t.occurrences(verb, low=False):
+            m = re.search(r"(?:^|(?<=[\s,]))([a-z][a-z'’-]+) $", text[max(0, i - 30) : i])
+            if not m:
+                continue
+            word = m.group(1)
+            start = max(0, i - 30) + m.start(1)
+            lower = rules.base(word)
+            if lower not in rules.first or lower in STOPWORDS and lower not in CONTEXT_ONLY or lower in lists.keep:
+                continue
+            if lower in _RELATION_WORDS or lower in _KIN_NAMES or lower in _TITLES:
+                continue
+            before = _words_before(t.low, start)
+            if before and before[-1] in _NOT_BEFORE_SAYER or not t.claims.free(start, start + len(lower)):
+                continue
+            t.add(start, start + len(lower), NAME, "first")
 
 
 def _nothing_names(text: str, end: int) -> bool:
@@ -1815,7 +2196,9 @@ def _decide(t: _Text, rules: _NameRules, token: str, start: int, end: int) -> st
             role = "last"
         if lower in STOPWORDS and not cap:
             return None
-        if cap or not rules.ordinary(lower):
+        if title in _SURE_TITLES:
+            return role  # "mr park", "Dr. Good": a surname whatever word it is
+        if cap or not rules.familiar(lower):
             return role
         if listed and not common and (not title or title.rstrip(".") in _SURNAME_TITLES or first):
             return role  # "my sister priya", "dr. smith"; not "sister day" (a title word before a word)
@@ -1823,29 +2206,42 @@ def _decide(t: _Text, rules: _NameRules, token: str, start: int, end: int) -> st
             return role  # "my sponsor mark says", "my cousin destiny, she's the one"; not "my mom made me go"
         return None
     if not cap and lower in CONTEXT_ONLY:
+        if first and before and before[-1] in _ASKED and text[end : end + 4] == " to ":
+            return role  # "i asked june to pick up the kids"
         return None  # "mark", "sue", "bill" are verbs and nouns unless a relation names them
     person = _after_person(text, end)
     if lower in lists.keep or lower.endswith("s") and lower[:-1] in lists.keep:  # "Sundays"
         # "Jordan", "Georgia": places unless someone does something or is spoken to; "Elvis" stays
         greeted = before and before[-1] in _GREETINGS and text[end : end + 1] in (",", ".", "!", "?")
         place_or_month = lower in lists.kept_places or lower in MONTHS and first
-        return role if lower in rules.names and place_or_month and (person or greeted) else None
+        said_to = lower in MONTHS and not opens and (_before_person(before) or _aux_person(before, text, end))
+        evidence = person or greeted or said_to  # "I told April I'd call"; not "I miss Iran"
+        return role if lower in rules.names and place_or_month and evidence else None
     weak = _before_weak(before)
     if cap:
         # said to someone: ", Marigold." (not one of a list: "Describe, Express, Assert, ...")
         vocative = (not opens) and text[start - 2 : start] == ", " and _AFTER_VOCATIVE.match(text, end)
+        greeted = not opens and _greeted(before, text, end)
         if lower in CONTEXT_ONLY or lower in MONTHS:  # "Will said no", not "Will you ...?"
-            return role if person and (not opens or first) or vocative or not opens and _before_person(before) else None
+            if person and (not opens or first) or vocative or greeted or _aux_person(before, text, end):
+                return role
+            if not opens and (_before_person(before) or _mid_sentence_name(lower, before, text, end)):
+                return role
+            return None
         if listed and not ordinary:
             return role
         if not opens:
             # inside a sentence a capital says "name", but a dictionary word needs more than that
             # ("Fair, Apologies, Truthful" lists skills): someone does something, or is spoken to
-            if not ordinary or first:
+            if not rules.familiar(lower) or first or greeted and lower not in lists.common:
                 return role
             return role if _before_person(before) or vocative or person else None
-        if listed and (first or not common) and (person or not common and first):
-            return role  # "Hope keeps texting me", "Priya called"; not "Good worked" (a surname too)
+        if (
+            listed
+            and (first or not common)
+            and (person or not common and first and (not ordinary or _clause_goes_on_as_a_person(text, end)))
+        ):
+            return role  # "Hope keeps texting me", "Priya called"; not "Good worked", "Sage advice", "Harmony in"
         if (
             lower in rules.first
             and not common
@@ -1855,22 +2251,28 @@ def _decide(t: _Text, rules: _NameRules, token: str, start: int, end: int) -> st
             return role  # "Grace, can you ...": a name opening a sentence, said to someone
         if not listed and not ordinary and len(lower) > 2 and lower not in lists.cities:
             return role
-        if not common and _after_strong_person(text, end):
-            return role  # "Temperance and I", "Blessing's birthday"
+        if not rules.familiar(lower) and person:
+            return role  # "Liang, the landlord, says", "Kou just doesn't listen": a word only Webster's knows
+        if (not common or listed and first) and _after_strong_person(text, end):
+            return role  # "Temperance and I", "Blessing's birthday", "Lake texted me"
         nxt = re.match(r" ([A-Z][^\W\d_]+)", text[end : end + 30])
         if listed and nxt and rules.base(nxt.group(1)) in lists.last and rules.base(nxt.group(1)) not in lists.common:
             return role
         return None
     # lowercase
+    if before and before[-1][:1].isdigit():
+        return None  # "300 unread texts": a count, not a person
     if lower in rules.pure:
         return role
-    if person and (listed and not common or not ordinary):
-        return role  # "so then rivka goes", "caroline said"
-    if first and lower not in CONTEXT_ONLY and before and before[-1] in _ASKED and _ASKED_AFTER.match(text, end):
-        return role  # "i asked grace to pick up the kids"
+    if person and (listed and not common or not rules.familiar(lower)):
+        return role  # "so then rivka goes", "caroline said", "kou and i"
+    asked = first and before and before[-1] in _ASKED and _ASKED_AFTER.match(text, end)
+    if asked and (lower not in CONTEXT_ONLY or text[end : end + 4] == " to "):
+        return role  # "i asked grace to pick up the kids", "i asked june to"
     if (listed and not common or not ordinary) and _unknown_word_after(t, rules, end):
         return role  # "so warsame castañeda from my old unit": a first name and a surname no dictionary knows
-    if lower not in CONTEXT_ONLY and (weak and listed and not common or not ordinary and _before_person(before)):
+    weak_name = weak and listed and not common and (not ordinary or _after_person(text, end))
+    if lower not in CONTEXT_ONLY and (weak_name or not rules.familiar(lower) and _before_person(before)):
         return role
     if listed and not common and before and before[-1] in _GREETINGS and _AFTER_VOCATIVE.match(text, end):
         return role
@@ -1936,6 +2338,8 @@ def _propagate(t: _Text, seeds: list[str], lists: WordLists) -> None:
                 continue  # "grace" the word
             if common and m.start() in t.sentence_starts:
                 continue  # "Will" opening a question; a rarer word ("Shah") is the name wherever capitalised
+            if lower in lists.keep:
+                continue  # "Solveig Washington" said once does not make every "Washington" a name
         t.add(m.start(), m.end(), kind, detail)
 
 
@@ -1947,7 +2351,9 @@ DETECTORS: tuple[tuple[str, Detector], ...] = (
     ("spoken ips", _spoken_ips),
     ("dates in words", _word_dates),
     ("a birthday's day", _birthdays),
+    ("dates said as numbers", _spoken_numeric_dates),
     ("numbers: ip, ssn, phone, date, age, address, zip, id", _shaped),
+    ("plates said after 'plate'", _cued_plates),
     ("numbers in words", _spoken_numbers),
     ("ages in words", _ages_in_words),
     ("facilities and counties", _facilities),
@@ -1997,5 +2403,6 @@ class PhiFinder:
         _cities(t, self.lists, self.city_names, self.city_first, self.city_second, self.city_kinds)
         _names(t, self.lists, self.rules)
         _relation_names(t, self.rules)
+        _sayers(t, self.rules)
         _propagate(t, seed_tokens(known, self.rules), self.lists)
         return sorted(t.claims.spans, key=lambda s: s.start)

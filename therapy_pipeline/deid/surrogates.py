@@ -332,6 +332,25 @@ class SessionSurrogates:
             first, second = (new.day, new.month) if day_first else (new.month, new.day)
             new_year = str(new.year) if len(y) == 4 else f"{new.year % 100:02d}"
             return sep.join([_pad(first, m.group("a")), _pad(second, m.group("b")), new_year])
+        if style == "spoken":  # "six eighteen twenty twenty": the shifted date said the same way
+            said_year = m.group("y")
+            year = detect.spoken_year(said_year)
+            two_digits = year is None or year < 1900
+            if two_digits:
+                short = detect.words_number(said_year) or 0
+                year = short + (2000 if short < 50 else 1900)
+            new = self._shift(year, detect.words_number(m.group("m")), detect.words_number(m.group("d")))
+            new_year = (
+                detect.two_digit_words(max(20, new.year % 100))  # said in tens, as the original was
+                if two_digits
+                else detect.year_words(new.year)
+            )
+            pieces = {"m": detect.two_digit_words(new.month), "d": detect.two_digit_words(new.day), "y": new_year}
+            out, cursor = [], m.start()
+            for group in ("m", "d", "y"):
+                out += [text[cursor : m.start(group)], _styled(pieces[group], m.group(group))]
+                cursor = m.end(group)
+            return "".join(out) + text[cursor : span.end]
         if style == "short":
             new = self._shift(None, int(m.group("a")), int(m.group("b")))
             separator = text[m.end("a")]

