@@ -217,6 +217,32 @@ RECALL["ID"] += [
     ("The pump's serial is QZR-114-77201.", "QZR-114-77201"),
     ("The member ID is p q r four four one nine eight two.", "p q r four four one nine eight two"),
 ]
+RECALL["NAME"] += [
+    ("It's the Abernathys, they're fostering him.", "Abernathys"),
+    ("we got eggs from the adeyemis down the road.", "adeyemis"),
+    ("The Nakashima family moved in next door.", "Nakashima"),
+    ("ok so thandiwe and giuseppe were both there.", "thandiwe"),
+    ("Dr. Farid al-Rashid is my psychiatrist.", "Farid al-Rashid"),
+    ("yeah joy he's my ex, he still calls.", "joy"),
+]
+RECALL["ADDRESS"] += [
+    ("It's Calle Hidalgo 318, Colonia Juárez now.", "Calle Hidalgo 318, Colonia Juárez"),
+    ("My mail goes to 9100 US Route 30 now.", "9100 US Route 30"),
+    ("I live at apartment 4D at 318 Birch now.", "318 Birch"),
+    ("The new address is six fifty Linden.", "six fifty Linden"),
+    ("Send it to post office box three-oh-two.", "post office box three-oh-two"),
+    ("It's Plot 9 Awolowo Road now.", "Plot 9 Awolowo Road"),
+]
+RECALL["FACILITY"] += [
+    ("I got kicked out of Good Shepherd soup kitchen.", "Good Shepherd soup kitchen"),
+    ("She's at Maple Grove nursing home now.", "Maple Grove nursing home"),
+]
+RECALL["LOCATION"] += [("Send it to Rural Route 2, Tuba City, 86045.", "Tuba City")]
+RECALL["PHONE"] += [
+    ("My number is +52 1 55 4321 8765.", "+52 1 55 4321 8765"),
+    ("The account is 000184736251. 602.555.0143, that's my cell.", "602.555.0143"),
+]
+RECALL["ID"] += [("The number on the device is 00:1B:44:11:3A:B7.", "00:1B:44:11:3A:B7")]
 # Shaped values with one obvious type: that type is checked too. For the others (a surname may be
 # found as a place) any type removes the value.
 TYPED = {"DATE", "AGE", "PHONE", "EMAIL", "URL", "IP", "SSN", "ZIP", "ID"}
@@ -301,6 +327,13 @@ TRAPS = [
     ("The Surgeon General said so on the news.", "Surgeon General"),
     ("I will said nothing and walked out.", "will"),
     ("The rose said it all, honestly.", "rose"),
+    ("The Royal family was on the news.", "Royal"),
+    ("The miller down the road grinds his own flour.", "miller"),
+    ("Like, nobody ever asked me how I was.", "ever"),
+    ("McDonald's is where I eat most days.", "McDonald"),
+    ("Okay, Great, let's start.", "Great"),
+    ("It's 20 Minutes from here.", "20 Minutes"),
+    ("Our team scored 12345 points.", "12345"),
 ]
 
 

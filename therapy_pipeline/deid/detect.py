@@ -33,7 +33,7 @@ from functools import cached_property
 
 import phonenumbers
 
-from .wordlists import WordLists
+from .wordlists import WORDLIKE_NAMES, WordLists
 
 NAME = "NAME"
 ADDRESS = "ADDRESS"
@@ -318,7 +318,9 @@ FACILITY_KINDS = (
     "Urgent Care|Care|Ranch|Counseling|Counselling|Therapy|Partners|Foundation|Mobile Home Park|Trailer Park|"
     "Pantry|Food Bank|Mission|Outreach|Emergency Room|ER|ICU|Soup Kitchen|Kitchen|Refuge|Fellowship|"
     "Transitional Housing|Housing|Surgery|Halfway House|Sober House|Service|PICU|NICU|General|Diner|Cafe|Café|"
-    "Restaurant|Grill|Bakery|Market|Motel|Hotel|Inn|Courthouse|Precinct|Gym|Salon|Parish|Station|Plant|Warehouse"
+    "Restaurant|Grill|Bakery|Market|Motel|Hotel|Inn|Courthouse|Precinct|Gym|Salon|Parish|Station|Plant|Warehouse|"
+    "Dialysis|Shipyard|Buffet|Bar|Pub|Tavern|Lounge|Auto Parts|Motors|Garage|Factory|Mill|Depot|Laundromat|Head Start|"
+    "Montessori|Brewery|Tabernacle|Casino|Cannery|Refinery|Dairy|Orchard|Nursery"
 )
 _FACILITY_KIND_WORDS = {w.lower() for w in re.split(r"[| ]", FACILITY_KINDS)}
 # Words of a facility's name that say what it is, not which one: kept by its surrogate.
@@ -362,7 +364,7 @@ _STRONG_SUFFIXES = frozenset(
     }
 )
 STREET_SUFFIX_WORDS = frozenset(STREET_SUFFIXES.replace("?", "").split("|")) | {"meadows"}
-_STREET_PREFIXES = r"(?:calle|rue|via|avenida|rua|camino|paseo|strasse|chemin|boulevard)"
+_STREET_PREFIXES = r"(?:calle|rue|via|viale|avenida|av\.|rua|camino|paseo|strasse|straße|chemin|boulevard|ulica|ul\.|carrera|jalan|jl\.|avenue\s+de|allée|piazza|plaza)"
 _UNIT = r"(?:apt\.?|apartment|unit|suite|ste\.?|#|flat|room|rm\.?|floor|fl\.?|building|bldg\.?|lot|space|trlr|trailer|rear|front|upper|lower|basement)"
 DIRECTION = r"(?:north|south|east|west|northeast|northwest|southeast|southwest|n|s|e|w|ne|nw|se|sw)\.?"
 _AMOUNT_UNITS = re.compile(
@@ -440,7 +442,7 @@ IPV4_RX = _rx(
 IPV6_CANDIDATE_RX = _rx(r"(?<![\w:])[0-9a-f]{0,4}(?::[0-9a-f]{0,4}){2,7}(?:/\d{1,3})?(?![\w:])")
 _SPOKEN_OCTET = r"(?:(?:" + _NUMBER_WORDS + r")(?:[\s-]+(?:and\s+)?(?:" + _NUMBER_WORDS + r")){0,3})"
 SPOKEN_IP_RX = _rx(r"\b" + _SPOKEN_OCTET + r"(?:\s+(?:dot|point)\s+" + _SPOKEN_OCTET + r"){3}\b")
-SSN_RX = _rx(r"(?<![\w.-])(?!000|666|9\d\d)\d{3}([- .])(?!00)\d{2}\1(?!0000)\d{4}(?![\w-]|\.\d)")
+SSN_RX = _rx(r"(?<![\w.-])(?!000|666)\d{3}([- .])(?!00)\d{2}\1(?!0000)\d{4}(?![\w-]|\.\d)")  # 9xx: an ITIN, as private
 _SSN_CUE = r"\b(?:social(?:\s+security)?(?:\s+(?:number|no\.?|#))?|ssn|ss#|ss\s+number|social's)\b"
 SSN_CUED_RX = _rx(_SSN_CUE + r"[^\x00\d]{0,30}?(?P<v>\d{3}[\s.-]?\d{2}[\s.-]?\d{4})(?![\w-])")
 PHONE_CANDIDATE_RX = _rx(
@@ -448,6 +450,7 @@ PHONE_CANDIDATE_RX = _rx(
 )
 VANITY_PHONE_RX = re.compile(r"(?<![\w-])(?:1-)?8[0-9]{2}-[0-9A-Z]{3}-[A-Z]{4}(?![\w-])")
 _EXTENSION_RX = _rx(r",?\s*(?:ext\.?|extension|x)\s*\d{1,5}\b")
+INTERNATIONAL_PHONE_RX = re.compile(r"\+\s?\d{1,3}(?:[\s.-]?\(?\d{1,5}\)?){2,6}")
 LOCAL_PHONE_RX = _rx(r"(?<![\w.-])\d{3}[-.–]\d{4}(?![\w-]|\.\d)")
 
 _DAY = r"(?:[12]\d|3[01]|0?[1-9])(?:st|nd|rd|th)?"
@@ -545,21 +548,66 @@ AGE_BEFORE_RX = _rx(
     + r")(?:\s+and\s+a\s+half|½)?)\b(?!\s*(?:%|percent|degrees|dollars|bucks|pounds|lbs|kg|mg|minutes|"
     r"mins|times|days|weeks|miles|points|cents|mph|over|out\s+of))"
 )
+# "staying at ninety-one Willow Bend Road": a house number, not an age
+_NUMBER_GOES_ON = _rx(r"-(?:one|two|three|four|five|six|seven|eight|nine|oh)\b")
+_STREET_AHEAD = _rx(
+    r"\s+(?:[\w'’-]+\s+){1,3}(?:street|st|road|rd|avenue|ave|drive|dr|lane|ln|way|court|ct|boulevard|blvd|place|"
+    r"terrace|circle)\b"
+)
 
 STREET_RX = _rx(
     r"\b(?:\d{1,6}[a-z]?(?:-\d{1,4}|-[a-z]\b|\s+1/2|½)?|[nsew]\d{2,5}(?:\s+[nsew]\d{2,5})?)\s+(?:"
     + DIRECTION
     + r"\s+)?"
     r"(?P<words>(?:[\w'’.-]+\s+){0,3})"
-    r"(?:(?:road|route|highway|hwy|rte|rd|pike)\b\.?(?:\s+\d{1,4}\b|(?-i:\s+[A-Z]{1,2}\b))?|(?:"
+    r"(?:(?:road|route|highway|hwy|rte|rd|pike)\b\.?(?:\s+\d{1,4}[a-z]?\b|(?-i:\s+[A-Z]{1,2}\b))?|(?:"
     + STREET_SUFFIXES
     + r")\b\.?)"
     r"(?:\s+" + DIRECTION + r"(?![\w']))?"
     r"(?:,?\s*" + _UNIT + r"\s*(?:number\s+|no\.?\s*)?#?\s*[a-z]?\d*[a-z]?\b|,?\s*\d{1,3}(?:st|nd|rd|th)\s+floor\b)*"
 )
 STREET_PREFIX_RX = _rx(
-    r"\b\d{1,6}\s+" + _STREET_PREFIXES + r"\s+(?:(?:de|del|la|le|du|des|da|do|dos)\s+)*[^\W\d_]+(?:-[^\W\d_]+)*"
+    r"\b\d{1,6}\s+"
+    + _STREET_PREFIXES
+    + r"\s+(?:(?:de|del|della|di|la|las|le|les|los|du|des|da|das|do|dos)\s+)*[^\W\d_]+(?:-[^\W\d_]+)*"
     r"(?:\s+(?:ouest|est|nord|sud|norte|sur|oeste))?(?:,?\s*(?:app|apt|apartment|unit|suite|piso)\.?\s*#?\s*\d+[a-z]?\b)?"
+)
+# the number after the name, as much of the world writes it: "Calle Morelos 245, Colonia Centro",
+# "Avenida Insurgentes Sur 1602, depto 8", "ulica Floriańska 12, mieszkanie 5"
+STREET_PREFIX_FIRST_RX = _rx(
+    r"\b" + _STREET_PREFIXES + r"\s+(?:(?:de|del|della|di|la|las|le|les|los|du|des|da|das|do|dos)\s+)*"
+    r"[^\W\d_]+(?:[\s-][^\W\d_]+){0,3}?\s+\d{1,5}[a-z]?\b"
+    r"(?:,?\s*(?:depto|dpto|apto|apt|app|piso|int|interior|mieszkanie|m\.|lok|wohnung|whg)\.?\s*#?\s*\d+[a-z]?\b)?"
+    r"(?:,?\s*(?:colonia|col\.|barrio|bairro|fraccionamiento|fracc\.)\s+[^\W\d_]+(?:\s+[^\W\d_]+)?)?"
+)
+# A number and a name where an address is spoken of: "apartment 5C at 212 Elm", "It's 6200 E. Speedway",
+# "we moved to four twenty Maple"
+_ADDRESS_CUE_WORDS = (
+    r"address(?:\s+is|'s|’s)?|live\s+at|lives\s+at|living\s+at|lived\s+at|staying\s+at|stay\s+at|"
+    r"moved\s+(?:in)?to|move\s+(?:in)?to|mail\s+goes\s+to|send\s+(?:it|them|the\s+\w+)\s+to|house\s+at|place\s+at|"
+    r"we're\s+at|i'm\s+at|outside(?:\s+of)?|feet\s+of|(?:apartment|apt|unit|suite)\s+\w{1,4}\s+at"
+)
+_ADDRESS_CUE = r"(?i:\b(?:" + _ADDRESS_CUE_WORDS + r")\s+)"
+CUED_HOUSE_RX = re.compile(
+    r"(?i:\b(?:" + _ADDRESS_CUE_WORDS + r"|at|it's|it’s)\s+)"
+    r"(?P<v>\d{1,6}[A-Za-z]?\s+(?:(?i:north|south|east|west|[NSEW])\.?\s+)?[A-Z][a-z][\w'’-]*(?:\s+[A-Z][a-z][\w'’-]*){0,2})"
+)
+SPOKEN_HOUSE_RX = re.compile(
+    _ADDRESS_CUE + r"(?P<v>(?i:(?:" + _NUMBER_WORDS + r")(?:[\s-]+(?:" + _NUMBER_WORDS + r")){1,4})\s+"
+    r"(?:(?i:north|south|east|west)\s+)?[A-Z][a-z][\w'’-]*(?:\s+[A-Z][a-z][\w'’-]*){0,2})"
+)
+SPOKEN_BOX_RX = _rx(
+    r"\b(?:p\.?\s*o\.?\s*|post\s+office\s+)box\s+(?:number\s+)?(?:"
+    + _NUMBER_WORDS
+    + r")(?:[\s-]+(?:"
+    + _NUMBER_WORDS
+    + r"))*\b"
+)
+_PLOT_BEFORE = _rx(r"\b(?:plot|stand|erf|lot|block)\s+$")
+# "8800 US Route 40", "4040 State Route 9W", "County Road 112, mile marker 9"
+ROUTE_RX = re.compile(
+    r"\b(?:\d{1,6}\s+)?(?:US|U\.S\.|State|County|Interstate|Farm\s+to\s+Market|FM|SR|CR)\s+(?:Route|Road|Highway|Hwy|Rd|Rte)\.?"
+    r"\s+\d{1,4}[A-Z]?\b(?:,?\s+(?i:mile\s+marker)\s+\d{1,4})?"
 )
 # "the corner of Garfield and 8th": two streets that meet.
 CORNER_RX = re.compile(
@@ -591,7 +639,7 @@ NINO_RX = re.compile(r"(?<![\w-])[A-Z]{2}\s?\d{2}\s?\d{2}\s?\d{2}\s?[A-D](?![\w-
 # digits said with a space between each: "6 2 8 - 3 1 - 9 9 0 4"
 SPACED_DIGITS_RX = re.compile(r"(?<![\w.,/-])\d(?:(?: | ?- ?)\d){6,14}(?![\w/-]|[.,]\d)")
 PO_BOX_RX = _rx(
-    r"\b(?:(?:p\.?\s*o\.?\s*|post\s+office\s+)?box\s*#?\s*\d+|rural\s+route\s+\d+|r\.?r\.?\s+\d+|"
+    r"\b(?:(?:p\.?\s*o\.?\s*|post\s+office\s+)?box\s*#?\s*\d+[a-z]?|rural\s+route\s+\d+|r\.?r\.?\s+\d+|"
     r"general\s+delivery|hc\s+\d+)\b"
 )
 ZIP_CUED_RX = re.compile(
@@ -631,7 +679,7 @@ DIGITS_ID_RX = re.compile(
 # Licence plates in their common shapes: "4GHT 772", "7ABC123", "KXR 4821", "YR19 KWB" (UK).
 PLATE_RX = re.compile(
     r"(?<![\w-])(?:\d[A-Z]{3}[ -]?\d{3}|[A-Z]{2,4}[ -]\d{3,4}|[A-Z]{2}\d{2}[ -]?[A-Z]{3}|\d{3}[ -][A-Z]{3}|"
-    r"[A-Z]{3}[ -]\d{2,3}[A-Z]|[A-Z][ -]\d{3,4}[ -][A-Z]{2,3})(?![\w-])"
+    r"[A-Z]{3}[ -]\d{2,3}[A-Z]|[A-Z][ -]\d{3,4}[ -][A-Z]{2,3}|\d[ -][A-Z]{3}[ -]\d{3})(?![\w-])"
 )
 # a vanity plate or a code in capitals with a digit: "GRAMMA1", "LUV2RUN", "4EVRYNG"
 CAPS_CODE_RX = re.compile(
@@ -672,6 +720,16 @@ _PLACE_BEFORE = _rx(
     r"living\s+in|grew\s+up\s+in|back\s+to|toward|towards|downtown|uptown|up\s+in|down\s+in|over\s+in|"
     r"out\s+in|drive\s+to|flew\s+to|trip\s+to|born\s+in|raised\s+in|stationed\s+in|leaving|left|leave)\s+$"
 )
+_TOWN_BEFORE_ZIP = re.compile(
+    r"(?<![\w'’.-])((?:[A-Z][^\W\d_]+[ -]){0,2}[A-Z][^\W\d_]+),?\s+\d{5}(?:-\d{4})?(?![\w-]|\s\d)"
+)
+_ID_CUE_WORDS = frozenset({"policy", "member", "account", "group", "id", "mrn", "number", "card", "plan", "case", "claim",
+                           "room", "box", "route", "suite", "unit", "apt", "apartment", "lot", "code", "pin"})  # fmt: skip
+_STRONG_PLACE_BEFORE = _rx(
+    r"\b(?:moved\s+to|move\s+to|moving\s+to|flew\s+(?:in\s+)?(?:from|to)|drove\s+(?:up\s+|down\s+)?(?:from|to)|"
+    r"(?:live|lives|living|lived|grew\s+up|born|raised|stationed)\s+in|visiting|trip\s+to|came\s+from|comes\s+from|"
+    r"back\s+to|up\s+in|down\s+in|over\s+in|out\s+in)\s+$"
+)
 _PLACE_AFTER_WHERE = re.compile(r"[^\W\d_]+(?:[\s'’.-]+[^\W\d_]+){0,3}\s+(?:is|was)\s+where\b")
 _PLACE_AFTER = re.compile(
     r"(?:'s|’s)?(?:,?\s+(?:(?i:" + STATES + r")|" + _STATE_CODES + r")\b|\s+(?i:is|was)\s+where|\s+where)"
@@ -686,6 +744,21 @@ FACILITY_RX = re.compile(
     + r")\b(?:\s+(?:and\s+|&\s+)?(?:Nursing|Rehabilitation|Rehab|Recovery|Wellness|Health|"
     r"Care|Services|Treatment)\b)*"
     r"(?:\s+(?:of|for|at|in)\s+(?:the\s+)?" + _CAP_WORD + r"(?:\s+" + _CAP_WORD + r"){0,3})?"
+)
+# A name and what it is, said in lower case: "Shepherd's Table soup kitchen", "the Harbor House shelter"
+_LOWER_KINDS = (
+    "soup kitchen|food pantry|food bank|nursing home|group home|halfway house|sober house|care home|shelter|parish|"
+    "church|clinic|hospital|elementary|high school|middle school|school|academy|daycare|center|centre|rehab|detox|"
+    "motel|hotel|bar|pub|diner|buffet|restaurant|cafe|gym|jail|prison|pharmacy|library|mosque|temple|synagogue|"
+    "dialysis|unit|ward|hospice|treatment center|recovery center|health center|medical center"
+)
+_LOWER_KIND_WORDS = frozenset(w for k in _LOWER_KINDS.split("|") for w in k.split())
+FACILITY_LOWER_RX = re.compile(
+    r"\b(?P<name>(?:(?:"
+    + _CAP_WORD
+    + r"|(?:St|Mt|Ft)\.)\s+(?:(?:of|the|and|&)\s+)?){1,4})(?P<kind>"
+    + _LOWER_KINDS
+    + r")\b"
 )
 FACILITY_PREFIX_RX = re.compile(
     r"\b(?:(?:University|College|Hospital|Academy|Institute|School|Church|Our\s+Lady)\s+of\s+(?:the\s+)?"
@@ -706,7 +779,9 @@ _STREET_NAMED_GATE = {"street", "avenue", "ave", "road", "rd", "drive", "lane", 
 # Words near a lone small number that make it part of an address ("88 Birch Ln", "unit 4"). A day
 # next to a month is found by the dates in words, which come first.
 _TINY_CONTEXT_WORDS = frozenset() | {"apt", "apartment", "unit", "suite", "box", "route", "building", "floor",
-                                           "calle", "rue", "via", "avenida", "rua", "born", "birthday", "dob", "since",
+                                           "calle", "rue", "via", "avenida", "rua", "chemin", "ulica", "strasse", "straße",
+                                           "camino", "paseo", "carrera", "jalan", "viale", "piazza", "plot", "mieszkanie",
+                                           "depto", "colonia", "born", "birthday", "dob", "since",
                                            "zip", "st", "nd", "rd", "th", "plate", "plates", "tag"} | STREET_SUFFIX_WORDS  # fmt: skip
 
 
@@ -958,6 +1033,12 @@ def _after_strong_person(text: str, end: int) -> bool:
     return bool(rest) and (rest[0].strip(".,!?") in _STRONG_PERSON or " ".join(rest[:2]) in ("and i", "and me"))
 
 
+_ASKED_YOU = re.compile(
+    r", (?:can|could|would|will|do|did|are|have|what|how|where|when|why|tell|let's|you)\b", re.IGNORECASE
+)
+_HIS_OR_HER = re.compile(
+    r",? (?:he's|she's|he is|she is|he was|she was|they're|they were) (?:my|our|the one)\b", re.IGNORECASE
+)
 _ADVERBS = frozenset({"really", "just", "always", "never", "actually", "finally", "still", "also", "literally",
                       "totally", "basically", "kind", "kinda", "sort", "even", "already", "probably", "definitely"})  # fmt: skip
 
@@ -1310,9 +1391,13 @@ def _shaped(t: _Text, lists: WordLists) -> None:
             for m in rx.finditer(text, lo, hi):
                 t.add(m.start("v"), m.end("v"), AGE)
         _street_addresses(t, lists, lo, hi)
-        for rx in (STREET_PREFIX_RX, PO_BOX_RX, UNIT_RX):
+        for rx in (STREET_PREFIX_RX, STREET_PREFIX_FIRST_RX, ROUTE_RX, PO_BOX_RX):
             for m in rx.finditer(text, lo, hi):
                 t.add(m.start(), m.end(), ADDRESS)
+        for m in CUED_HOUSE_RX.finditer(text, lo, hi):
+            _cued_house(t, lists, m)
+        for m in UNIT_RX.finditer(text, lo, hi):
+            t.add(m.start(), m.end(), ADDRESS)
         for m in ZIP_CUED_RX.finditer(text, lo, hi):
             t.add(m.start("v"), m.end("v"), ZIP)
         for m in POSTCODE_4_RX.finditer(text, lo, hi):
@@ -1322,6 +1407,9 @@ def _shaped(t: _Text, lists: WordLists) -> None:
                 if _digit_count(m.group()) >= 2 or rx is not EIRCODE_RX:
                     t.add(m.start(), m.end(), ZIP)
     for lo, hi in windows:
+        for rx in (IBAN_RX, MAC_RX):  # before the cued ids: "the device is 00:1A:2B:..." is one value
+            for m in rx.finditer(text, lo, hi):
+                t.add(m.start(), m.end(), ID)
         for m in ID_CUED_RX.finditer(text, lo, hi):
             value = m.group("v")
             if _digit_count(value) >= 2 and not _AMOUNT_UNITS.match(text, m.end("v")):
@@ -1333,9 +1421,6 @@ def _shaped(t: _Text, lists: WordLists) -> None:
                 and _digit_count(value) >= 3
                 and not re.fullmatch(r"\d+(?:st|nd|rd|th|s|am|pm|mg|k)", value, re.IGNORECASE)
             ):
-                t.add(m.start(), m.end(), ID)
-        for rx in (IBAN_RX, MAC_RX):
-            for m in rx.finditer(text, lo, hi):
                 t.add(m.start(), m.end(), ID)
         for m in PLATE_CUED_RX.finditer(text, lo, hi):
             t.add(m.start("v"), m.end("v"), ID)
@@ -1398,13 +1483,41 @@ def _street_addresses(t: _Text, lists: WordLists, lo: int, hi: int) -> None:
             and not any(w.lower() in lists.common for w in words)
         )
         if named and street_like:
-            unit = _UNIT_BEFORE.search(text, max(lo, m.start() - 40), m.start()) or _DASHED_UNIT.search(
-                text, max(lo, m.start() - 12), m.start()
+            unit = (
+                _UNIT_BEFORE.search(text, max(lo, m.start() - 40), m.start())
+                or _DASHED_UNIT.search(text, max(lo, m.start() - 12), m.start())
+                or _PLOT_BEFORE.search(text, max(lo, m.start() - 8), m.start())
             )
             t.add(unit.start() if unit else m.start(), m.end(), ADDRESS)
             m = STREET_RX.search(text, m.end(), hi)
         else:
             m = STREET_RX.search(text, m.start() + 1, hi)
+
+
+def _cued_house(t: _Text, lists: WordLists, m: re.Match) -> None:
+    """A house number and a name after an address cue, unless the name is a kept word, a month, a
+    weekday or a number ("at 9 Tuesday", "it's 7 Eleven")."""
+    name = re.search(r"[A-Z][a-z].*", m.group("v")).group()
+    words = [w.lower() for w in WORD_RX.findall(name)]
+    if any(w in lists.keep or w in MONTHS or w in STOPWORDS or w in _NUMBER_WORD_SET for w in words):
+        return
+    if _AMOUNT_UNITS.match(" " + words[0]) or words[0] in lists.common and len(words) == 1:
+        return  # "at 20 Minutes", "it's 2 Pills"; not "212 Elm"
+    unit = _UNIT_AFTER.match(t.text, m.end("v"))
+    if not (unit and t.add(m.start("v"), unit.end(), ADDRESS)):
+        t.add(m.start("v"), m.end("v"), ADDRESS)  # the unit may be taken already ("apartment B")
+
+
+def _spoken_houses(t: _Text, lists: WordLists) -> None:
+    """A house number said in words after an address cue ("we moved to four twenty Maple"), a box
+    said in words ("post office box two-oh-nine")."""
+    if "box" in t.low:
+        for m in SPOKEN_BOX_RX.finditer(t.text):
+            t.add(m.start(), m.end(), ADDRESS)
+    if not any(c in t.low for c in ("address", " at ", " to ", "outside", "feet of")):
+        return
+    for m in SPOKEN_HOUSE_RX.finditer(t.text):
+        _cued_house(t, lists, m)
 
 
 def _cued_plates(t: _Text, lists: WordLists) -> None:
@@ -1425,11 +1538,22 @@ def _phones(t: _Text, lo: int, hi: int) -> None:
     text = t.text
     for m in VANITY_PHONE_RX.finditer(text, lo, hi):  # "1-800-555-HELP", before its digits are taken
         t.add(m.start(), m.end(), PHONE)
+    pieces = []
     for candidate in PHONE_CANDIDATE_RX.finditer(text, lo, hi):
-        if _digit_count(candidate.group()) < 7:
+        # a sentence's end is no separator: "account 000183726459. 818.555.0191" holds two numbers
+        cursor = candidate.start()
+        for stop in re.finditer(r"\.\s+", candidate.group()):
+            pieces.append((cursor, candidate.start() + stop.start()))
+            cursor = candidate.start() + stop.end()
+        pieces.append((cursor, candidate.end()))
+    for start, end in pieces:
+        if _digit_count(text[start:end]) < 7:
             continue
-        start = candidate.start()
-        window = text[start : candidate.end()].replace("–", "-").replace("/", "-")
+        window = text[start:end].replace("–", "-").replace("/", "-")
+        international = INTERNATIONAL_PHONE_RX.fullmatch(window.rstrip(" .,"))
+        if international and 8 <= _digit_count(window) <= 15:
+            t.add(start, start + len(window.rstrip(" .,")), PHONE)  # "+52 1 33 9876 5432": any country's number
+            continue
         for region in ("US", "GB"):
             found = False
             for m in phonenumbers.PhoneNumberMatcher(window, region, leniency=phonenumbers.Leniency.POSSIBLE):
@@ -1587,20 +1711,25 @@ def _ages_in_words(t: _Text, lists: WordLists) -> None:
         for lo, hi in _merged([t.window(i, i + 7, 48, 48) for i in points]):
             for rx in (AGE_AFTER_RX, AGE_BEFORE_RX):
                 for m in rx.finditer(t.text, lo, hi):
-                    t.add(m.start("v"), m.end("v"), AGE)
+                    if not _NUMBER_GOES_ON.match(t.text, m.end("v")) and not _STREET_AHEAD.match(t.text, m.end("v")):
+                        t.add(m.start("v"), m.end("v"), AGE)
 
 
 # ----------------------------------------------------------------------------- places
 
 
 def _facilities(t: _Text, lists: WordLists) -> None:
-    gate = {w for w in t.words if _bare(w.lower()) in _GATE_WORDS_FACILITY and w[0].isupper()}
+    gate = {
+        w
+        for w in t.words
+        if _bare(w.lower()) in _GATE_WORDS_FACILITY and w[0].isupper() or w[0].islower() and w in _LOWER_KIND_WORDS
+    }
     if not gate:
         return
     text = t.text
     points = [(i, len(w)) for w in gate for i in t.occurrences(w, low=False)]
     for lo, hi in _merged([t.window(i, i + n, 100, 70) for i, n in points]):
-        for rx in (FACILITY_RX, FACILITY_PREFIX_RX, COUNTY_RX):
+        for rx in (FACILITY_LOWER_RX, FACILITY_RX, FACILITY_PREFIX_RX, COUNTY_RX):
             for m in rx.finditer(text, lo, hi):
                 start = m.start()
                 first = WORD_RX.match(text, start)
@@ -1614,10 +1743,11 @@ def _facilities(t: _Text, lists: WordLists) -> None:
                     while start < m.end() and text[start] == " ":
                         start += 1
                     first = WORD_RX.match(text, start)
-                for stop in _SENTENCE_STOP.finditer(text, start, m.start("kind") if rx is FACILITY_RX else m.end()):
+                kinded = rx is FACILITY_RX or rx is FACILITY_LOWER_RX
+                for stop in _SENTENCE_STOP.finditer(text, start, m.start("kind") if kinded else m.end()):
                     if stop.group(1).lower() not in _ABBREVIATIONS:
                         start = stop.end()  # "a Diner. Secret Service": a name never runs across a sentence's end
-                if start >= m.end() or rx is FACILITY_RX and start > m.start("kind"):
+                if start >= m.end() or kinded and start >= m.start("kind"):
                     continue
                 words = [w.lower() for w in WORD_RX.findall(text, start, m.end())]
                 named = [w for w in words if w not in FACILITY_GENERIC and w not in STOPWORDS]
@@ -1627,11 +1757,21 @@ def _facilities(t: _Text, lists: WordLists) -> None:
                     continue  # "Wednesday Group", "Christmas Program"
                 if start in t.sentence_starts and len(named) == 1 and named[0] in lists.common:
                     continue  # "Good Home" opening a sentence
-                name_part = WORD_RX.findall(text, start, m.start("kind")) if rx is FACILITY_RX else []
+                name_part = WORD_RX.findall(text, start, m.start("kind")) if kinded else []
+                if rx is FACILITY_LOWER_RX and (
+                    start in t.sentence_starts
+                    and len(name_part) == 1
+                    or all(w.lower() in lists.keep for w in name_part)
+                ):
+                    continue  # "Christmas shelter", "Then school": a name must say which one
                 if len(named) == 1 and any(w.lower() in STOPWORDS for w in name_part):
                     continue  # "the Good of the Home": function words in a one-word name
                 t.add(start, m.end(), LOCATION if rx is COUNTY_RX else FACILITY)
         for m in SAINT_RX.finditer(text, lo, hi):
+            place = re.search(r"([A-Z][^\W\d_]+) $", text[max(0, m.start() - 16) : m.start()])
+            said = f"{place.group(1)} {m.group()}".lower() if place else ""
+            if said and (said in lists.cities or said.replace("st.", "saint") in lists.cities):
+                continue  # "Port St. Lucie": a city, found with the cities
             after = text[m.end() : m.end() + 12].lower()
             if not re.match(r"(?:'s|’s)?\s+day\b", after) and m.group().split()[-1].lower() not in lists.keep:
                 end = m.end() + (2 if after.startswith(("'s", "’s")) else 0)
@@ -1732,6 +1872,8 @@ def _cities(
     opens = t.sentence_starts
     points = []
     for start, token in t.cap_tokens:
+        if _kept_possessive(token, lists):
+            continue  # "McDonald's"
         kind = _city_kind(token, firsts, lists, kinds)
         if kind and not (kind == "word" and start in opens and not _PLACE_AFTER.match(text, start + len(token))):
             points.append((start, token))
@@ -1790,6 +1932,19 @@ def _cities(
         if " " not in name and name in lists.first and not (before or after):
             continue  # "Dara", "Austin": a person unless a place is meant
         t.add(start, end, LOCATION)
+    for m in _TOWN_BEFORE_ZIP.finditer(text) if _DIGITS.search(text) else ():
+        words = [w.lower() for w in WORD_RX.findall(m.group(1))]
+        if any(w in lists.keep or w in STOPWORDS or w in MONTHS or w in _ID_CUE_WORDS for w in words):
+            continue
+        if len(words) == 1 and words[0] in lists.common:
+            continue  # "Team 12345"
+        t.add(m.start(1), m.end(1), LOCATION)
+    # a lowercase word no list knows, where only a place can be: "my sister flew in from whangārei"
+    for word in t.lower_words:
+        if word[0].islower() and word not in lists.ordinary and word not in lists.keep and len(word) > 2:
+            for i in t.occurrences(word, low=False):
+                if _STRONG_PLACE_BEFORE.search(low, max(0, i - 30), i) and t.claims.free(i, i + len(word)):
+                    t.add(i, i + len(_bare(word)), LOCATION)
 
 
 def _city_kind(token: str, firsts: dict[str, int], lists: WordLists, known: dict[str, str | None]) -> str | None:
@@ -1960,6 +2115,7 @@ def _names(t: _Text, lists: WordLists, rules: _NameRules) -> None:
         (start, token)
         for start, token in t.cap_tokens
         if rules.candidate(token)
+        and not _kept_possessive(token, lists)  # "McDonald's", "Lowe's": a brand; "McDonald" a name
         and not text[start + len(token) : start + len(token) + 1].isdigit()  # "IPv6", "MP3": codes, not names
         and not (start in opens and quiet(token) and _nothing_names(text, start + len(_bare_name(token))))
     ]
@@ -1993,12 +2149,13 @@ def _names(t: _Text, lists: WordLists, rules: _NameRules) -> None:
 
 
 # a surname's particles: "van der Berg", "dos Santos", "De la Rosa", "st. clair", "te whata", "ó murchú"
-_PARTICLES = r"(?:van|von|der|den|de|del|della|di|da|das|dos|do|du|la|le|bin|ibn|al|el|te|ter|ten|ó|ni|mac|mc|st\.?|san|abu|ap|ben|af)"
+_PARTICLES = r"(?:van|von|der|den|de|del|della|dei|degli|dal|di|da|das|dos|do|du|la|las|le|los|bin|ibn|al|el|te|ter|ten|ó|ni|mac|mc|st\.?|san|abu|ap|ben|af|zu|op)"
 _SURNAME_AFTER = re.compile(r" ((?i:" + _PARTICLES + r" ){0,3})([^\W\d_]+(?:['’-][^\W\d_]+)*)")
 _TITLED_PARTICLES = re.compile(
     r"(?i:\b(?:" + _TITLE_ABBR + r"|doctor|coach|officer|nurse|professor|judge|pastor|detective|mister|miss|aunt|uncle)"
     r"\s+)((?i:" + _PARTICLES + r" ){1,3})([^\W\d_]+(?:['’-][^\W\d_]+)*)"
 )
+_NUMBER_WORD_SET = frozenset(_NUMBER_WORDS.split("|"))
 _PARTICLE_TITLES = _TITLE_ABBR_WORDS | {"rev", "fr", "sgt", "capt", "lt", "det", "ofc", "atty", "hon", "doctor", "coach",
                                         "officer", "nurse", "professor", "judge", "pastor", "detective", "mister",
                                         "miss", "aunt", "uncle"}  # fmt: skip
@@ -2017,9 +2174,15 @@ def _surname_after(t: _Text, rules: _NameRules, start: int, end: int) -> None:
     s_start = nxt.start(1) if particles else nxt.start(2)
     s_end = nxt.end(2) - (2 if surname.endswith(("'s", "’s")) else 0)
     lower = rules.base(surname)
-    if surname[0].isupper() != text[start].isupper() or lower in STOPWORDS:
+    particled = bool(
+        re.match(r"(?i:al|el|bin|ibn|abu|d|o|de|di|da|du|la|le|mc|mac)[-'’][^\W\d_]", surname)
+    )  # "al-Hakim"
+    if surname[0].isupper() != text[start].isupper() and not particled or lower in STOPWORDS:
         return
-    if lower in lists.keep and not (lower in lists.kept_places and lower in lists.last and surname[0].isupper()):
+    if particled:
+        t.add(s_start, s_end, NAME, "last")
+        return
+    if lower in lists.keep and not (lower in lists.kept_places and lower in lists.last):
         return  # a kept word; but "Solveig Washington": a place that is a surname, after a first name
     if particles:
         t.add(s_start, s_end, NAME, "last")  # the particles say it: a surname follows
@@ -2030,8 +2193,77 @@ def _surname_after(t: _Text, rules: _NameRules, start: int, end: int) -> None:
             lower in lists.last or not rules.familiar(lower) or mid_sentence and lower not in lists.common
         ):
             t.add(s_start, s_end, NAME, "last")
-    elif lower in lists.last and lower not in lists.common or not rules.familiar(lower):
-        t.add(s_start, s_end, NAME, "last")
+    elif (
+        lower in lists.last
+        and (lower not in lists.common or _clause_goes_on_as_a_person(text, s_end))
+        or not rules.familiar(lower)
+    ):
+        t.add(s_start, s_end, NAME, "last")  # "adaeze baker", "so it was yuna cook who found him"
+
+
+_PAIR_BEFORE = re.compile(r"(?:^|(?<=[\s,]))([^\W\d_]+(?:['’-][^\W\d_]+)*) and $")
+_PAIR_AFTER = re.compile(r" and ([^\W\d_]+(?:['’-][^\W\d_]+)*)")
+
+
+def _paired_name(t: _Text, rules: _NameRules, span: Span) -> None:
+    """The other of two names said together: "ok so amir and giuseppe were both there"."""
+    text, lists = t.text, rules.lists
+    for m, at in (
+        (_PAIR_BEFORE.search(text, max(0, span.start - 30), span.start), "before"),
+        (_PAIR_AFTER.match(text, span.end, span.end + 30), "after"),
+    ):
+        if not m or m.group(1)[0].isupper() != text[span.start].isupper():
+            continue
+        word = m.group(1)
+        lower = rules.base(word)
+        if (
+            lower in STOPWORDS
+            or lower in lists.keep
+            or lower in _RELATION_WORDS
+            or lower in _KIN_NAMES
+            or lower in _TITLES
+        ):
+            continue
+        if not (rules.listed(lower) and lower not in lists.common or not rules.familiar(lower)):
+            continue
+        if at == "before" and m.start(1) in t.sentence_starts and rules.ordinary(lower) and not rules.listed(lower):
+            continue
+        start = m.start(1)
+        if t.claims.free(start, start + len(_bare_name(word))):
+            t.add(start, start + len(_bare_name(word)), NAME, "first" if lower in rules.first else "")
+
+
+_FAMILY_WORD_RX = re.compile(
+    r"\b(?i:the) ((?:(?i:"
+    + _PARTICLES
+    + r")[ -]){0,3}[A-Z][^\W\d_]*(?:['’-][^\W\d_]+)*) (?i:family|families|household|kids|clan)\b"
+)
+_FAMILY_RX = re.compile(
+    r"\b(?i:the) ((?:(?i:" + _PARTICLES + r") ){0,3}[^\W\d_][^\W\d_'’]*(?:['’][^\W\d_]+)?s)\b(?!['’])"
+)
+
+
+def _families(t: _Text, rules: _NameRules) -> None:
+    """A family by its surname: "the Singhs", "the van der Bergs", "the Moores"."""
+    if " the " not in t.low and not t.low.startswith("the "):
+        return
+    lists = rules.lists
+    for m in _FAMILY_RX.finditer(t.text):
+        said = m.group(1).split()[-1]
+        plural = said.lower()
+        bases = [plural[:-1]] + ([plural[:-2]] if plural.endswith("es") else [])
+        if any(b in lists.keep for b in bases) or plural in lists.keep:
+            continue
+        if said[0].islower() and (rules.familiar(plural) or any(b in lists.common for b in bases)):
+            continue  # "the rivers", "the browns"; but "the okafors down the road"
+        if any(b in lists.last and (b not in lists.common or " " in m.group(1)) for b in bases):
+            t.add(m.start(1), m.end(), NAME, "last")
+    for m in _FAMILY_WORD_RX.finditer(t.text):  # "The Wong family moved in across the hall"
+        surname = rules.base(m.group(1).split()[-1])
+        if surname in lists.keep or surname in STOPWORDS or surname in MONTHS:
+            continue
+        if surname in lists.last or not rules.familiar(surname) or "-" in surname:
+            t.add(m.start(1), m.end(1), NAME, "last")
 
 
 def _full_names(t: _Text, rules: _NameRules) -> None:
@@ -2053,7 +2285,14 @@ def _full_names(t: _Text, rules: _NameRules) -> None:
                 continue
             if not (word[0].isupper() == text[start].isupper() and t.claims.free(m.start(1), m.end(1))):
                 break
-            if lower in STOPWORDS or lower in _TITLES or lower in lists.keep or lower in _SALUTES or lower in MONTHS:
+            month_name = (lower in MONTHS or lower in lists.keep and lower[:3] in MONTHS) and lower in rules.first
+            if (
+                lower in STOPWORDS
+                or lower in _TITLES
+                or lower in _SALUTES
+                or (lower in lists.keep or lower in MONTHS)
+                and not month_name
+            ):
                 break
             if lower in _RELATION_WORDS or lower in _KIN_NAMES or lower in _FILLERS:
                 break
@@ -2065,6 +2304,7 @@ def _full_names(t: _Text, rules: _NameRules) -> None:
                 break
             t.add(m.start(1), m.end(1), NAME, "first")
             start = m.start(1)
+        _paired_name(t, rules, span)
         m = _LAST_FIRST.search(text, max(0, start - 40), start)
         if m and text[start].isupper() and t.claims.free(m.start(1), m.end(1)):
             words = m.group(1).split()
@@ -2081,6 +2321,12 @@ def _full_names(t: _Text, rules: _NameRules) -> None:
                 said_first or all(rules.listed(w) and w not in lists.common or not rules.familiar(w) for w in lows)
             ):
                 t.add(m.start(1), m.end(1), NAME, "last")
+
+
+def _kept_possessive(token: str, lists: WordLists) -> bool:
+    """A brand kept with its "'s" ("McDonald's", "Denny's"), though the name without it is a name."""
+    low = token.lower().replace("’", "'")
+    return low.endswith("'s") and low in lists.keep
 
 
 def _bare_name(token: str) -> str:
@@ -2150,6 +2396,8 @@ def _sayers(t: _Text, rules: _NameRules) -> None:
                 continue
             if lower in _RELATION_WORDS or lower in _KIN_NAMES or lower in _TITLES:
                 continue
+            if lower in lists.common and lower not in WORDLIKE_NAMES and lower not in CONTEXT_ONLY:
+                continue  # "nobody ever asked me": "Ever" is a name in some lists, "ever" a word here
             before = _words_before(t.low, start)
             if before and before[-1] in _NOT_BEFORE_SAYER or not t.claims.free(start, start + len(lower)):
                 continue
@@ -2169,8 +2417,8 @@ def _unknown_word_after(t: _Text, rules: _NameRules, end: int) -> bool:
     m = _NEXT_WORD.match(t.text, end, end + 30)
     if not m or not m.group(1)[0].islower():
         return False
-    _, listed, ordinary, common, _ = rules.facts(m.group(1))
-    return not ordinary or listed and not common and m.group(1).lower() in rules.lists.last
+    lower, listed, _, common, _ = rules.facts(m.group(1))
+    return not rules.familiar(lower) or listed and not common and lower in rules.lists.last
 
 
 def _decide(t: _Text, rules: _NameRules, token: str, start: int, end: int) -> str | None:
@@ -2200,6 +2448,13 @@ def _decide(t: _Text, rules: _NameRules, token: str, start: int, end: int) -> st
             return role  # "mr park", "Dr. Good": a surname whatever word it is
         if cap or not rules.familiar(lower):
             return role
+        if (
+            title
+            and title.rstrip(".") in _SURNAME_TITLES
+            and lower in lists.last
+            and _clause_goes_on_as_a_person(text, end)
+        ):
+            return "last"  # "sergeant wood who wrote the report", "coach price benched me"
         if listed and not common and (not title or title.rstrip(".") in _SURNAME_TITLES or first):
             return role  # "my sister priya", "dr. smith"; not "sister day" (a title word before a word)
         if first and not title and _clause_goes_on_as_a_person(text, end):
@@ -2220,7 +2475,11 @@ def _decide(t: _Text, rules: _NameRules, token: str, start: int, end: int) -> st
     weak = _before_weak(before)
     if cap:
         # said to someone: ", Marigold." (not one of a list: "Describe, Express, Assert, ...")
-        vocative = (not opens) and text[start - 2 : start] == ", " and _AFTER_VOCATIVE.match(text, end)
+        vocative = (
+            (not opens)
+            and text[start - 2 : start] == ", "
+            and (_AFTER_VOCATIVE.match(text, end) or _ASKED_YOU.match(text, end) and lower not in lists.common)
+        )  # "Okay, Marigold." "Okay, Ezekiel, can you rate it?"; not "Okay, Great, can you ..."
         greeted = not opens and _greeted(before, text, end)
         if lower in CONTEXT_ONLY or lower in MONTHS:  # "Will said no", not "Will you ...?"
             if person and (not opens or first) or vocative or greeted or _aux_person(before, text, end):
@@ -2230,6 +2489,8 @@ def _decide(t: _Text, rules: _NameRules, token: str, start: int, end: int) -> st
             return None
         if listed and not ordinary:
             return role
+        if before and before[-1] in ("the", "a", "an") and ordinary and not _after_strong_person(text, end):
+            return None  # "The Trinity is central to my faith", "a Rose Bowl party"
         if not opens:
             # inside a sentence a capital says "name", but a dictionary word needs more than that
             # ("Fair, Apologies, Truthful" lists skills): someone does something, or is spoken to
@@ -2260,10 +2521,12 @@ def _decide(t: _Text, rules: _NameRules, token: str, start: int, end: int) -> st
             return role
         return None
     # lowercase
-    if before and before[-1][:1].isdigit():
-        return None  # "300 unread texts": a count, not a person
+    if before and (before[-1][:1].isdigit() or before[-1] in ("the", "a", "an", "every", "each", "this", "that")):
+        return None  # "300 unread texts", "the miller down the road": a thing or a trade, not a person
     if lower in rules.pure:
         return role
+    if first and _HIS_OR_HER.match(text, end) and not (before and before[-1] in _NOT_BEFORE_SAYER):
+        return role  # "yeah joy he's my ex", "river she was my best friend"
     if person and (listed and not common or not rules.familiar(lower)):
         return role  # "so then rivka goes", "caroline said", "kou and i"
     asked = first and before and before[-1] in _ASKED and _ASKED_AFTER.match(text, end)
@@ -2354,6 +2617,7 @@ DETECTORS: tuple[tuple[str, Detector], ...] = (
     ("dates said as numbers", _spoken_numeric_dates),
     ("numbers: ip, ssn, phone, date, age, address, zip, id", _shaped),
     ("plates said after 'plate'", _cued_plates),
+    ("house numbers in words", _spoken_houses),
     ("numbers in words", _spoken_numbers),
     ("ages in words", _ages_in_words),
     ("facilities and counties", _facilities),
@@ -2404,5 +2668,6 @@ class PhiFinder:
         _names(t, self.lists, self.rules)
         _relation_names(t, self.rules)
         _sayers(t, self.rules)
+        _families(t, self.rules)
         _propagate(t, seed_tokens(known, self.rules), self.lists)
         return sorted(t.claims.spans, key=lambda s: s.start)
