@@ -238,6 +238,25 @@ RECALL["FACILITY"] += [
     ("She's at Maple Grove nursing home now.", "Maple Grove nursing home"),
 ]
 RECALL["LOCATION"] += [("Send it to Rural Route 2, Tuba City, 86045.", "Tuba City")]
+RECALL["NAME"] += [
+    ("so pradeep was like you need to chill.", "pradeep"),
+    ("um marisol my sponsor she says call first.", "marisol"),
+]
+RECALL["FACILITY"] += [
+    ("I did thirty days at Larkspur Nursing and Rehab.", "Larkspur Nursing and Rehab"),
+    ("She works at Nowak's Deli on weekends.", "Nowak's Deli"),
+]
+RECALL["ADDRESS"] += [
+    ("we moved to Lindenstraße 17 after that.", "Lindenstraße 17"),
+    ("we moved to 2-8-11 Higashi-Ikebukuro after that.", "2-8-11 Higashi-Ikebukuro"),
+    ("my old address was House 9, Road 4, Dhanmondi.", "House 9, Road 4, Dhanmondi"),
+]
+RECALL["EMAIL"] += [("Send it to j dub four two at gmail dot com.", "j dub four two at gmail dot com")]
+RECALL["SSN"] += [("My social is 521/44/9083.", "521/44/9083")]
+RECALL["ID"] += [
+    ("Her counseling license is LADC-II 3307.", "LADC-II 3307"),
+    ("The monitor is unit 35 611904 227180 4.", "35 611904 227180 4"),
+]
 RECALL["PHONE"] += [
     ("My number is +52 1 55 4321 8765.", "+52 1 55 4321 8765"),
     ("The account is 000184736251. 602.555.0143, that's my cell.", "602.555.0143"),
@@ -334,6 +353,11 @@ TRAPS = [
     ("Okay, Great, let's start.", "Great"),
     ("It's 20 Minutes from here.", "20 Minutes"),
     ("Our team scored 12345 points.", "12345"),
+    ("The psych ward was scary but it helped.", "ward"),
+    ("I've had 3 DUIs.", "DUIs"),
+    ("the rose bush my mom planted is still there.", "bush"),
+    ("Wells Fargo keeps charging me fees.", "Wells Fargo"),
+    ("We watched Fight Club last night.", "Fight Club"),
 ]
 
 

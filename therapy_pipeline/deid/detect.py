@@ -303,11 +303,12 @@ PERSON_VERBS = (
     "cried|laughed|lives|lived|works|worked|loves|loved|hates|hated|refuses|refused|promised|"
     "started|stopped|moved|broke|drove|picked|dropped|sent|messaged|emailed|posted|blocked|"
     "ghosted|cheated|hit|hurt|helped|invited|visited|stayed|slept|passed|died|showed|shows|"
-    "won't|doesn't|didn't|isn't|wasn't|and\\s+i|and\\s+me|is\\s+my|was\\s+my"
+    "won't|doesn't|didn't|isn't|wasn't|and\\s+i|and\\s+me|is\\s+my|was\\s+my|steals|stole|owes|owed|threatened|"
+    "threatens|punched|slapped|stalks|stalked|follows|followed|lied|lies|borrowed|screams|shouted|ignores|ignored"
 )
 FACILITY_KINDS = (
     "Hospital|Clinic|Medical Center|Medical Centre|Health Center|Health Centre|Health System|"
-    "Behavioral Health|Behavioural Health|Mental Health Center|Counseling Center|Counselling Centre|"
+    "Behavioral Health|Behavioural Health|Mental Health Center|Mental Health|Counseling Center|Counselling Centre|"
     "Center|Centre|Elementary School|Elementary|Middle School|High School|Junior High|High|School|"
     "Academy|College|University|Institute|Church|Cathedral|Chapel|Temple|Mosque|Synagogue|Shelter|"
     "Hospice|Rehab|Recovery|Treatment Center|Treatment Facility|Pharmacy|Prison|Jail|"
@@ -320,7 +321,8 @@ FACILITY_KINDS = (
     "Transitional Housing|Housing|Surgery|Halfway House|Sober House|Service|PICU|NICU|General|Diner|Cafe|Café|"
     "Restaurant|Grill|Bakery|Market|Motel|Hotel|Inn|Courthouse|Precinct|Gym|Salon|Parish|Station|Plant|Warehouse|"
     "Dialysis|Shipyard|Buffet|Bar|Pub|Tavern|Lounge|Auto Parts|Motors|Garage|Factory|Mill|Depot|Laundromat|Head Start|"
-    "Montessori|Brewery|Tabernacle|Casino|Cannery|Refinery|Dairy|Orchard|Nursery"
+    "Montessori|Brewery|Tabernacle|Casino|Cannery|Refinery|Dairy|Orchard|Nursery|Club|Deli|Spa|Detention|Packing|"
+    "Auto Body|Body Shop|Barbershop|Dealership|Hardware|Pizza|Pizzeria|Taqueria|Cantina|Laundry|Cleaners"
 )
 _FACILITY_KIND_WORDS = {w.lower() for w in re.split(r"[| ]", FACILITY_KINDS)}
 # Words of a facility's name that say what it is, not which one: kept by its surrogate.
@@ -442,7 +444,9 @@ IPV4_RX = _rx(
 IPV6_CANDIDATE_RX = _rx(r"(?<![\w:])[0-9a-f]{0,4}(?::[0-9a-f]{0,4}){2,7}(?:/\d{1,3})?(?![\w:])")
 _SPOKEN_OCTET = r"(?:(?:" + _NUMBER_WORDS + r")(?:[\s-]+(?:and\s+)?(?:" + _NUMBER_WORDS + r")){0,3})"
 SPOKEN_IP_RX = _rx(r"\b" + _SPOKEN_OCTET + r"(?:\s+(?:dot|point)\s+" + _SPOKEN_OCTET + r"){3}\b")
-SSN_RX = _rx(r"(?<![\w.-])(?!000|666)\d{3}([- .])(?!00)\d{2}\1(?!0000)\d{4}(?![\w-]|\.\d)")  # 9xx: an ITIN, as private
+SSN_RX = _rx(
+    r"(?<![\w./-])(?!000|666)\d{3}([- ./])(?!00)\d{2}\1(?!0000)\d{4}(?![\w-]|\.\d)"
+)  # 9xx: an ITIN, as private
 _SSN_CUE = r"\b(?:social(?:\s+security)?(?:\s+(?:number|no\.?|#))?|ssn|ss#|ss\s+number|social's)\b"
 SSN_CUED_RX = _rx(_SSN_CUE + r"[^\x00\d]{0,30}?(?P<v>\d{3}[\s.-]?\d{2}[\s.-]?\d{4})(?![\w-])")
 PHONE_CANDIDATE_RX = _rx(
@@ -559,12 +563,16 @@ STREET_RX = _rx(
     r"\b(?:\d{1,6}[a-z]?(?:-\d{1,4}|-[a-z]\b|\s+1/2|½)?|[nsew]\d{2,5}(?:\s+[nsew]\d{2,5})?)\s+(?:"
     + DIRECTION
     + r"\s+)?"
-    r"(?P<words>(?:[\w'’.-]+\s+){0,3})"
+    r"(?P<words>(?:[\w'’.-]+\s+){0,4})"
     r"(?:(?:road|route|highway|hwy|rte|rd|pike)\b\.?(?:\s+\d{1,4}[a-z]?\b|(?-i:\s+[A-Z]{1,2}\b))?|(?:"
     + STREET_SUFFIXES
     + r")\b\.?)"
     r"(?:\s+" + DIRECTION + r"(?![\w']))?"
-    r"(?:,?\s*" + _UNIT + r"\s*(?:number\s+|no\.?\s*)?#?\s*[a-z]?\d*[a-z]?\b|,?\s*\d{1,3}(?:st|nd|rd|th)\s+floor\b)*"
+    r"(?:,?\s*"
+    + _UNIT
+    + r"\s*(?:number\s+|no\.?\s*)?#?\s*(?:"
+    + _UNIT_WORD
+    + r"\b|[a-z]?\d*[a-z]?\b)|,?\s*\d{1,3}(?:st|nd|rd|th)\s+floor\b)*"
 )
 STREET_PREFIX_RX = _rx(
     r"\b\d{1,6}\s+"
@@ -576,7 +584,7 @@ STREET_PREFIX_RX = _rx(
 # "Avenida Insurgentes Sur 1602, depto 8", "ulica Floriańska 12, mieszkanie 5"
 STREET_PREFIX_FIRST_RX = _rx(
     r"\b" + _STREET_PREFIXES + r"\s+(?:(?:de|del|della|di|la|las|le|les|los|du|des|da|das|do|dos)\s+)*"
-    r"[^\W\d_]+(?:[\s-][^\W\d_]+){0,3}?\s+\d{1,5}[a-z]?\b"
+    r"[^\W\d_]+(?:[\s-][^\W\d_]+){0,3}?\s+\d{1,5}[a-z]?(?:/\d{1,4})?\b"
     r"(?:,?\s*(?:depto|dpto|apto|apt|app|piso|int|interior|mieszkanie|m\.|lok|wohnung|whg)\.?\s*#?\s*\d+[a-z]?\b)?"
     r"(?:,?\s*(?:colonia|col\.|barrio|bairro|fraccionamiento|fracc\.)\s+[^\W\d_]+(?:\s+[^\W\d_]+)?)?"
 )
@@ -603,6 +611,18 @@ SPOKEN_BOX_RX = _rx(
     + _NUMBER_WORDS
     + r"))*\b"
 )
+# "Hauptstraße 41", "3-14-2 Nishi-Shinjuku", "4410 FM 1960 West", "Plot 22, Adeola Odeku Street",
+# "House 17, Road 11, Banani"
+WORLD_STREET_RX = re.compile(
+    r"\b[A-ZÄÖÜ][\wäöüß-]*(?:straße|strasse|str\.|weg|gasse|allee|platz|damm|ufer|gracht|laan|straat|vej|gatan|gata|veien)"
+    r"\s+\d{1,4}[a-z]?(?:/\d{1,4})?\b"
+    r"|\b\d{1,2}-\d{1,2}-\d{1,3}(?:-\d{1,4})?\s+[A-Z][\w'’]*(?:-[A-Z][\w'’]*)?"
+    r"|\b\d{1,6}\s+(?:FM|RM|SR|CR|US|I-?)\s*\d{1,4}[A-Z]?(?:\s+(?:North|South|East|West|N|S|E|W)\b)?"
+    r"|(?i:\b(?:plot|house|stand|erf|flat)\s+)\d{1,4}[A-Za-z]?,?\s+(?:(?:[A-Z][\w'’-]*\s+){1,3}(?:Street|St\.?|Road|Rd\.?|"
+    r"Avenue|Ave\.?|Close|Crescent|Way|Lane|Drive)\b|(?i:road|street|lane|block|sector)\s+\d{1,4}[A-Za-z]?\b)"
+    r"(?:,\s+(?i:road|street|lane|block|sector)\s+\d{1,4}[A-Za-z]?\b)?(?:,\s+[A-Z][\w'’-]+(?:\s+(?:[IVX]+|[A-Z][\w'’-]+))?)?"
+)
+_STREET_WORD_BEFORE = _rx(r"(?:straße|strasse|str\.|weg|gasse|allee|platz|straat|laan|vej|gatan|gata|veien)\s+$")
 _PLOT_BEFORE = _rx(r"\b(?:plot|stand|erf|lot|block)\s+$")
 # "8800 US Route 40", "4040 State Route 9W", "County Road 112, mile marker 9"
 ROUTE_RX = re.compile(
@@ -618,12 +638,13 @@ _SPOKEN_HOUSE_NUMBER = _rx(r"(?:\b(?:" + _NUMBER_WORDS + r")(?:[\s-]+(?:" + _NUM
 NAMED_STREET_RX = re.compile(
     r"\b(?:" + _CAP_WORD + r"\s+){1,3}(?:Street|St\.|Avenue|Ave\.?|Road|Rd\.?|Drive|Lane|Ln\.?|Boulevard|"
     r"Blvd\.?|Court|Place|Way|Terrace|Circle|Parkway|Highway|Trail|Crescent|Close|Pike|Turnpike)\b"
+    r"(?:\s+(?:North|South|East|West)\b)?"
 )
 UNIT_RX = _rx(
     r"\b(?:(?:apt\.?|apartment|unit|suite|building|bldg\.?|room|rm\.?)(?:\s*(?:number\s+|no\.?\s*)?#?\s*\d+[a-z]?|"
     r"\s+(?:number\s+|no\.?\s*)?#?\s*[a-z]|\s*#\s*[a-z])|(?:lot|trailer|space|flat|caravan|cabin|site|slip|ward|pod|wing|dorm)"
     r"\s*#?\s*\d+[a-z]?)\b"
-    r"(?![\w-])"
+    r"(?![\w:-]|\s\d{3})"  # not "unit 35 209911 482913 6" (an IMEI) or "unit 3C:22:FB:..." (a MAC)
 )
 # "Basement suite, 1145 Elgin Ave": where in the house, said before the address
 _UNIT_BEFORE = _rx(
@@ -665,7 +686,7 @@ ID_CUED_RX = re.compile(
     r"(?i:\b" + _ID_CUE + r"(?:\s+(?:number|no\.?|num|#|id|code))?)"
     r"(?:\s*(?:is|was|:|=|'s|’s|reads|says|ends\s+in|starting\s+with|it's|it’s|of|like|um|uh|i\s+think|on\s+it|"
     r"there|here)[,\s]*){0,3}[,\s]*"
-    r"\s*#?\s*(?P<v>(?:[A-Za-z]{0,5}\d[A-Za-z0-9]*(?:[-/.][A-Za-z0-9]+)*|[A-Z]{1,5}(?=[\s-]\d))"
+    r"\s*#?\s*(?P<v>(?:[A-Za-z]{0,5}\d[A-Za-z0-9]*(?:[-/.][A-Za-z0-9]+)*|[A-Z]{1,5}(?=[\s-]\d)|[A-Z]{2,6}-[A-Z0-9]{1,4}(?=[\s-]\d))"
     r"(?:(?:\s|-|,\s)(?:[A-Z]{0,5}\d[A-Za-z0-9]*(?:-[A-Za-z0-9]+)*|[A-Z]{1,5}(?=[\s-]\d)|[A-Z]{2,5}\b(?!['’])))*)"
     r"(?![\w-])"
 )
@@ -679,7 +700,7 @@ DIGITS_ID_RX = re.compile(
 # Licence plates in their common shapes: "4GHT 772", "7ABC123", "KXR 4821", "YR19 KWB" (UK).
 PLATE_RX = re.compile(
     r"(?<![\w-])(?:\d[A-Z]{3}[ -]?\d{3}|[A-Z]{2,4}[ -]\d{3,4}|[A-Z]{2}\d{2}[ -]?[A-Z]{3}|\d{3}[ -][A-Z]{3}|"
-    r"[A-Z]{3}[ -]\d{2,3}[A-Z]|[A-Z][ -]\d{3,4}[ -][A-Z]{2,3}|\d[ -][A-Z]{3}[ -]\d{3})(?![\w-])"
+    r"[A-Z]{3}[ -]\d{2,3}[A-Z]|[A-Z][ -]\d{3,4}[ -][A-Z]{2,3}|\d[ -][A-Z]{3}[ -]\d{3}|[A-Z]{2,3}[ -]\d[A-Z]\d{1,2})(?![\w-])"
 )
 # a vanity plate or a code in capitals with a digit: "GRAMMA1", "LUV2RUN", "4EVRYNG"
 CAPS_CODE_RX = re.compile(
@@ -702,7 +723,7 @@ _SPOKEN_LETTER = (
 SPOKEN_DIGITS_RX = _rx(
     r"(?<!['’])\b(?:area\s+code\s+)?(?:(?:zero|oh|one|two|three|four|five|six|seven|eight|nine|double|triple|hundred|dash|"
     + _SPOKEN_LETTER
-    + r")(?:[\s,-]+(?=\w)|\b)){5,}(?:(?:extension|ext)\s+(?:"
+    + r")(?:[\s,.-]+(?=\w)|\b)){5,}(?:(?:extension|ext)\s+(?:"
     + _NUMBER_WORDS
     + r")(?:[\s-]+(?:"
     + _NUMBER_WORDS
@@ -752,6 +773,8 @@ _LOWER_KINDS = (
     "motel|hotel|bar|pub|diner|buffet|restaurant|cafe|gym|jail|prison|pharmacy|library|mosque|temple|synagogue|"
     "dialysis|unit|ward|hospice|treatment center|recovery center|health center|medical center"
 )
+_WEAK_KINDS = frozenset({"club", "bar", "spa", "deli", "pub", "gym", "grill", "cafe", "café", "lounge", "pizza", "kitchen",
+                         "market", "station", "plant", "unit", "ward"})  # fmt: skip
 _LOWER_KIND_WORDS = frozenset(w for k in _LOWER_KINDS.split("|") for w in k.split())
 FACILITY_LOWER_RX = re.compile(
     r"\b(?P<name>(?:(?:"
@@ -890,7 +913,8 @@ _PERSON_ONE = frozenset(
     w for w in PERSON_VERBS.replace("\\s+", " ").split("|") if " " not in w and "'" not in w[:1] and "’" not in w[:1]
 )
 _PERSON_TWO = frozenset({"and i", "and me", "is my", "was my", "next door", "from work", "from church", "from school",
-                         "from group", "down the", "across the", "from next"})  # fmt: skip
+                         "from group", "down the", "across the", "from next", "was like", "is like", "goes like",
+                         "was all"})  # fmt: skip
 _POSSESSED = frozenset(
     [
         "face",
@@ -1039,6 +1063,10 @@ _ASKED_YOU = re.compile(
 _HIS_OR_HER = re.compile(
     r",? (?:he's|she's|he is|she is|he was|she was|they're|they were) (?:my|our|the one)\b", re.IGNORECASE
 )
+# what may stand before a name that opens a clause ("yeah joy he's my ex", "i think ivy my caseworker")
+_CLAUSE_OPENERS = frozenset({"so", "yeah", "and", "but", "like", "think", "guess", "mean", "well", "okay", "ok", "oh",
+                             "because", "cause", "then", "now", "know", "honestly", "actually", "said", "yes", "no"})  # fmt: skip
+_RELATION_AFTER = re.compile(r",? (?:my|our) (?:" + RELATIONS + r")\b(?! (?:is|was) (?:a|an|the|my)\b)", re.IGNORECASE)
 _ADVERBS = frozenset({"really", "just", "always", "never", "actually", "finally", "still", "also", "literally",
                       "totally", "basically", "kind", "kinda", "sort", "even", "already", "probably", "definitely"})  # fmt: skip
 
@@ -1254,6 +1282,12 @@ def _digit_count(s: str) -> int:
 # ----------------------------------------------------------------------------- shaped detectors
 
 
+# a spoken local part goes on to the left over digits and letters said one by one: "t bone six six at ..."
+_SAID_CHARACTER_BEFORE = re.compile(
+    r"(?:\b(?:zero|oh|one|two|three|four|five|six|seven|eight|nine)|\b[a-z])\s+[a-z]+\s+$"
+)
+
+
 def _emails_and_handles(t: _Text, lists: WordLists) -> None:
     text = t.text
     if "@" in text:
@@ -1268,13 +1302,18 @@ def _emails_and_handles(t: _Text, lists: WordLists) -> None:
             for m in SPOKEN_EMAIL_RX.finditer(text, lo, hi):
                 start = m.start()
                 # the local part may be several short words: "kayleigh b 2009 at yahoo dot com"
-                for _ in range(3):
+                for _ in range(5):
                     prev = re.search(r"([a-z0-9][\w.-]{0,11})\s+$", t.low[lo:start])
+                    said = bool(prev) and (prev.group(1) in DIGIT_WORDS or len(prev.group(1)) == 1)  # "t bone six six"
+                    before_said = bool(_SAID_CHARACTER_BEFORE.search(t.low, lo, start))
                     if (
                         not prev
                         or prev.group(1) in STOPWORDS
+                        and not said
                         or prev.group(1) in lists.common
                         and len(prev.group(1)) > 2
+                        and not said
+                        and not before_said
                     ):
                         break
                     start = lo + prev.start(1)
@@ -1344,7 +1383,12 @@ def _number_windows(t: _Text) -> tuple[list[tuple[int, int]], list[tuple[int, in
             lo, hi = t.window(start, end, 24, 48)
             near = low[lo:hi]
             words = {w.strip(".,;:!?()'\"") for w in near.split()}
-            if not (words & _TINY_CONTEXT_WORDS or "/" in near or "#" in near):
+            if not (
+                words & _TINY_CONTEXT_WORDS
+                or "/" in near
+                or "#" in near
+                or _STREET_WORD_BEFORE.search(text, max(0, start - 24), start)
+            ):
                 if int(text[start:end]) >= 90:
                     ages.append(t.window(start, end, 48, 24))
                 continue
@@ -1391,7 +1435,7 @@ def _shaped(t: _Text, lists: WordLists) -> None:
             for m in rx.finditer(text, lo, hi):
                 t.add(m.start("v"), m.end("v"), AGE)
         _street_addresses(t, lists, lo, hi)
-        for rx in (STREET_PREFIX_RX, STREET_PREFIX_FIRST_RX, ROUTE_RX, PO_BOX_RX):
+        for rx in (WORLD_STREET_RX, STREET_PREFIX_RX, STREET_PREFIX_FIRST_RX, ROUTE_RX, PO_BOX_RX):
             for m in rx.finditer(text, lo, hi):
                 t.add(m.start(), m.end(), ADDRESS)
         for m in CUED_HOUSE_RX.finditer(text, lo, hi):
@@ -1436,7 +1480,9 @@ def _shaped(t: _Text, lists: WordLists) -> None:
                 continue  # years: "1995-2001"
             if _digit_count(m.group()) < 5 or _AMOUNT_UNITS.match(text, m.end()):
                 continue
-            t.add(m.start(), m.end(), ID)
+            if not t.add(m.start(), m.end(), ID):  # "Suite 210 77036": the ZIP after the unit is free
+                for g in re.finditer(r"\d{5,}", m.group()):
+                    t.add(m.start() + g.start(), m.start() + g.end(), ID)
     _extend_codes(t)
 
 
@@ -1632,7 +1678,7 @@ def _word_dates(t: _Text, lists: WordLists) -> None:
                 if (
                     bare in ("mar", "jan", "dec")
                     and month.islower()
-                    and not (bare != "mar" and m.group("day")[0].isdigit())
+                    and not (m.group("day")[0].isdigit() and (bare != "mar" or m.group("year")))
                 ):
                     continue  # "mar" is a verb; abbreviations are written capitalised, but "since jan 9" is a date
                 day = m.group("day").lower()
@@ -1683,6 +1729,11 @@ def _spoken_numbers(t: _Text, lists: WordLists) -> None:
     points = [(i, len(w)) for w in rare for i in t.occurrences(w)]
     for lo, hi in _merged([t.window(i, i + n, 80, 80) for i, n in points]):
         for m in SPOKEN_DIGITS_RX.finditer(t.text, lo, hi):
+            if not t.claims.free(m.start(), m.start() + 1):  # "County Highway K seven eight ...": after the K
+                free = t.claims.taken.find(0, m.start(), m.end())
+                m = SPOKEN_DIGITS_RX.search(t.text, free, m.end()) if free != -1 else None
+                if m is None:
+                    continue
             words = re.findall(r"[a-z]+", re.sub(r"\bas\s+in\s+[a-z]+", "", m.group().lower()))
             digits = [w for w in words if w in DIGIT_WORDS]
             letters = len(words) - len(digits)  # "k x r four eight two one": a plate
@@ -1692,7 +1743,7 @@ def _spoken_numbers(t: _Text, lists: WordLists) -> None:
             if not letters and values == list(range(values[0], values[0] + len(values))):
                 continue  # counting: "one, two, three, four, five"
             end = m.end()
-            while t.text[end - 1] in " ,-":
+            while t.text[end - 1] in " ,.-":
                 end -= 1
             before = t.text[max(lo, m.start() - 60) : m.start()]
             kind = (
@@ -1764,7 +1815,10 @@ def _facilities(t: _Text, lists: WordLists) -> None:
                     or all(w.lower() in lists.keep for w in name_part)
                 ):
                     continue  # "Christmas shelter", "Then school": a name must say which one
-                if len(named) == 1 and any(w.lower() in STOPWORDS for w in name_part):
+                kind = m.group("kind").lower() if kinded else ""
+                if kind in _WEAK_KINDS and len(named) == 1 and _NameRules.familiar_word(lists, named[0]):
+                    continue  # "a Book Club", "Fight Club": one ordinary word and a weak kind name no place
+                if len(named) == 1 and any(w.lower() in STOPWORDS and w.lower() != "and" for w in name_part):
                     continue  # "the Good of the Home": function words in a one-word name
                 t.add(start, m.end(), LOCATION if rx is COUNTY_RX else FACILITY)
         for m in SAINT_RX.finditer(text, lo, hi):
@@ -1787,7 +1841,9 @@ SPOKEN_STREET_RX = _rx(
     r"(?P<words>(?:[a-z'’]+\s+){1,2}?)(?:street|avenue|road|drive|lane|boulevard|court|terrace|circle)\b"
 )
 _UNIT_AFTER = _rx(
-    r",?\s*(?:(?:apartment|apt\.?|unit|suite|flat|#)\s*(?:[a-z]|\d{1,4}[a-z]?)\b|(?:\d{1,2}(?:st|nd|rd|th)|first|second|third|"
+    r",?\s*(?:(?:apartment|apt\.?|unit|suite|flat|#)\s*(?:[a-z]|\d{1,4}[a-z]?|"
+    + _UNIT_WORD
+    + r"|ten|eleven|twelve)\b|(?:\d{1,2}(?:st|nd|rd|th)|first|second|third|"
     r"fourth|fifth|top|ground|upper|lower|basement)\s+floor\b)"
 )
 _SENTENCE_STOP = re.compile(r"(\w+)[.!?]\s+")
@@ -1973,6 +2029,7 @@ _BRITISH = (("ise", "ize"), ("isi", "izi"), ("our", "or"), ("yse", "yze"), ("tre
             ("lled", "led"), ("lling", "ling"), ("ence", "ense"), ("mme", "m"))  # fmt: skip
 
 
+_ACRONYMS = re.compile(r"[A-Z]{2,}(?:s|'s|’s)")
 _CONTRACTED = frozenset({"t", "s", "re", "ve", "ll", "d", "m", "all", "em", "cause", "n"})
 _INFLECTIONS = (("ies", ("y",)), ("es", ("", "e")), ("s", ("",)), ("ing", ("", "e")), ("ed", ("", "e")),
                 ("ly", ("", "le")), ("er", ("", "e")), ("ers", ("", "e")))  # fmt: skip
@@ -2053,6 +2110,10 @@ class _NameRules:
                     return True
         return any(b in lower and lower.replace(b, a) in familiar for b, a in _BRITISH)
 
+    @staticmethod
+    def familiar_word(lists: WordLists, lower: str) -> bool:
+        return lower in lists.familiar or lower in lists.common
+
     def listed(self, lower: str) -> bool:
         return lower in self.names or ("-" in lower and any(p in self.names for p in lower.split("-") if len(p) > 2))
 
@@ -2101,7 +2162,7 @@ class _NameRules:
             return False  # "Mum's birthday", "Grandma said": what a person is called in a family, not a name
         if token[0].isupper():
             # an acronym ("DBT", "DEAR MAN") is no name; a common word is one only by its place or context
-            return not (token.isupper() and len(token) > 1)
+            return not (token.isupper() and len(token) > 1 or _ACRONYMS.fullmatch(token))  # "DBT", "DUIs"
         return self.listed(lower) or not self.familiar(lower)
 
 
@@ -2354,8 +2415,8 @@ def _relation_names(t: _Text, rules: _NameRules) -> None:
         word = m.group(1)
         stop = start + len(_bare_name(word))
         lower = word.lower()
-        if not word[0].islower() or lower in STOPWORDS or lower in lists.keep:
-            continue
+        if not word[0].islower() or lower in STOPWORDS or lower in lists.keep or lower in _LOWER_KIND_WORDS:
+            continue  # "the psych ward was scary": a place, not a name
         if not t.claims.free(start, stop):
             continue
         before = _words_before(t.low, start)
@@ -2442,8 +2503,8 @@ def _decide(t: _Text, rules: _NameRules, token: str, start: int, end: int) -> st
         title = None if _before_relation(before) else _before_title(before)
         if title and title.rstrip(".") in _SURNAME_TITLES:
             role = "last"
-        if lower in STOPWORDS and not cap:
-            return None
+        if not cap and (lower in STOPWORDS or lower in _LOWER_KIND_WORDS):
+            return None  # "my psych ward": a place after a relation word
         if title in _SURE_TITLES:
             return role  # "mr park", "Dr. Good": a surname whatever word it is
         if cap or not rules.familiar(lower):
@@ -2525,8 +2586,12 @@ def _decide(t: _Text, rules: _NameRules, token: str, start: int, end: int) -> st
         return None  # "300 unread texts", "the miller down the road": a thing or a trade, not a person
     if lower in rules.pure:
         return role
-    if first and _HIS_OR_HER.match(text, end) and not (before and before[-1] in _NOT_BEFORE_SAYER):
-        return role  # "yeah joy he's my ex", "river she was my best friend"
+    if (
+        first
+        and (_HIS_OR_HER.match(text, end) or _RELATION_AFTER.match(text, end))
+        and (not before or before[-1] in _CLAUSE_OPENERS)
+    ):
+        return role  # "yeah joy he's my ex", "um heather my sponsor she says"
     if person and (listed and not common or not rules.familiar(lower)):
         return role  # "so then rivka goes", "caroline said", "kou and i"
     asked = first and before and before[-1] in _ASKED and _ASKED_AFTER.match(text, end)
