@@ -105,10 +105,12 @@ def covered_mask(length: int, spans) -> bytearray:
     return mask
 
 
-# Words of a placed value that identify no one and may stay: articles and the like, weekdays
+# Words of a placed value that identify no one and may stay: articles and the like, the cue words
+# some writers put inside a value ("acct 990182273"), weekdays
 # ("Monday March 3rd": the contract keeps weekdays), and a year standing alone in a date.
 NOT_IDENTIFYING = {"the", "a", "an", "of", "and", "at", "on", "monday", "tuesday", "wednesday", "thursday", "friday",
-                   "saturday", "sunday", "mon", "tue", "tues", "wed", "thu", "thur", "thurs", "fri", "sat", "sun"}  # fmt: skip
+                   "saturday", "sunday", "mon", "tue", "tues", "wed", "thu", "thur", "thurs", "fri", "sat", "sun",
+                   "acct", "no", "num", "number"}  # fmt: skip
 
 
 # A state said in an address ("Lafayette, LA 70503"): Safe Harbor keeps geography down to the state.

@@ -252,6 +252,27 @@ RECALL["ADDRESS"] += [
     ("my old address was House 9, Road 4, Dhanmondi.", "House 9, Road 4, Dhanmondi"),
 ]
 RECALL["EMAIL"] += [("Send it to j dub four two at gmail dot com.", "j dub four two at gmail dot com")]
+RECALL["NAME"] += [
+    ("uh my probation officer is wambui something.", "wambui"),
+    ("so coach brannigan benched me.", "brannigan"),
+    ("the oyelaran family took me in.", "oyelaran"),
+    ("okay tomasz let's go back to that.", "tomasz"),
+    ("me and willow used to get high.", "willow"),
+    ("Precious and her husband are moving.", "Precious"),
+]
+RECALL["DATE"] += [
+    ("My sobriety date is August 2016.", "August 2016"),
+    ("He was born March nineteenth, ninety-four.", "March nineteenth, ninety-four"),
+]
+RECALL["PHONE"] += [
+    ("My cell is (919)5550176.", "(919)5550176"),
+    ("my number is area code 601, 555-0128 now.", "601, 555-0128"),
+]
+RECALL["SSN"] += [("I wrote 455–21–7790 on the form.", "455–21–7790")]
+RECALL["FACILITY"] += [
+    ("I work nights at Grace Tabernacle Church of God in Christ.", "Grace Tabernacle Church of God in Christ")
+]
+RECALL["ID"] += [("The minivan with ISLNDGRL keeps following me.", "ISLNDGRL")]
 RECALL["SSN"] += [("My social is 521/44/9083.", "521/44/9083")]
 RECALL["ID"] += [
     ("Her counseling license is LADC-II 3307.", "LADC-II 3307"),
@@ -358,6 +379,10 @@ TRAPS = [
     ("the rose bush my mom planted is still there.", "bush"),
     ("Wells Fargo keeps charging me fees.", "Wells Fargo"),
     ("We watched Fight Club last night.", "Fight Club"),
+    ("back in March I felt bad.", "March"),
+    ("the whole family came over.", "whole"),
+    ("I was SO ANGRY in the car.", "ANGRY"),
+    ("okay great let's start.", "great"),
 ]
 
 

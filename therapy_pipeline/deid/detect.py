@@ -292,9 +292,9 @@ _TITLE_ABBR = r"(?:dr|mr|mrs|ms|mx|prof|rev|fr|sgt|capt|lt|det|ofc|atty|hon)\.?"
 _TITLE_WORDS = (
     "doctor|nurse|professor|officer|detective|pastor|reverend|father|sister|brother|aunt|auntie|"
     "aunty|uncle|grandma|grandpa|granny|nana|coach|judge|miss|mister|madam|rabbi|imam|bishop|"
-    "sheriff|deputy|sergeant|captain|lieutenant|principal|dean|cousin"
+    "sheriff|deputy|sergeant|captain|lieutenant|principal|dean|cousin|attorney"
 )
-_SURNAME_TITLES = {"dr", "mr", "mrs", "ms", "mx", "prof", "doctor", "professor", "officer", "detective", "coach",
+_SURNAME_TITLES = {"dr", "mr", "mrs", "ms", "mx", "prof", "doctor", "professor", "officer", "detective", "coach", "attorney",
                    "judge", "sergeant", "captain", "lieutenant", "mister", "sheriff", "deputy", "sgt",
                    "capt", "lt", "det", "ofc", "atty", "principal"}  # fmt: skip
 PERSON_VERBS = (
@@ -304,7 +304,8 @@ PERSON_VERBS = (
     "started|stopped|moved|broke|drove|picked|dropped|sent|messaged|emailed|posted|blocked|"
     "ghosted|cheated|hit|hurt|helped|invited|visited|stayed|slept|passed|died|showed|shows|"
     "won't|doesn't|didn't|isn't|wasn't|and\\s+i|and\\s+me|is\\s+my|was\\s+my|steals|stole|owes|owed|threatened|"
-    "threatens|punched|slapped|stalks|stalked|follows|followed|lied|lies|borrowed|screams|shouted|ignores|ignored"
+    "threatens|punched|slapped|stalks|stalked|follows|followed|lied|lies|borrowed|screams|shouted|ignores|ignored|"
+    "found|caught|noticed|heard|realized|realised|discovered|decided|tried|says"
 )
 FACILITY_KINDS = (
     "Hospital|Clinic|Medical Center|Medical Centre|Health Center|Health Centre|Health System|"
@@ -322,7 +323,8 @@ FACILITY_KINDS = (
     "Restaurant|Grill|Bakery|Market|Motel|Hotel|Inn|Courthouse|Precinct|Gym|Salon|Parish|Station|Plant|Warehouse|"
     "Dialysis|Shipyard|Buffet|Bar|Pub|Tavern|Lounge|Auto Parts|Motors|Garage|Factory|Mill|Depot|Laundromat|Head Start|"
     "Montessori|Brewery|Tabernacle|Casino|Cannery|Refinery|Dairy|Orchard|Nursery|Club|Deli|Spa|Detention|Packing|"
-    "Auto Body|Body Shop|Barbershop|Dealership|Hardware|Pizza|Pizzeria|Taqueria|Cantina|Laundry|Cleaners"
+    "Auto Body|Body Shop|Barbershop|Dealership|Hardware|Pizza|Pizzeria|Taqueria|Cantina|Laundry|Cleaners|Fitness|"
+    "Gurdwara|Mandir|Masjid|Kingdom Hall|Meeting House|Ashram|Monastery|Convent|Seminary"
 )
 _FACILITY_KIND_WORDS = {w.lower() for w in re.split(r"[| ]", FACILITY_KINDS)}
 # Words of a facility's name that say what it is, not which one: kept by its surrogate.
@@ -445,7 +447,7 @@ IPV6_CANDIDATE_RX = _rx(r"(?<![\w:])[0-9a-f]{0,4}(?::[0-9a-f]{0,4}){2,7}(?:/\d{1
 _SPOKEN_OCTET = r"(?:(?:" + _NUMBER_WORDS + r")(?:[\s-]+(?:and\s+)?(?:" + _NUMBER_WORDS + r")){0,3})"
 SPOKEN_IP_RX = _rx(r"\b" + _SPOKEN_OCTET + r"(?:\s+(?:dot|point)\s+" + _SPOKEN_OCTET + r"){3}\b")
 SSN_RX = _rx(
-    r"(?<![\w./-])(?!000|666)\d{3}([- ./])(?!00)\d{2}\1(?!0000)\d{4}(?![\w-]|\.\d)"
+    r"(?<![\w./–-])(?!000|666)\d{3}([- ./–—])(?!00)\d{2}\1(?!0000)\d{4}(?![\w–-]|\.\d)"
 )  # 9xx: an ITIN, as private
 _SSN_CUE = r"\b(?:social(?:\s+security)?(?:\s+(?:number|no\.?|#))?|ssn|ss#|ss\s+number|social's)\b"
 SSN_CUED_RX = _rx(_SSN_CUE + r"[^\x00\d]{0,30}?(?P<v>\d{3}[\s.-]?\d{2}[\s.-]?\d{4})(?![\w-])")
@@ -455,6 +457,7 @@ PHONE_CANDIDATE_RX = _rx(
 VANITY_PHONE_RX = re.compile(r"(?<![\w-])(?:1-)?8[0-9]{2}-[0-9A-Z]{3}-[A-Z]{4}(?![\w-])")
 _EXTENSION_RX = _rx(r",?\s*(?:ext\.?|extension|x)\s*\d{1,5}\b")
 INTERNATIONAL_PHONE_RX = re.compile(r"\+\s?\d{1,3}(?:[\s.-]?\(?\d{1,5}\)?){2,6}")
+_AREA_CODE_BEFORE = _rx(r"\barea\s+code\s+(\(?\d{3}\)?)[,\s]+$")
 LOCAL_PHONE_RX = _rx(r"(?<![\w.-])\d{3}[-.–]\d{4}(?![\w-]|\.\d)")
 
 _DAY = r"(?:[12]\d|3[01]|0?[1-9])(?:st|nd|rd|th)?"
@@ -464,10 +467,17 @@ _SPOKEN_YEAR = (
     r"(?:nineteen|twenty)[\s-]+(?:oh[\s-]+)?(?:" + _NUMBER_WORDS + r")(?:[\s-]+(?:" + _NUMBER_WORDS + r"))?"
     r"|two\s+thousand(?:\s+and)?(?:[\s-]+(?:" + _NUMBER_WORDS + r")){0,2}"
 )
-_YEAR = r"(?:\d{4}|'\d{2}|" + _SPOKEN_YEAR + r")"
+_SHORT_SPOKEN_YEAR = (
+    r"(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)[\s-](?:one|two|three|four|five|six|seven|eight|nine)"
+)
+_YEAR = r"(?:\d{4}|'\d{2}|" + _SPOKEN_YEAR + "|" + _SHORT_SPOKEN_YEAR + r")"
 DATE_MONTH_DAY_RX = _rx(
     r"\b(?P<month>" + _MONTH + r")\s+(?:the\s+)?(?P<day>" + _DAY + r"|" + _DAY_WORD + r")\b"
     r"(?:,?\s+(?P<year>" + _YEAR + r"))?(?![\w:]|[/.-]\d)"
+)
+# a month with its year is a date's element too ("my sobriety date is August 2016"); a month alone is not
+DATE_MONTH_YEAR_RX = _rx(
+    r"\b(?P<month>" + _MONTH + r")\s+(?:of\s+)?(?P<year>\d{4}|" + _SPOKEN_YEAR + r")(?![\w/-]|[.,]\d)"
 )
 DATE_DAY_MONTH_RX = _rx(
     r"\b(?:the\s+)?(?P<day>" + _DAY + r"|" + _DAY_WORD + r")\s+(?:of\s+)?(?P<month>" + _MONTH + r")"
@@ -764,7 +774,7 @@ FACILITY_RX = re.compile(
     + FACILITY_KINDS
     + r")\b(?:\s+(?:and\s+|&\s+)?(?:Nursing|Rehabilitation|Rehab|Recovery|Wellness|Health|"
     r"Care|Services|Treatment)\b)*"
-    r"(?:\s+(?:of|for|at|in)\s+(?:the\s+)?" + _CAP_WORD + r"(?:\s+" + _CAP_WORD + r"){0,3})?"
+    r"(?:\s+(?:of|for|at|in)\s+(?:the\s+)?" + _CAP_WORD + r"(?:\s+" + _CAP_WORD + r"){0,3}){0,2}"
 )
 # A name and what it is, said in lower case: "Shepherd's Table soup kitchen", "the Harbor House shelter"
 _LOWER_KINDS = (
@@ -914,7 +924,7 @@ _PERSON_ONE = frozenset(
 )
 _PERSON_TWO = frozenset({"and i", "and me", "is my", "was my", "next door", "from work", "from church", "from school",
                          "from group", "down the", "across the", "from next", "was like", "is like", "goes like",
-                         "was all"})  # fmt: skip
+                         "was all", "and her", "and his", "and their"})  # fmt: skip
 _POSSESSED = frozenset(
     [
         "face",
@@ -987,11 +997,10 @@ def _before_relation(words: list[str]) -> bool:
         return False  # "my ex's house": what follows is the relation's, not a name
     if word.startswith(("ex-", "step-")) and word.split("-", 1)[1] in _RELATION_WORDS:
         word = word.split("-", 1)[1]  # "my ex-husband"
-    if word not in _RELATION_WORDS:
-        if i > 0 and f"{words[i - 1]} {word}" in _RELATION_WORDS:  # "case worker"
-            i -= 1
-        else:
-            return False
+    if i > 0 and f"{words[i - 1]} {word}" in _RELATION_WORDS:  # "case worker", "probation officer"
+        i -= 1
+    elif word not in _RELATION_WORDS:
+        return False
     i -= 1
     while i >= 0 and words[i] in _RELATION_ADJECTIVES:
         i -= 1
@@ -1012,7 +1021,7 @@ _KIN_NAMES = frozenset({"mum", "mom", "mommy", "mummy", "ma", "mam", "dad", "dad
                         "abuela", "abuelo", "mama", "baba", "amma", "appa"})  # fmt: skip
 _ASKED_AFTER = re.compile(r"(?:[,.!?]|\s+(?:to|if|about|that|and|for|what|why|how|when|whether)\b)", re.IGNORECASE)
 _FOLLOWS_A_PERSON = frozenset({"is", "was", "has", "had", "and", "who", "just", "always", "never", "she", "he", "they",
-                               "keeps", "been"})  # fmt: skip
+                               "keeps", "been", "i"})  # fmt: skip
 
 
 def _clause_goes_on_as_a_person(text: str, end: int) -> bool:
@@ -1067,6 +1076,9 @@ _HIS_OR_HER = re.compile(
 _CLAUSE_OPENERS = frozenset({"so", "yeah", "and", "but", "like", "think", "guess", "mean", "well", "okay", "ok", "oh",
                              "because", "cause", "then", "now", "know", "honestly", "actually", "said", "yes", "no"})  # fmt: skip
 _RELATION_AFTER = re.compile(r",? (?:my|our) (?:" + RELATIONS + r")\b(?! (?:is|was) (?:a|an|the|my)\b)", re.IGNORECASE)
+_SPOKEN_TO_AFTER = frozenset({"okay", "ok", "alright", "hey", "hi", "so", "well", "thanks", "now", "right", "yes"})
+_LETS = re.compile(r",? (?:let's|lets|can you|could you|would you|will you|what do you|how do you|do you|tell me|i want you)\b",
+                   re.IGNORECASE)  # fmt: skip
 _ADVERBS = frozenset({"really", "just", "always", "never", "actually", "finally", "still", "also", "literally",
                       "totally", "basically", "kind", "kinda", "sort", "even", "already", "probably", "definitely"})  # fmt: skip
 
@@ -1540,6 +1552,11 @@ def _street_addresses(t: _Text, lists: WordLists, lo: int, hi: int) -> None:
             m = STREET_RX.search(text, m.start() + 1, hi)
 
 
+_VEHICLE_WORDS = frozenset({"plate", "plates", "tag", "tags", "car", "truck", "van", "minivan", "suv", "vehicle", "parked",
+                            "registered", "registration", "drives", "drove", "driving", "jeep", "pickup", "sedan"})  # fmt: skip
+_CAPS_WORD_RX = re.compile(r"(?<![\w'’-])[A-Z]{6,8}(?![\w'’-])")
+
+
 def _cued_house(t: _Text, lists: WordLists, m: re.Match) -> None:
     """A house number and a name after an address cue, unless the name is a kept word, a month, a
     weekday or a number ("at 9 Tuesday", "it's 7 Eleven")."""
@@ -1567,7 +1584,16 @@ def _spoken_houses(t: _Text, lists: WordLists) -> None:
 
 
 def _cued_plates(t: _Text, lists: WordLists) -> None:
-    """A plate said after "plate" or "tag", letters only too ("plate LUVMYKDS")."""
+    """A plate said after "plate" or "tag", letters only too ("plate LUVMYKDS"); a vanity plate in
+    capitals no dictionary knows, in a sentence about a vehicle ("the minivan with ISLNDGRL")."""
+    if _VEHICLE_WORDS & t.lower_words:
+        for m in _CAPS_WORD_RX.finditer(t.text):
+            low = m.group().lower()
+            if low in lists.ordinary or low in lists.keep or low in lists.familiar or low in lists.cities:
+                continue
+            lo, hi = t.window(m.start(), m.end(), 80, 80)
+            if _VEHICLE_WORDS & set(re.findall(r"[a-z]+", t.low[lo:hi])):
+                t.add(m.start(), m.end(), ID)
     cues = (
         [i for w in ("plate", "plates", "tag", "tags") for i in t.occurrences(w)]
         if "plate" in t.low or "tag" in t.low
@@ -1614,7 +1640,7 @@ def _phones(t: _Text, lo: int, hi: int) -> None:
                 if (
                     region == "US"
                     and not raw.startswith("+")
-                    and groups[-3:] not in ([3, 3, 4], [3, 4])
+                    and groups[-3:] not in ([3, 3, 4], [3, 4], [3, 7])
                     and groups[-1:] != [10]
                 ):
                     continue  # no North American shape: "9920 1184 03" is a member number
@@ -1625,6 +1651,12 @@ def _phones(t: _Text, lo: int, hi: int) -> None:
     for m in LOCAL_PHONE_RX.finditer(text, lo, hi):
         ext = _EXTENSION_RX.match(text, m.end())
         t.add(m.start(), ext.end() if ext else m.end(), PHONE)
+    for index, span in enumerate(t.claims.spans):  # "area code 601, 555-0128": the code belongs to the number
+        if span.type == PHONE and lo <= span.start < hi:
+            code = _AREA_CODE_BEFORE.search(text, max(lo, span.start - 24), span.start)
+            if code and t.claims.free(code.start(1), span.start):
+                t.claims.taken[code.start(1) : span.start] = b"\x01" * (span.start - code.start(1))
+                t.claims.spans[index] = Span(code.start(1), span.end, PHONE, span.detail)
 
 
 def _numeric_dates(t: _Text, lo: int, hi: int) -> None:
@@ -1669,8 +1701,17 @@ def _word_dates(t: _Text, lists: WordLists) -> None:
     ]
     text = t.text
     for lo, hi in _merged([t.window(i, i + n, 40, 48) for i, n in points]):
-        for rx in (DATE_MONTH_DAY_RX, DATE_DAY_MONTH_RX):
+        for rx in (DATE_MONTH_DAY_RX, DATE_DAY_MONTH_RX, DATE_MONTH_YEAR_RX):
             for m in rx.finditer(text, lo, hi):
+                if rx is DATE_MONTH_YEAR_RX:
+                    bare = m.group("month").rstrip(".").lower()
+                    if m.group("month")[0].islower() and bare in ("may", "mar", "march", "jan", "dec", "sept"):
+                        continue  # lower-case words first: "you may 2019 ..."
+                    year = m.group("year")
+                    if year.isdigit() and not 1900 <= int(year) <= 2099:
+                        continue
+                    t.add(m.start(), m.end(), DATE, ("month", m))
+                    continue
                 month = m.group("month")
                 bare = month.rstrip(".").lower()
                 if bare == "may" and month[0].islower() and not m.group("day")[0].isdigit():
@@ -2210,7 +2251,7 @@ def _names(t: _Text, lists: WordLists, rules: _NameRules) -> None:
 
 
 # a surname's particles: "van der Berg", "dos Santos", "De la Rosa", "st. clair", "te whata", "ó murchú"
-_PARTICLES = r"(?:van|von|der|den|de|del|della|dei|degli|dal|di|da|das|dos|do|du|la|las|le|los|bin|ibn|al|el|te|ter|ten|ó|ni|mac|mc|st\.?|san|abu|ap|ben|af|zu|op)"
+_PARTICLES = r"(?:van|von|der|den|de|del|della|dei|degli|dal|di|da|das|dos|do|du|la|las|le|los|bin|ibn|al|el|te|ter|ten|ó|ni|ní|nic|ua|mac|mc|st\.?|san|abu|ap|ben|af|zu|op)"
 _SURNAME_AFTER = re.compile(r" ((?i:" + _PARTICLES + r" ){0,3})([^\W\d_]+(?:['’-][^\W\d_]+)*)")
 _TITLED_PARTICLES = re.compile(
     r"(?i:\b(?:" + _TITLE_ABBR + r"|doctor|coach|officer|nurse|professor|judge|pastor|detective|mister|miss|aunt|uncle)"
@@ -2297,7 +2338,7 @@ def _paired_name(t: _Text, rules: _NameRules, span: Span) -> None:
 _FAMILY_WORD_RX = re.compile(
     r"\b(?i:the) ((?:(?i:"
     + _PARTICLES
-    + r")[ -]){0,3}[A-Z][^\W\d_]*(?:['’-][^\W\d_]+)*) (?i:family|families|household|kids|clan)\b"
+    + r")[ -]){0,3}[^\W\d_]+(?:['’-][^\W\d_]+)*) (?i:family|families|household|kids|clan)\b"
 )
 _FAMILY_RX = re.compile(
     r"\b(?i:the) ((?:(?i:" + _PARTICLES + r") ){0,3}[^\W\d_][^\W\d_'’]*(?:['’][^\W\d_]+)?s)\b(?!['’])"
@@ -2306,7 +2347,7 @@ _FAMILY_RX = re.compile(
 
 def _families(t: _Text, rules: _NameRules) -> None:
     """A family by its surname: "the Singhs", "the van der Bergs", "the Moores"."""
-    if " the " not in t.low and not t.low.startswith("the "):
+    if "the " not in t.low:
         return
     lists = rules.lists
     for m in _FAMILY_RX.finditer(t.text):
@@ -2320,9 +2361,12 @@ def _families(t: _Text, rules: _NameRules) -> None:
         if any(b in lists.last and (b not in lists.common or " " in m.group(1)) for b in bases):
             t.add(m.start(1), m.end(), NAME, "last")
     for m in _FAMILY_WORD_RX.finditer(t.text):  # "The Wong family moved in across the hall"
-        surname = rules.base(m.group(1).split()[-1])
+        said = m.group(1).split()[-1]
+        surname = rules.base(said)
         if surname in lists.keep or surname in STOPWORDS or surname in MONTHS:
             continue
+        if said[0].islower() and (surname in lists.common or rules.familiar(surname) and surname not in lists.last):
+            continue  # "the whole family", "the host family"; but "the kealoha family", "the sandhu family"
         if surname in lists.last or not rules.familiar(surname) or "-" in surname:
             t.add(m.start(1), m.end(1), NAME, "last")
 
@@ -2344,7 +2388,8 @@ def _full_names(t: _Text, rules: _NameRules) -> None:
                 t.add(m.start(1), m.end(1), NAME, "last")
                 start = m.start(1)
                 continue
-            if not (word[0].isupper() == text[start].isupper() and t.claims.free(m.start(1), m.end(1))):
+            first_part = _PARTICLE.fullmatch(text[start : start + 4].split(" ")[0].lower())
+            if not ((first_part or word[0].isupper() == text[start].isupper()) and t.claims.free(m.start(1), m.end(1))):
                 break
             month_name = (lower in MONTHS or lower in lists.keep and lower[:3] in MONTHS) and lower in rules.first
             if (
@@ -2425,7 +2470,11 @@ def _relation_names(t: _Text, rules: _NameRules) -> None:
             nxt = _NEXT_WORD.match(text, stop, stop + 20)
             if not (before[-2:] == ["me", "and"] and nxt and nxt.group(1).lower() in _AFTER_ME_AND):
                 continue
-        if (_before_relation(before) or before[-2:] == ["me", "and"]) and _clause_goes_on_as_a_person(text, stop):
+        me_and = before[-2:] == ["me", "and"]
+        nxt = _NEXT_WORD.match(text, stop, stop + 20)
+        if me_and and nxt and nxt.group(1).lower() in _AFTER_ME_AND:
+            t.add(start, stop, NAME, "first" if lower in rules.first else "")  # "me and daisy used to get high"
+        elif (_before_relation(before) or me_and) and _clause_goes_on_as_a_person(text, stop):
             t.add(start, stop, NAME, "first" if lower in rules.first else "")
 
 
@@ -2507,6 +2556,8 @@ def _decide(t: _Text, rules: _NameRules, token: str, start: int, end: int) -> st
             return None  # "my psych ward": a place after a relation word
         if title in _SURE_TITLES:
             return role  # "mr park", "Dr. Good": a surname whatever word it is
+        if title and title.rstrip(".") in _SURNAME_TITLES and not cap and lower not in lists.common:
+            return "last"  # "coach crumpler benched me", "attorney khoury"
         if cap or not rules.familiar(lower):
             return role
         if (
@@ -2604,6 +2655,9 @@ def _decide(t: _Text, rules: _NameRules, token: str, start: int, end: int) -> st
         return role
     if listed and not common and before and before[-1] in _GREETINGS and _AFTER_VOCATIVE.match(text, end):
         return role
+    spoken_to = before and before[-1] in _SPOKEN_TO_AFTER and _LETS.match(text, end)
+    if spoken_to and (listed and not common or not rules.familiar(lower)):
+        return role  # "okay kanya let's go back to that", "alright tyrone can you"
     return None
 
 

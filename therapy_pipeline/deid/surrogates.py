@@ -332,6 +332,21 @@ class SessionSurrogates:
             first, second = (new.day, new.month) if day_first else (new.month, new.day)
             new_year = str(new.year) if len(y) == 4 else f"{new.year % 100:02d}"
             return sep.join([_pad(first, m.group("a")), _pad(second, m.group("b")), new_year])
+        if style == "month":  # "August 2016": the month and year of the shifted middle of that month
+            said_year = m.group("year")
+            year = int(said_year) if said_year.isdigit() else detect.spoken_year(said_year)
+            month_text = m.group("month")
+            bare = month_text.rstrip(".")
+            new = self._shift(year, MONTHS[bare.lower()], 15)
+            if year is not None and (new.year, new.month) == (year, MONTHS[bare.lower()]):
+                new = self._shift(year, MONTHS[bare.lower()], 15) + dt.timedelta(days=31)  # never the original
+            names = _FULL_MONTHS if bare.lower() in _FULL_MONTHS else _SHORT_MONTHS
+            new_month = _styled(names[new.month - 1], bare) + ("." if month_text.endswith(".") else "")
+            new_year = str(new.year) if said_year.isdigit() else detect.year_words(new.year)
+            return (
+                text[span.start : m.start("month")] + new_month + text[m.end("month") : m.start("year")] + new_year
+                + text[m.end("year") : span.end]
+            )  # fmt: skip
         if style == "spoken":  # "six eighteen twenty twenty": the shifted date said the same way
             said_year = m.group("y")
             year = detect.spoken_year(said_year)
