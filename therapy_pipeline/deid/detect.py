@@ -606,6 +606,9 @@ _ADDRESS_CUE_WORDS = (
     r"we're\s+at|i'm\s+at|outside(?:\s+of)?|feet\s+of|(?:apartment|apt|unit|suite)\s+\w{1,4}\s+at"
 )
 _ADDRESS_CUE = r"(?i:\b(?:" + _ADDRESS_CUE_WORDS + r")\s+)"
+_ADDRESS_CUE_FIRST = frozenset({"address", "live", "lives", "living", "lived", "staying", "stay", "moved", "move", "mail",
+                                "send", "house", "place", "we're", "i'm", "outside", "feet", "apartment", "apt", "unit",
+                                "suite"})  # fmt: skip
 CUED_HOUSE_RX = re.compile(
     r"(?i:\b(?:" + _ADDRESS_CUE_WORDS + r"|at|it's|it’s)\s+)"
     r"(?P<v>\d{1,6}[A-Za-z]?\s+(?:(?i:north|south|east|west|[NSEW])\.?\s+)?[A-Z][a-z][\w'’-]*(?:\s+[A-Z][a-z][\w'’-]*){0,2})"
@@ -1079,24 +1082,33 @@ _RELATION_AFTER = re.compile(r",? (?:my|our) (?:" + RELATIONS + r")\b(?! (?:is|w
 _SPOKEN_TO_AFTER = frozenset({"okay", "ok", "alright", "hey", "hi", "so", "well", "thanks", "now", "right", "yes"})
 _LETS = re.compile(r",? (?:let's|lets|can you|could you|would you|will you|what do you|how do you|do you|tell me|i want you)\b",
                    re.IGNORECASE)  # fmt: skip
+_NEXT_TWO = re.compile(r"\s+(\S+)(?:\s+(\S+))?")
 _ADVERBS = frozenset({"really", "just", "always", "never", "actually", "finally", "still", "also", "literally",
                       "totally", "basically", "kind", "kinda", "sort", "even", "already", "probably", "definitely"})  # fmt: skip
 
 
 def _after_person(text: str, end: int) -> bool:
-    after = text[end : end + 40]
-    if after[:2] in ("'s", "’s"):
-        rest = after[2:].split()
-        return bool(rest) and rest[0].strip(".,!?") in _POSSESSED
-    if _APPOSITION.match(after):
-        return True  # "Liang, the landlord, says"
-    rest = after.lower().split()
-    if not rest or not after[:1].isspace():
+    """Whether what follows a word is what follows a person: a person's verb ("said", "texted"),
+    "and I", a possessed thing ("'s mom"), an apposition (", the landlord,")."""
+    c = text[end : end + 1]
+    if c in ("'", "’"):
+        if text[end + 1 : end + 2] != "s":
+            return False
+        m = _NEXT_TWO.match(text, end + 2, end + 42)
+        return bool(m) and m.group(1).strip(".,!?") in _POSSESSED
+    if c == ",":
+        return bool(_APPOSITION.match(text, end, end + 40))  # "Liang, the landlord, says"
+    if not c.isspace():
         return False
-    while len(rest) > 1 and rest[0] in _ADVERBS:  # "Lake really hurt you", "Kou just doesn't listen"
-        rest = rest[1:]
-    first = rest[0].strip(".,!?")
-    return first in _PERSON_ONE or " ".join(rest[:2]) in _PERSON_TWO
+    m = _NEXT_TWO.match(text, end, end + 40)
+    while m and m.group(2) and m.group(1).lower() in _ADVERBS:  # "Lake really hurt you", "Kou just doesn't listen"
+        m = _NEXT_TWO.match(text, m.start(2) - 1, m.start(2) + 40)
+    if not m:
+        return False
+    first = m.group(1).lower()
+    return first.strip(".,!?") in _PERSON_ONE or (
+        m.group(2) is not None and f"{first} {m.group(2).lower()}" in _PERSON_TWO
+    )
 
 
 _TITLE_ABBR_WORDS = frozenset({"dr", "mr", "mrs", "ms", "mx", "prof"})
@@ -1577,16 +1589,18 @@ def _spoken_houses(t: _Text, lists: WordLists) -> None:
     if "box" in t.low:
         for m in SPOKEN_BOX_RX.finditer(t.text):
             t.add(m.start(), m.end(), ADDRESS)
-    if not any(c in t.low for c in ("address", " at ", " to ", "outside", "feet of")):
+    cues = t.lower_words & _ADDRESS_CUE_FIRST
+    if not cues or not t.lower_words & _NUMBER_WORD_SET:
         return
-    for m in SPOKEN_HOUSE_RX.finditer(t.text):
-        _cued_house(t, lists, m)
+    for lo, hi in _merged([t.window(i, i + len(w), 0, 90) for w in cues for i in t.occurrences(w)]):
+        for m in SPOKEN_HOUSE_RX.finditer(t.text, lo, hi):
+            _cued_house(t, lists, m)
 
 
 def _cued_plates(t: _Text, lists: WordLists) -> None:
     """A plate said after "plate" or "tag", letters only too ("plate LUVMYKDS"); a vanity plate in
     capitals no dictionary knows, in a sentence about a vehicle ("the minivan with ISLNDGRL")."""
-    if _VEHICLE_WORDS & t.lower_words:
+    if _VEHICLE_WORDS & t.lower_words and any(6 <= len(w) <= 8 and w.isupper() for w in t.words):
         for m in _CAPS_WORD_RX.finditer(t.text):
             low = m.group().lower()
             if low in lists.ordinary or low in lists.keep or low in lists.familiar or low in lists.cities:
@@ -1810,16 +1824,30 @@ def _ages_in_words(t: _Text, lists: WordLists) -> None:
 # ----------------------------------------------------------------------------- places
 
 
+_FACILITY_GATE = _GATE_WORDS_FACILITY | _LOWER_KIND_WORDS
+_CAPITAL_BEFORE = re.compile(r"[A-Z][^\s]*\s+$")
+
+
 def _facilities(t: _Text, lists: WordLists) -> None:
+    hits = {w for w in t.lower_words if _bare(w) in _FACILITY_GATE}
+    if not hits:
+        return
     gate = {
         w
         for w in t.words
-        if _bare(w.lower()) in _GATE_WORDS_FACILITY and w[0].isupper() or w[0].islower() and w in _LOWER_KIND_WORDS
+        if _bare(w.lower()) in hits
+        and (w[0].isupper() and _bare(w.lower()) in _GATE_WORDS_FACILITY or w[0].islower() and w in _LOWER_KIND_WORDS)
     }
     if not gate:
         return
     text = t.text
-    points = [(i, len(w)) for w in gate for i in t.occurrences(w, low=False)]
+    # a lower-case kind ("shelter", "bar") names a place only after a capitalised name: "the Harbor House shelter"
+    points = [
+        (i, len(w))
+        for w in gate
+        for i in t.occurrences(w, low=False)
+        if w[0].isupper() or _CAPITAL_BEFORE.search(text, max(0, i - 30), i)
+    ]
     for lo, hi in _merged([t.window(i, i + n, 100, 70) for i, n in points]):
         for rx in (FACILITY_LOWER_RX, FACILITY_RX, FACILITY_PREFIX_RX, COUNTY_RX):
             for m in rx.finditer(text, lo, hi):
@@ -2029,7 +2057,12 @@ def _cities(
         if " " not in name and name in lists.first and not (before or after):
             continue  # "Dara", "Austin": a person unless a place is meant
         t.add(start, end, LOCATION)
-    for m in _TOWN_BEFORE_ZIP.finditer(text) if _DIGITS.search(text) else ():
+    zips = [(a, b) for a, b in t.digit_runs if b - a == 5 and not text[a - 1 : a].isdigit()]
+    for m in (
+        m
+        for lo, hi in _merged([t.window(a, b, 48, 6) for a, b in zips])
+        for m in _TOWN_BEFORE_ZIP.finditer(text, lo, hi)
+    ):
         words = [w.lower() for w in WORD_RX.findall(m.group(1))]
         if any(w in lists.keep or w in STOPWORDS or w in MONTHS or w in _ID_CUE_WORDS for w in words):
             continue
@@ -2350,7 +2383,13 @@ def _families(t: _Text, rules: _NameRules) -> None:
     if "the " not in t.low:
         return
     lists = rules.lists
-    for m in _FAMILY_RX.finditer(t.text):
+    plurals = [
+        w
+        for w in t.lower_words
+        if w.endswith("s") and (w[:-1] in lists.last or w[:-2] in lists.last) and w not in lists.keep
+    ]
+    windows = _merged([t.window(i, i + len(w), 40, 1) for w in plurals for i in t.occurrences(w)])
+    for m in (m for lo, hi in windows for m in _FAMILY_RX.finditer(t.text, lo, hi)):
         said = m.group(1).split()[-1]
         plural = said.lower()
         bases = [plural[:-1]] + ([plural[:-2]] if plural.endswith("es") else [])
@@ -2360,7 +2399,9 @@ def _families(t: _Text, rules: _NameRules) -> None:
             continue  # "the rivers", "the browns"; but "the okafors down the road"
         if any(b in lists.last and (b not in lists.common or " " in m.group(1)) for b in bases):
             t.add(m.start(1), m.end(), NAME, "last")
-    for m in _FAMILY_WORD_RX.finditer(t.text):  # "The Wong family moved in across the hall"
+    kin = t.lower_words & {"family", "families", "household", "kids", "clan"}
+    windows = _merged([t.window(i, i + len(w), 50, 1) for w in kin for i in t.occurrences(w)])
+    for m in (m for lo, hi in windows for m in _FAMILY_WORD_RX.finditer(t.text, lo, hi)):  # "The Wong family moved in"
         said = m.group(1).split()[-1]
         surname = rules.base(said)
         if surname in lists.keep or surname in STOPWORDS or surname in MONTHS:
@@ -2431,8 +2472,9 @@ def _full_names(t: _Text, rules: _NameRules) -> None:
 
 def _kept_possessive(token: str, lists: WordLists) -> bool:
     """A brand kept with its "'s" ("McDonald's", "Denny's"), though the name without it is a name."""
-    low = token.lower().replace("’", "'")
-    return low.endswith("'s") and low in lists.keep
+    if not token.endswith(("'s", "’s")):
+        return False
+    return token.lower().replace("’", "'") in lists.keep
 
 
 def _bare_name(token: str) -> str:
