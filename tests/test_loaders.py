@@ -190,6 +190,19 @@ def test_top_level_list_of_sessions_and_sessions_key(tmp_path):
                                             "b2": EXCHANGE[1:]}
 
 
+@pytest.mark.parametrize("role", ["system", "System", "tool", "function"])
+def test_system_tool_and_function_messages_are_dropped_and_counted_and_the_session_kept(tmp_path, role):
+    # ShareGPT / OpenAI chat exports: a system prompt (and tool output) is no turn of either speaker.
+    messages = turn_dicts(speaker_key="role", text_key="content")
+    messages.insert(0, {"role": role, "content": "You are a helpful assistant."})
+    messages.insert(2, {"role": role, "content": "{\"result\": 3}"})
+    write(tmp_path, "s.json", {"id": "chat1", "messages": messages})
+    result = load_corpus(tmp_path)
+    assert pairs(only_session(result)) == EXCHANGE
+    assert result.stats.exchanges_dropped["system_message"] == 2
+    assert result.stats.counts["exchanges_loaded"] == len(EXCHANGE) + 2
+
+
 def test_transcript_string_with_continuation_lines(tmp_path):
     transcript = ("Client: I have been anxious all week.\n"
                   "Therapist: What has the anxiety been like?\n"

@@ -112,6 +112,10 @@ class LoadResult:
     stats: Stats = field(default_factory=Stats)
 
 
+# Roles of chat exports that are no speaker of the session (the contract: dropped and counted).
+NOT_SPEAKER_ROLES = frozenset({"system", "tool", "function"})
+
+
 def speaker_role(label: Any, speaker_map: dict[str, str]) -> str:
     """THERAPIST or CLIENT for a raw speaker label; _Bad when the label is not known."""
     if not isinstance(label, str):
@@ -187,6 +191,7 @@ def _build_session(raw: RawSession, default_id: str, source: str, speaker_map: d
     parsed: list[tuple[str, str]] = []
     orders: list[int | None] = []
     roles: dict[str, str] = {}  # label -> role, for the labels met so far
+    not_turns = 0  # system, tool and function messages: no speaker's turn, dropped and counted
     for number, item in enumerate(raw.turns, 1):
         if not isinstance(item, dict):
             raise _Bad(f"turn {number} is a {type(item).__name__}, not an object")
@@ -194,6 +199,9 @@ def _build_session(raw: RawSession, default_id: str, source: str, speaker_map: d
         if speaker_key is None:
             raise _Bad(f"turn {number} has no speaker field ({', '.join(SPEAKER_KEYS)})")
         label = item[speaker_key]
+        if type(label) is str and label.strip().lower() in NOT_SPEAKER_ROLES and label.strip().lower() not in speaker_map:
+            not_turns += 1
+            continue
         try:
             role = roles.get(label) if type(label) is str else None
             if role is None:
@@ -219,7 +227,9 @@ def _build_session(raw: RawSession, default_id: str, source: str, speaker_map: d
             turns.append(Turn(role, text))
         else:
             stats.exchanges_dropped["empty_text"] += 1
-    stats.counts["exchanges_loaded"] += len(parsed)
+    stats.counts["exchanges_loaded"] += len(parsed) + not_turns
+    if not_turns:
+        stats.exchanges_dropped["system_message"] += not_turns
     # A label that is not a role word may be a person's name ("Dr. Lee": therapist in speaker_map).
     labels = tuple(
         ("speaker", label) for label in roles if isinstance(label, str) and label.strip().lower() not in SPEAKER_LABELS
