@@ -273,6 +273,10 @@ RECALL["FACILITY"] += [
     ("I work nights at Grace Tabernacle Church of God in Christ.", "Grace Tabernacle Church of God in Christ")
 ]
 RECALL["ID"] += [("The minivan with ISLNDGRL keeps following me.", "ISLNDGRL")]
+RECALL["FACILITY"] += [
+    ("He's been drinking at The Salty Gull since the arrest.", "Salty Gull"),
+    ("Brookfield Prep Academy's intake line kept me on hold.", "Brookfield Prep Academy"),
+]
 RECALL["SSN"] += [("My social is 521/44/9083.", "521/44/9083")]
 RECALL["ID"] += [
     ("Her counseling license is LADC-II 3307.", "LADC-II 3307"),
@@ -383,6 +387,9 @@ TRAPS = [
     ("the whole family came over.", "whole"),
     ("I was SO ANGRY in the car.", "ANGRY"),
     ("okay great let's start.", "great"),
+    ("I go to AA. Back to the basics after that.", "Back"),
+    ("I got it from Amazon Prime last week.", "Amazon Prime"),
+    ("We went to Alcoholics Anonymous together.", "Alcoholics Anonymous"),
 ]
 
 

@@ -1829,7 +1829,7 @@ _CAPITAL_BEFORE = re.compile(r"[A-Z][^\s]*\s+$")
 
 
 def _facilities(t: _Text, lists: WordLists) -> None:
-    hits = {w for w in t.lower_words if _bare(w) in _FACILITY_GATE}
+    hits = {_bare(w) for w in t.lower_words} & _FACILITY_GATE
     if not hits:
         return
     gate = {
@@ -2075,6 +2075,32 @@ def _cities(
             for i in t.occurrences(word, low=False):
                 if _STRONG_PLACE_BEFORE.search(low, max(0, i - 30), i) and t.claims.free(i, i + len(word)):
                     t.add(i, i + len(_bare(word)), LOCATION)
+
+
+# A place named by capitalised words after "at", "to", "from" ("He's been at The Rusty Anchor since",
+# "I work at Lakeshore Ford"), once people and cities have been taken: a bar, a shop, a workplace.
+_NAMED_PLACE_RX = re.compile(
+    r"\b(?i:at|to|from|into|outside|inside|near|across\s+from)\s+(?:the\s+|The\s+)?"
+    r"((?:[A-Z][\w'’&-]*\s+(?:(?:of|the|and|&|on|in)\s+)?){1,4}[A-Z][\w'’-]*)"
+)
+
+
+def _named_places(t: _Text, lists: WordLists) -> None:
+    if not any(len(w) > 1 and w[0].isupper() for w in t.words):
+        return
+    text = t.text
+    for m in _NAMED_PLACE_RX.finditer(text):
+        start, end = m.start(1), m.end(1)
+        if text[end - 2 : end] in ("'s", "’s"):
+            end -= 2
+        words = [w.lower() for w in WORD_RX.findall(text, start, end)]
+        if len(words) < 2 or "i" in words or not t.claims.free(start, end):
+            continue
+        if " ".join(words) in lists.keep or all(w in lists.keep or w in STOPWORDS or w in MONTHS for w in words):
+            continue
+        if any(w in MONTHS or w in lists.kept_places for w in words):
+            continue  # "to Texas in May", "from Mexico City": dates and kept places are decided elsewhere
+        t.add(start, end, FACILITY)
 
 
 def _city_kind(token: str, firsts: dict[str, int], lists: WordLists, known: dict[str, str | None]) -> str | None:
@@ -2827,6 +2853,7 @@ class PhiFinder:
             detector(t, self.lists)
         _cities(t, self.lists, self.city_names, self.city_first, self.city_second, self.city_kinds)
         _names(t, self.lists, self.rules)
+        _named_places(t, self.lists)
         _relation_names(t, self.rules)
         _sayers(t, self.rules)
         _families(t, self.rules)
