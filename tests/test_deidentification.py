@@ -273,6 +273,12 @@ RECALL["FACILITY"] += [
     ("I work nights at Grace Tabernacle Church of God in Christ.", "Grace Tabernacle Church of God in Christ")
 ]
 RECALL["ID"] += [("The minivan with ISLNDGRL keeps following me.", "ISLNDGRL")]
+RECALL["ADDRESS"] += [
+    ("my new address is 9 Ikoyi Crescent, off Bourdillon Road.", "9 Ikoyi Crescent, off Bourdillon Road"),
+    ("uh it's 214 1/2 West Main, upstairs, but mail goes elsewhere.", "214 1/2 West Main, upstairs"),
+    ("I'm staying at Kungsgatan 22C now.", "Kungsgatan 22C"),
+    ("my new address is 3300 North Halsted, number 4.", "3300 North Halsted, number 4"),
+]
 RECALL["FACILITY"] += [
     ("He's been drinking at The Salty Gull since the arrest.", "Salty Gull"),
     ("Brookfield Prep Academy's intake line kept me on hold.", "Brookfield Prep Academy"),

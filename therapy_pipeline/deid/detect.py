@@ -369,7 +369,7 @@ _STRONG_SUFFIXES = frozenset(
 )
 STREET_SUFFIX_WORDS = frozenset(STREET_SUFFIXES.replace("?", "").split("|")) | {"meadows"}
 _STREET_PREFIXES = r"(?:calle|rue|via|viale|avenida|av\.|rua|camino|paseo|strasse|straße|chemin|boulevard|ulica|ul\.|carrera|jalan|jl\.|avenue\s+de|allée|piazza|plaza)"
-_UNIT = r"(?:apt\.?|apartment|unit|suite|ste\.?|#|flat|room|rm\.?|floor|fl\.?|building|bldg\.?|lot|space|trlr|trailer|rear|front|upper|lower|basement)"
+_UNIT = r"(?:apt\.?|apartment|unit|suite|ste\.?|#|flat|room|rm\.?|floor|fl\.?|building|bldg\.?|lot|space|trlr|trailer|rear|front|upper|lower|basement|number)"
 DIRECTION = r"(?:north|south|east|west|northeast|northwest|southeast|southwest|n|s|e|w|ne|nw|se|sw)\.?"
 _AMOUNT_UNITS = re.compile(
     r"\s*(?:%|percent|dollars?|bucks|cents?|euros?|pounds?|lbs?|kg|kilos?|grams?|mg|mcg|ml|"
@@ -563,6 +563,12 @@ AGE_BEFORE_RX = _rx(
     r"mins|times|days|weeks|miles|points|cents|mph|over|out\s+of))"
 )
 # "staying at ninety-one Willow Bend Road": a house number, not an age
+# "it's 108 1/2 East Main", "at 95 Orchard Street": a house number, not an age
+_HOUSE_AHEAD = re.compile(
+    r"\s*(?:1/2|½)|\s+(?:(?i:north|south|east|west|[NSEW]\.?)\s+)?[A-Z][a-z][\w'’-]*(?:\s+[A-Z][a-z][\w'’-]*){0,2}"
+    r"\s+(?i:street|st|road|rd|avenue|ave|drive|dr|lane|ln|way|court|ct|boulevard|blvd|place|terrace|circle)\b"
+    r"|\s+(?:(?i:north|south|east|west)\s+)[A-Z]"
+)
 _NUMBER_GOES_ON = _rx(r"-(?:one|two|three|four|five|six|seven|eight|nine|oh)\b")
 _STREET_AHEAD = _rx(
     r"\s+(?:[\w'’-]+\s+){1,3}(?:street|st|road|rd|avenue|ave|drive|dr|lane|ln|way|court|ct|boulevard|blvd|place|"
@@ -611,7 +617,7 @@ _ADDRESS_CUE_FIRST = frozenset({"address", "live", "lives", "living", "lived", "
                                 "suite"})  # fmt: skip
 CUED_HOUSE_RX = re.compile(
     r"(?i:\b(?:" + _ADDRESS_CUE_WORDS + r"|at|it's|it’s)\s+)"
-    r"(?P<v>\d{1,6}[A-Za-z]?\s+(?:(?i:north|south|east|west|[NSEW])\.?\s+)?[A-Z][a-z][\w'’-]*(?:\s+[A-Z][a-z][\w'’-]*){0,2})"
+    r"(?P<v>\d{1,6}[A-Za-z]?(?:\s+1/2|½)?\s+(?:(?i:north|south|east|west|[NSEW])\.?\s+)?[A-Z][a-z][\w'’-]*(?:\s+[A-Z][a-z][\w'’-]*){0,2})"
 )
 SPOKEN_HOUSE_RX = re.compile(
     _ADDRESS_CUE + r"(?P<v>(?i:(?:" + _NUMBER_WORDS + r")(?:[\s-]+(?:" + _NUMBER_WORDS + r")){1,4})\s+"
@@ -628,7 +634,7 @@ SPOKEN_BOX_RX = _rx(
 # "House 17, Road 11, Banani"
 WORLD_STREET_RX = re.compile(
     r"\b[A-ZÄÖÜ][\wäöüß-]*(?:straße|strasse|str\.|weg|gasse|allee|platz|damm|ufer|gracht|laan|straat|vej|gatan|gata|veien)"
-    r"\s+\d{1,4}[a-z]?(?:/\d{1,4})?\b"
+    r"\s+\d{1,4}[A-Za-z]?(?:/\d{1,4})?\b"
     r"|\b\d{1,2}-\d{1,2}-\d{1,3}(?:-\d{1,4})?\s+[A-Z][\w'’]*(?:-[A-Z][\w'’]*)?"
     r"|\b\d{1,6}\s+(?:FM|RM|SR|CR|US|I-?)\s*\d{1,4}[A-Z]?(?:\s+(?:North|South|East|West|N|S|E|W)\b)?"
     r"|(?i:\b(?:plot|house|stand|erf|flat)\s+)\d{1,4}[A-Za-z]?,?\s+(?:(?:[A-Z][\w'’-]*\s+){1,3}(?:Street|St\.?|Road|Rd\.?|"
@@ -1428,7 +1434,8 @@ def _shaped(t: _Text, lists: WordLists) -> None:
     for lo, hi in ages:
         for rx in (AGE_AFTER_RX, AGE_BEFORE_RX):
             for m in rx.finditer(text, lo, hi):
-                t.add(m.start("v"), m.end("v"), AGE)
+                if not _HOUSE_AHEAD.match(text, m.end("v")):
+                    t.add(m.start("v"), m.end("v"), AGE)
     for lo, hi in windows:
         for m in IPV4_RX.finditer(text, lo, hi):
             t.add(m.start(), m.end(), IP)
@@ -1457,7 +1464,8 @@ def _shaped(t: _Text, lists: WordLists) -> None:
         _phones(t, lo, hi)
         for rx in (AGE_AFTER_RX, AGE_BEFORE_RX):
             for m in rx.finditer(text, lo, hi):
-                t.add(m.start("v"), m.end("v"), AGE)
+                if not _HOUSE_AHEAD.match(text, m.end("v")):
+                    t.add(m.start("v"), m.end("v"), AGE)
         _street_addresses(t, lists, lo, hi)
         for rx in (WORLD_STREET_RX, STREET_PREFIX_RX, STREET_PREFIX_FIRST_RX, ROUTE_RX, PO_BOX_RX):
             for m in rx.finditer(text, lo, hi):
@@ -1910,7 +1918,7 @@ SPOKEN_STREET_RX = _rx(
     r"(?P<words>(?:[a-z'’]+\s+){1,2}?)(?:street|avenue|road|drive|lane|boulevard|court|terrace|circle)\b"
 )
 _UNIT_AFTER = _rx(
-    r",?\s*(?:(?:apartment|apt\.?|unit|suite|flat|#)\s*(?:[a-z]|\d{1,4}[a-z]?|"
+    r",?\s*(?:(?:apartment|apt\.?|unit|suite|flat|number|#)\s*(?:[a-z]|\d{1,4}[a-z]?|"
     + _UNIT_WORD
     + r"|ten|eleven|twelve)\b|(?:\d{1,2}(?:st|nd|rd|th)|first|second|third|"
     r"fourth|fifth|top|ground|upper|lower|basement)\s+floor\b)"
@@ -1980,6 +1988,30 @@ def _streets(t: _Text, lists: WordLists) -> None:
                 continue
             if names and not all(w in lists.keep for w in names):
                 t.add(start, m.end(), LOCATION)
+
+
+# After an address, what says where in or near it: ", upstairs", ", off Admiralty Way"
+_ADDRESS_TAIL = re.compile(
+    r",?\s+(?:(?i:upstairs|downstairs|out\s+back|in\s+back|in\s+the\s+back|around\s+back)\b|"
+    r"(?i:off|near|by|behind)\s+(?:[A-Z][\w'’-]*\s+){1,3}(?:Street|St\.?|Road|Rd\.?|Avenue|Ave\.?|Way|Drive|Dr\.?|Lane|"
+    r"Boulevard|Blvd\.?|Crescent|Court|Highway|Hwy\.?|Parkway|Pike)\b)"
+)
+
+
+def _address_tails(t: _Text, lists: WordLists) -> None:
+    spans = t.claims.spans
+    for span in [s for s in spans if s.type == ADDRESS]:
+        m = _ADDRESS_TAIL.match(t.text, span.end, span.end + 60)
+        if not m:
+            continue
+        inside = [s for s in spans if s.start >= span.end and s.end <= m.end() and s.type in (LOCATION, NAME, ADDRESS)]
+        taken = sum(s.end - s.start for s in inside)
+        if t.claims.taken.count(1, span.end, m.end()) != taken:
+            continue  # something else said there
+        for s in inside:
+            spans.remove(s)
+        t.claims.taken[span.end : m.end()] = b"\x01" * (m.end() - span.end)
+        spans[spans.index(span)] = Span(span.start, m.end(), ADDRESS, span.detail)
 
 
 def _cities(
@@ -2809,6 +2841,7 @@ DETECTORS: tuple[tuple[str, Detector], ...] = (
     ("ages in words", _ages_in_words),
     ("facilities and counties", _facilities),
     ("streets by name", _streets),
+    ("what is said after an address", _address_tails),
 )
 
 
