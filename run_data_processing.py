@@ -9,15 +9,13 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import logging
-import os
 import sys
 import textwrap
 from pathlib import Path
 
-import datasets
-
 from therapy_data_processor import MANIFEST, ConfigError, ProcessingConfig, TherapyDataProcessor
 from therapy_pipeline.deid import KeyFileError
+from therapy_pipeline.logs import setup_logging
 from therapy_pipeline.model import InputError
 from therapy_pipeline.tokenizer import TokenizerError
 
@@ -55,25 +53,6 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--log-file", help="also write the log here (created owner-readable only)")
     parser.add_argument("-q", "--quiet", action="store_true", help="warnings and errors only")
     return parser.parse_args(argv)
-
-
-def setup_logging(log_file: str | None, quiet: bool) -> None:
-    handlers: list[logging.Handler] = [logging.StreamHandler(sys.stderr)]
-    if log_file:
-        fd = os.open(log_file, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
-        handlers.append(logging.StreamHandler(os.fdopen(fd, "a", encoding="utf-8")))
-    logging.basicConfig(
-        level=logging.WARNING if quiet else logging.INFO,
-        handlers=handlers,
-        format="%(asctime)s %(levelname)s %(message)s",
-        datefmt="%H:%M:%S",
-        force=True,
-    )
-    # Libraries log at INFO too; only our own messages (counts and reasons, never text) go there.
-    for noisy in ("httpx", "huggingface_hub", "datasets", "filelock", "urllib3"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
-    if quiet:
-        datasets.disable_progress_bars()
 
 
 def main(argv: list[str] | None = None) -> int:

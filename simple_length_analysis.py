@@ -30,13 +30,13 @@ import matplotlib.pyplot as plt
 from datasets import Dataset
 from matplotlib.ticker import LogLocator, MaxNLocator, NullFormatter, StrMethodFormatter
 
-from run_data_processing import setup_logging
 from therapy_data_processor import MAP_BATCH_SIZE, ConfigError, ProcessingConfig, TherapyDataProcessor, column_values
 from therapy_pipeline import deid
 from therapy_pipeline.chunking import overlap_turns
 from therapy_pipeline.collator import padding_efficiency, training_orders
 from therapy_pipeline.encoding import ExampleEncoder
 from therapy_pipeline.formatting import SLIDING_WINDOW
+from therapy_pipeline.logs import setup_logging
 from therapy_pipeline.model import CLIENT, THERAPIST, InputError, Session
 from therapy_pipeline.splitting import SPLITS
 from therapy_pipeline.tokenizer import TokenizerError, load_tokenizer
