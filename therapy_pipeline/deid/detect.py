@@ -2117,11 +2117,26 @@ _NAMED_PLACE_RX = re.compile(
 )
 
 
+_PLACE_PREPOSITION_ENDS = ("at", "to", "from", "into", "side", "near", "the")
+_PLACE_PREPOSITION_BEFORE = re.compile(r"\b(?i:at|to|from|into|outside|inside|near)\s+(?:the\s+)?$")
+
+
 def _named_places(t: _Text, lists: WordLists) -> None:
-    if not any(len(w) > 1 and w[0].isupper() for w in t.words):
-        return
     text = t.text
-    for m in _NAMED_PLACE_RX.finditer(text):
+    done = -1
+    matches = []
+    for start, token in t.cap_tokens:  # only where a preposition stands before a capitalised word
+        if start < done or text[start - 1 : start] != " " or not t.claims.free(start, start + 1):
+            continue
+        before = text[max(0, start - 5) : start - 1].lower()
+        if not before.endswith(_PLACE_PREPOSITION_ENDS):
+            continue
+        prep = _PLACE_PREPOSITION_BEFORE.search(text, max(0, start - 24), start)
+        m = _NAMED_PLACE_RX.match(text, prep.start()) if prep else None
+        if m:
+            matches.append(m)
+            done = m.end()
+    for m in matches:
         start, end = m.start(1), m.end(1)
         if text[end - 2 : end] in ("'s", "’s"):
             end -= 2
