@@ -288,7 +288,8 @@ RELATIONS = (
     "(?:mother|father|sister|brother|son|daughter)-in-law|godmother|godfather|goddaughter|godson|"
     "dog|cat|puppy|kitten|sweetheart|crush|date|worker|advocate|psych|doc|pcp|gp|provider|clinician"
 )
-_TITLE_ABBR = r"(?:dr|mr|mrs|ms|mx|prof|rev|fr|sgt|capt|lt|det|ofc|atty|hon)\.?"
+_TITLE_ABBREVIATIONS = ("dr", "mr", "mrs", "ms", "mx", "prof", "rev", "fr", "sgt", "capt", "lt", "det", "ofc", "atty", "hon")  # fmt: skip
+_TITLE_ABBR = r"(?:" + "|".join(_TITLE_ABBREVIATIONS) + r")\.?"
 _TITLE_WORDS = (
     "doctor|nurse|professor|officer|detective|pastor|reverend|father|sister|brother|aunt|auntie|"
     "aunty|uncle|grandma|grandpa|granny|nana|coach|judge|miss|mister|madam|rabbi|imam|bishop|"
@@ -401,8 +402,7 @@ _CAP_WORD = r"[^\W\d_a-z][^\W\d_]*(?:['’-][^\W\d_]+)*"
 WORD_RX = re.compile(_WORD)
 _DIGITS = re.compile(r"\d+")
 # A full stop after a title's abbreviation ("Mr. Castellanos") ends no sentence.
-_ABBREVIATIONS = ("dr", "mr", "mrs", "ms", "mx", "prof", "rev", "fr", "sgt", "capt", "lt", "det", "ofc", "atty", "hon",
-                  "st", "mt", "jr", "sr")  # fmt: skip
+_ABBREVIATIONS = (*_TITLE_ABBREVIATIONS, "st", "mt", "jr", "sr")
 _OPENING = "[ \t\r\n\"'“‘(\\[*_]*"  # what may stand between a sentence's end and its first word
 _SENTENCE_END = re.compile(
     r"(?:\." + "".join(rf"(?<!\b(?i:{a})\.)" for a in _ABBREVIATIONS) + r"|[!?…:;\x00—–-])" + _OPENING
@@ -564,16 +564,16 @@ AGE_BEFORE_RX = _rx(
 )
 # "staying at ninety-one Willow Bend Road": a house number, not an age
 # "it's 108 1/2 East Main", "at 95 Orchard Street": a house number, not an age
+_HOUSE_STREET_WORDS = (
+    r"(?:street|st|road|rd|avenue|ave|drive|dr|lane|ln|way|court|ct|boulevard|blvd|place|terrace|circle)"
+)
 _HOUSE_AHEAD = re.compile(
     r"\s*(?:1/2|½)|\s+(?:(?i:north|south|east|west|[NSEW]\.?)\s+)?[A-Z][a-z][\w'’-]*(?:\s+[A-Z][a-z][\w'’-]*){0,2}"
-    r"\s+(?i:street|st|road|rd|avenue|ave|drive|dr|lane|ln|way|court|ct|boulevard|blvd|place|terrace|circle)\b"
+    r"\s+(?i:" + _HOUSE_STREET_WORDS + r")\b"
     r"|\s+(?:(?i:north|south|east|west)\s+)[A-Z]"
 )
 _NUMBER_GOES_ON = _rx(r"-(?:one|two|three|four|five|six|seven|eight|nine|oh)\b")
-_STREET_AHEAD = _rx(
-    r"\s+(?:[\w'’-]+\s+){1,3}(?:street|st|road|rd|avenue|ave|drive|dr|lane|ln|way|court|ct|boulevard|blvd|place|"
-    r"terrace|circle)\b"
-)
+_STREET_AHEAD = _rx(r"\s+(?:[\w'’-]+\s+){1,3}" + _HOUSE_STREET_WORDS + r"\b")
 
 STREET_RX = _rx(
     r"\b(?:\d{1,6}[a-z]?(?:-\d{1,4}|-[a-z]\b|\s+1/2|½)?|[nsew]\d{2,5}(?:\s+[nsew]\d{2,5})?)\s+(?:"
@@ -868,11 +868,7 @@ _RELATION_ADJECTIVES = frozenset(
         "close",
     ]
 )
-_TITLES = frozenset(_word_set(_TITLE_WORDS)) | {
-    a
-    for w in ["dr", "mr", "mrs", "ms", "mx", "prof", "rev", "fr", "sgt", "capt", "lt", "det", "ofc", "atty", "hon"]
-    for a in (w, w + ".")
-}
+_TITLES = frozenset(_word_set(_TITLE_WORDS)) | {a for w in _TITLE_ABBREVIATIONS for a in (w, w + ".")}
 _NAMING_ONE = frozenset({"named", "called", "name's", "nicknamed"})
 _NAMING_TWO = frozenset({"name is", "name was", "names are", "goes by", "known as", "call me", "call him",
                          "call her", "call them", "myself as", "you to", "named her", "named him", "named them",
@@ -2182,6 +2178,32 @@ _INFLECTIONS = (("ies", ("y",)), ("es", ("", "e")), ("s", ("",)), ("ing", ("", "
                 ("ly", ("", "le")), ("er", ("", "e")), ("ers", ("", "e")))  # fmt: skip
 
 
+def _in_vocabulary(lower: str, words: frozenset[str], common: frozenset[str], any_doubling: bool = False) -> bool:
+    """Whether a lowercase word is in `words` (or `common`) as written or as an inflection, a British
+    spelling, a contraction or a hyphenated compound of words in it. Webster's lists no inflections
+    ("weeks", "texting"); `any_doubling` takes a doubled last consonant before any ending, not only
+    "-ing" and "-ed"."""
+    if lower in words or lower in common:
+        return True
+    if "-" in lower:  # "self-validation", "eighty-five"
+        return all(_in_vocabulary(part, words, common, any_doubling) for part in lower.split("-") if part)
+    head, _, tail = lower.partition("'")  # "don't", "we'll"; not "ma'ake"
+    if tail in _CONTRACTED and head in words:
+        return True
+    for british, american in _BRITISH:
+        if british in lower and lower.replace(british, american) in words:
+            return True  # "apologise", "colour", "centre"
+    for suffix, replacements in _INFLECTIONS:
+        if lower.endswith(suffix) and len(lower) > len(suffix) + 2:
+            stem = lower[: -len(suffix)]
+            if any(stem + r in words for r in replacements):
+                return True
+            doubling = any_doubling or suffix in ("ing", "ed") and len(stem) > 2
+            if doubling and stem[-1:] == stem[-2:-1] and stem[:-1] in words:
+                return True
+    return False
+
+
 class _NameRules:
     """The decisions about one word: cached per word, since a corpus says the same words again."""
 
@@ -2207,55 +2229,17 @@ class _NameRules:
         return lower[:-1] if lower.endswith("s'") else lower
 
     def ordinary(self, lower: str) -> bool:
-        if lower in self.lists.ordinary or lower in self.lists.common:
-            return True
-        if "-" in lower:  # "self-validation", "eighty-five"
-            return all(self.ordinary(part) for part in lower.split("-") if part)
-        head, _, tail = lower.partition("'")  # "don't", "we'll"; not "ma'ake"
-        if tail in _CONTRACTED and head in self.lists.ordinary:
-            return True
-        for british, american in _BRITISH:
-            if british in lower and lower.replace(british, american) in self.lists.ordinary:
-                return True  # "apologise", "colour", "centre"
-        for suffix, replacements in _INFLECTIONS:  # Webster's lists no inflections: "weeks", "texting"
-            if lower.endswith(suffix) and len(lower) > len(suffix) + 2:
-                stem = lower[: -len(suffix)]
-                if any(stem + r in self.lists.ordinary for r in replacements) or (
-                    suffix in ("ing", "ed")
-                    and len(stem) > 2
-                    and stem[-1] == stem[-2]
-                    and stem[:-1] in self.lists.ordinary
-                ):
-                    return True
-        return False
+        return _in_vocabulary(lower, self.lists.ordinary, self.lists.common)
 
     def familiar(self, lower: str) -> bool:
         """An ordinary word people say (the subtitle counts hold it), not one only Webster's knows:
         "begay", "kou", "mele" are in Webster's and are names where the context says so."""
         known = self._familiar.get(lower)
         if known is None:
-            known = self._familiar[lower] = self.ordinary(lower) and self._said(lower)
+            known = self._familiar[lower] = self.ordinary(lower) and _in_vocabulary(
+                lower, self.lists.familiar, self.lists.common, any_doubling=True
+            )
         return known
-
-    def _said(self, lower: str) -> bool:
-        familiar = self.lists.familiar
-        if lower in familiar or lower in self.lists.common:
-            return True
-        if "-" in lower:
-            return all(self._said(part) for part in lower.split("-") if part)
-        head, _, tail = lower.partition("'")
-        if tail in _CONTRACTED and head in familiar:
-            return True
-        for suffix, replacements in _INFLECTIONS:
-            if lower.endswith(suffix) and len(lower) > len(suffix) + 2:
-                stem = lower[: -len(suffix)]
-                if (
-                    any(stem + r in familiar for r in replacements)
-                    or stem[-1:] == stem[-2:-1]
-                    and stem[:-1] in familiar
-                ):
-                    return True
-        return any(b in lower and lower.replace(b, a) in familiar for b, a in _BRITISH)
 
     @staticmethod
     def familiar_word(lists: WordLists, lower: str) -> bool:
@@ -2359,14 +2343,14 @@ def _names(t: _Text, lists: WordLists, rules: _NameRules) -> None:
 # a surname's particles: "van der Berg", "dos Santos", "De la Rosa", "st. clair", "te whata", "ó murchú"
 _PARTICLES = r"(?:van|von|der|den|de|del|della|dei|degli|dal|di|da|das|dos|do|du|la|las|le|los|bin|ibn|al|el|te|ter|ten|ó|ni|ní|nic|ua|mac|mc|st\.?|san|abu|ap|ben|af|zu|op)"
 _SURNAME_AFTER = re.compile(r" ((?i:" + _PARTICLES + r" ){0,3})([^\W\d_]+(?:['’-][^\W\d_]+)*)")
+_PARTICLE_TITLE_WORDS = ("doctor", "coach", "officer", "nurse", "professor", "judge", "pastor", "detective", "mister",
+                         "miss", "aunt", "uncle")  # fmt: skip
 _TITLED_PARTICLES = re.compile(
-    r"(?i:\b(?:" + _TITLE_ABBR + r"|doctor|coach|officer|nurse|professor|judge|pastor|detective|mister|miss|aunt|uncle)"
+    r"(?i:\b(?:" + _TITLE_ABBR + "|" + "|".join(_PARTICLE_TITLE_WORDS) + r")"
     r"\s+)((?i:" + _PARTICLES + r" ){1,3})([^\W\d_]+(?:['’-][^\W\d_]+)*)"
 )
 _NUMBER_WORD_SET = frozenset(_NUMBER_WORDS.split("|"))
-_PARTICLE_TITLES = _TITLE_ABBR_WORDS | {"rev", "fr", "sgt", "capt", "lt", "det", "ofc", "atty", "hon", "doctor", "coach",
-                                        "officer", "nurse", "professor", "judge", "pastor", "detective", "mister",
-                                        "miss", "aunt", "uncle"}  # fmt: skip
+_PARTICLE_TITLES = frozenset(_TITLE_ABBREVIATIONS + _PARTICLE_TITLE_WORDS)  # the words a title's match starts with
 _WORD_BEFORE = re.compile(r"(?:^|(?<=[\s(\"“]))((?:[A-Z]\.){1,3}|(?i:st\.)|[^\W\d_]+(?:['’.-][^\W\d_]+)*) $")
 _PARTICLE = re.compile(_PARTICLES)
 _LAST_FIRST = re.compile(r"(?:^|(?<=[\s(\"“:]))([A-Z][^\W\d_]*(?:['’-][^\W\d_]+)*(?: [A-Z][^\W\d_]+)?), $")
@@ -2580,14 +2564,12 @@ def _relation_names(t: _Text, rules: _NameRules) -> None:
         if not t.claims.free(start, stop):
             continue
         before = _words_before(t.low, start)
-        if lower in lists.common:
-            # a common word only in "me and lake been friends": nothing but a person goes there
-            nxt = _NEXT_WORD.match(text, stop, stop + 20)
-            if not (before[-2:] == ["me", "and"] and nxt and nxt.group(1).lower() in _AFTER_ME_AND):
-                continue
         me_and = before[-2:] == ["me", "and"]
         nxt = _NEXT_WORD.match(text, stop, stop + 20)
-        if me_and and nxt and nxt.group(1).lower() in _AFTER_ME_AND:
+        with_me = me_and and nxt is not None and nxt.group(1).lower() in _AFTER_ME_AND
+        if lower in lists.common and not with_me:
+            continue  # a common word only in "me and lake been friends": nothing but a person goes there
+        if with_me:
             t.add(start, stop, NAME, "first" if lower in rules.first else "")  # "me and daisy used to get high"
         elif (_before_relation(before) or me_and) and _clause_goes_on_as_a_person(text, stop):
             t.add(start, stop, NAME, "first" if lower in rules.first else "")
