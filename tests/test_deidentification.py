@@ -5,8 +5,11 @@ Every value here is made up for these tests: the held-out evaluation data is not
 
 import datetime as dt
 import json
+import os
 import re
 import stat
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -25,8 +28,13 @@ keys = st.binary(min_size=32, max_size=32)
 
 
 @pytest.fixture(scope="module")
-def lists(tmp_path_factory):
-    return load_word_lists(str(tmp_path_factory.mktemp("deid-lists")))
+def lists_dir(tmp_path_factory):
+    return str(tmp_path_factory.mktemp("deid-lists"))
+
+
+@pytest.fixture(scope="module")
+def lists(lists_dir):
+    return load_word_lists(lists_dir)
 
 
 @pytest.fixture(scope="module")
@@ -442,6 +450,29 @@ def test_name_found_once_is_replaced_everywhere_in_its_case(surrogate):
     upper = re.fullmatch(r"(\w+), she always shouts\.", out.turns[2].text).group(1)
     assert lower == first.lower() and upper == first.upper(), "one surrogate, written in the case said"
     assert out.turns[3].text == f"I told {first} no."
+
+
+DETERMINISM_PROBE = """
+import sys
+from therapy_pipeline.deid import Deidentifier, load_word_lists
+from therapy_pipeline.model import Session, Turn
+finder = Deidentifier("surrogate", b"\\x01" * 32, load_word_lists(sys.argv[1]))
+text, spans = finder.find(Session("s", "s", [Turn("client", sys.argv[2])]))
+print([text[s.start : s.end] for s in spans])
+"""
+
+
+def test_detection_does_not_depend_on_the_hash_seed(lists, lists_dir):
+    # "st" and "paul" both start city names; decided in a set's order, "paul" alone was taken under
+    # some hash seeds. Python seeds string hashing per process, so each seed is its own process.
+    text = "Is it appealing? yeah st. paul is where it all started honestly"
+    found = set()
+    for seed in ("1", "2", "3", "4", "5", "6"):
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        run = subprocess.run([sys.executable, "-c", DETERMINISM_PROBE, lists_dir, text], env=env,
+                             capture_output=True, text=True, check=True, cwd=Path(__file__).resolve().parent.parent)  # fmt: skip
+        found.add(run.stdout.strip())
+    assert found == {"['st. paul']"}
 
 
 def test_first_name_and_full_name_share_the_surrogate(surrogate):

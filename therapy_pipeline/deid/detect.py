@@ -2037,7 +2037,7 @@ def _cities(
         single = word in lists.cities and word not in lists.common
         if word not in lists.ordinary or single or t.lower_words & seconds.get(word, frozenset()):
             points.extend((i, word) for i in t.occurrences(word, low=False))
-    for start, word in points:
+    for start, word in sorted(points):  # in the text's order: a set's order would change the claims run to run
         bare = _bare(word.lower())
         cap = word[0].isupper()
         if not t.claims.free(start, start + len(bare)):
@@ -2098,7 +2098,7 @@ def _cities(
             continue  # "Team 12345"
         t.add(m.start(1), m.end(1), LOCATION)
     # a lowercase word no list knows, where only a place can be: "my sister flew in from whangārei"
-    for word in t.lower_words:
+    for word in sorted(t.lower_words):
         if word[0].islower() and word not in lists.ordinary and word not in lists.keep and len(word) > 2:
             for i in t.occurrences(word, low=False):
                 if _STRONG_PLACE_BEFORE.search(low, max(0, i - 30), i) and t.claims.free(i, i + len(word)):
@@ -2319,11 +2319,12 @@ def _names(t: _Text, lists: WordLists, rules: _NameRules) -> None:
             nxt = _NEXT_WORD.match(text, i + len(title) + (text[i + len(title) : i + len(title) + 1] == "."), i + 40)
             if nxt and nxt.group(1)[0].islower():
                 points.append((nxt.start(1), nxt.group(1)))
-    for title in t.lower_words & _PARTICLE_TITLES:  # "Dr. dos Santos", "doctor van der berg"
-        for i in t.occurrences(title):
-            m = _TITLED_PARTICLES.match(text, i)
-            if m and m.group(2).lower() not in STOPWORDS:
-                t.add(m.start(1), m.end(2) - (2 if m.group(2).endswith(("'s", "’s")) else 0), NAME, "last")
+    for i in sorted(
+        i for title in t.lower_words & _PARTICLE_TITLES for i in t.occurrences(title)
+    ):  # "Dr. dos Santos", "doctor van der berg"
+        m = _TITLED_PARTICLES.match(text, i)
+        if m and m.group(2).lower() not in STOPWORDS:
+            t.add(m.start(1), m.end(2) - (2 if m.group(2).endswith(("'s", "’s")) else 0), NAME, "last")
     for start, token in sorted(set(points)):
         end = start + len(token)
         if token.endswith(("'s", "’s")) and len(token) > 3:
@@ -2547,7 +2548,7 @@ def _relation_names(t: _Text, rules: _NameRules) -> None:
         return
     text, lists = t.text, rules.lists
     points = [i + len(w) for w in relations for i in t.occurrences(w)] + [i + 6 for i in _finds(t.low, "me and")]
-    for end in points:
+    for end in sorted(points):
         m = _NEXT_WORD.match(text, end, end + 40) or _AFTER_COMMA.match(text, end, end + 40)
         if m is None:
             continue
@@ -2591,24 +2592,23 @@ def _sayers(t: _Text, rules: _NameRules) -> None:
     if not verbs:
         return
     text, lists = t.text, rules.lists
-    for verb in verbs:
-        for i in t.occurrences(verb, low=False):
-            m = re.search(r"(?:^|(?<=[\s,]))([a-z][a-z'’-]+) $", text[max(0, i - 30) : i])
-            if not m:
-                continue
-            word = m.group(1)
-            start = max(0, i - 30) + m.start(1)
-            lower = rules.base(word)
-            if lower not in rules.first or lower in STOPWORDS and lower not in CONTEXT_ONLY or lower in lists.keep:
-                continue
-            if lower in _RELATION_WORDS or lower in _KIN_NAMES or lower in _TITLES:
-                continue
-            if lower in lists.common and lower not in WORDLIKE_NAMES and lower not in CONTEXT_ONLY:
-                continue  # "nobody ever asked me": "Ever" is a name in some lists, "ever" a word here
-            before = _words_before(t.low, start)
-            if before and before[-1] in _NOT_BEFORE_SAYER or not t.claims.free(start, start + len(lower)):
-                continue
-            t.add(start, start + len(lower), NAME, "first")
+    for i in sorted(i for verb in verbs for i in t.occurrences(verb, low=False)):
+        m = re.search(r"(?:^|(?<=[\s,]))([a-z][a-z'’-]+) $", text[max(0, i - 30) : i])
+        if not m:
+            continue
+        word = m.group(1)
+        start = max(0, i - 30) + m.start(1)
+        lower = rules.base(word)
+        if lower not in rules.first or lower in STOPWORDS and lower not in CONTEXT_ONLY or lower in lists.keep:
+            continue
+        if lower in _RELATION_WORDS or lower in _KIN_NAMES or lower in _TITLES:
+            continue
+        if lower in lists.common and lower not in WORDLIKE_NAMES and lower not in CONTEXT_ONLY:
+            continue  # "nobody ever asked me": "Ever" is a name in some lists, "ever" a word here
+        before = _words_before(t.low, start)
+        if before and before[-1] in _NOT_BEFORE_SAYER or not t.claims.free(start, start + len(lower)):
+            continue
+        t.add(start, start + len(lower), NAME, "first")
 
 
 def _nothing_names(text: str, end: int) -> bool:
