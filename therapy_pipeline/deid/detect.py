@@ -2098,11 +2098,12 @@ def _cities(
             continue  # "Team 12345"
         t.add(m.start(1), m.end(1), LOCATION)
     # a lowercase word no list knows, where only a place can be: "my sister flew in from whangārei"
-    for word in sorted(t.lower_words):
-        if word[0].islower() and word not in lists.ordinary and word not in lists.keep and len(word) > 2:
-            for i in t.occurrences(word, low=False):
-                if _STRONG_PLACE_BEFORE.search(low, max(0, i - 30), i) and t.claims.free(i, i + len(word)):
-                    t.add(i, i + len(_bare(word)), LOCATION)
+    unknown = [
+        w for w in t.lower_words if w[0].islower() and w not in lists.ordinary and w not in lists.keep and len(w) > 2
+    ]
+    for i, word in sorted((i, w) for w in unknown for i in t.occurrences(w, low=False)):  # in the text's order
+        if _STRONG_PLACE_BEFORE.search(low, max(0, i - 30), i) and t.claims.free(i, i + len(word)):
+            t.add(i, i + len(_bare(word)), LOCATION)
 
 
 # A place named by capitalised words after "at", "to", "from" ("He's been at The Rusty Anchor since",
