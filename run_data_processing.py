@@ -7,16 +7,17 @@ was left as it was; 2 bad usage or config.
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import logging
 import sys
 import textwrap
 from pathlib import Path
 
-from therapy_data_processor import MANIFEST, ConfigError, ProcessingConfig, TherapyDataProcessor
+from therapy_data_processor import TherapyDataProcessor
+from therapy_pipeline.config import ConfigError, ProcessingConfig, load_config
 from therapy_pipeline.deid import KeyFileError
 from therapy_pipeline.logs import setup_logging
 from therapy_pipeline.model import InputError
+from therapy_pipeline.saving import MANIFEST
 from therapy_pipeline.tokenizer import TokenizerError
 
 logger = logging.getLogger("run_data_processing")
@@ -58,12 +59,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     setup_logging(args.log_file, args.quiet)
-    # Paths are taken as they are, not parsed as YAML (a folder named 2024 stays a string).
-    paths = {"input_data_dir": args.input_dir, "output_dir": args.output_dir}
     try:
-        config = ProcessingConfig.from_yaml(args.config, args.overrides)
-        config = dataclasses.replace(config, **{k: v for k, v in paths.items() if v is not None})
-        config.validate()
+        config = load_config(args.config, args.overrides, input_data_dir=args.input_dir, output_dir=args.output_dir)
         if not Path(config.input_data_dir).is_dir():
             raise ConfigError(f"input_data_dir: no such directory: {config.input_data_dir}")
     except ConfigError as err:

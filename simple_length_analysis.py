@@ -2,7 +2,7 @@
 
 python simple_length_analysis.py [--input-dir D] [--config F] [--report-dir D] [--json]
 
-Sessions are read, chunked and planned by the pipeline's own steps (`TherapyDataProcessor`), and the
+Sessions are read, de-identified, chunked and planned by the pipeline's own step functions, and the
 plans are tokenized by its `ExampleEncoder` without a length limit, so the numbers describe exactly
 what the pipeline would see. The report (PNG histograms and report.md) holds numbers only, never
 transcript text. Exit codes: 0 done; 1 the input or the tokenizer could not be read, or the report
@@ -12,7 +12,6 @@ not written; 2 bad usage or config.
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import json
 import logging
 import math
@@ -30,14 +29,16 @@ import matplotlib.pyplot as plt
 from datasets import Dataset
 from matplotlib.ticker import LogLocator, MaxNLocator, NullFormatter, StrMethodFormatter
 
-from therapy_data_processor import MAP_BATCH_SIZE, ConfigError, ProcessingConfig, TherapyDataProcessor, column_values
+from therapy_data_processor import load_sessions
 from therapy_pipeline import deid
-from therapy_pipeline.chunking import overlap_turns
+from therapy_pipeline.chunking import chunk_sessions, overlap_turns
 from therapy_pipeline.collator import padding_efficiency, training_orders
-from therapy_pipeline.encoding import ExampleEncoder
-from therapy_pipeline.formatting import SLIDING_WINDOW
+from therapy_pipeline.columns import column_values
+from therapy_pipeline.config import ConfigError, ProcessingConfig, load_config
+from therapy_pipeline.encoding import MAP_BATCH_SIZE, ExampleEncoder
 from therapy_pipeline.logs import setup_logging
 from therapy_pipeline.model import CLIENT, THERAPIST, InputError, Session
+from therapy_pipeline.planning import SLIDING_WINDOW, PlanRules, plan_examples
 from therapy_pipeline.splitting import SPLITS
 from therapy_pipeline.tokenizer import TokenizerError, load_tokenizer
 
@@ -72,50 +73,51 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     setup_logging(None, quiet=False)
     try:
-        config = ProcessingConfig.from_yaml(args.config)
+        config = load_config(args.config, input_data_dir=args.input_dir)
     except ConfigError as err:
         for line in str(err).splitlines():
             print(f"config error: {line}", file=sys.stderr)
         return 2
-    if args.input_dir:
-        # Set directly, not through a YAML --set override: a folder named "2024" stays a path.
-        config = dataclasses.replace(config, input_data_dir=args.input_dir)
 
-    processor = TherapyDataProcessor(config)
+    # The pipeline's own steps, up to the plans: the numbers describe exactly what it would see.
     try:
-        loaded = processor.load_sessions()
+        loaded = load_sessions(config.input_data_dir, config.speaker_map, config.strict)
         tokenizer, tokenizer_source = load_tokenizer(config.model_name, config.cache_dir)
+        deidentifier = None
         if config.deidentify != deid.OFF:
-            processor.deidentifier = deid.Deidentifier.create(config.deidentify, config.deid_key_file, config.cache_dir)
+            deidentifier = deid.Deidentifier.create(config.deidentify, config.deid_key_file, config.cache_dir)
     except (InputError, TokenizerError, deid.KeyFileError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 1
     # What de-identification would replace in these sessions; lengths are measured after it, as trained.
-    sessions = processor.deidentify(loaded.sessions)
-    chunks = processor.chunk_sessions(sessions)
+    sessions, deid_stats = deid.deidentify_sessions(loaded.sessions, deidentifier)
+    overlap = overlap_turns(config.max_session_exchanges, config.overlap_percentage)
+    chunks, _ = chunk_sessions(sessions, config.max_session_exchanges, overlap)
     # The plans hold transcript text: a private temporary folder (0700), removed when this exits.
     work = tempfile.TemporaryDirectory(prefix="length-analysis-")
-    plans = processor.format_examples(chunks, Path(work.name))
+    rules = PlanRules(config.example_format, config.context_exchanges, config.min_exchange_length,
+                      config.max_exchange_length)
+    planned = plan_examples(chunks, rules, config.split_by, config.split_ratios, config.seed, Path(work.name))
 
     stats = raw_statistics(sessions)
     stats["deidentification"] = {"mode": config.deidentify,
-                                 "values_replaced": processor.stats.counts.get("phi_replaced", {})}
+                                 "values_replaced": deid_stats.counts.get("phi_replaced", {})}
     over_limit = {s.session_id for s in sessions if len(s.turns) > config.max_session_exchanges}
     stats["chunking"] = {"sessions_over_limit": len(over_limit),
                          "chunks": sum(1 for c in chunks if c.session_id in over_limit)}
-    excluded = processor.stats.targets_excluded
-    stats["filters"] = {"therapist_turns": processor.stats.counts["therapist_turns"],
+    excluded = planned.stats.targets_excluded
+    stats["filters"] = {"therapist_turns": planned.stats.counts["therapist_turns"],
                         "too_short": excluded["too_short"], "too_long": excluded["too_long"],
                         "opens_session": excluded["opens_session"], "opens_chunk": excluded["opens_chunk"],
-                        "eligible": processor.stats.counts["targets_eligible"]}
+                        "eligible": planned.stats.counts["targets_eligible"]}
 
     encoder = ExampleEncoder(tokenizer, instruction=config.instruction, example_format=config.example_format,
                              prompt_format=config.prompt_format, max_length=UNLIMITED,
-                             train_on_inputs=config.train_on_inputs, context_exchanges=config.context_exchanges)
+                             train_on_inputs=config.train_on_inputs)
     turns = [t for s in sessions for t in s.turns]
     turn_tokens = [len(ids) for start in range(0, len(turns), BATCH)
                    for ids in encoder.encode([t.text for t in turns[start:start + BATCH]])]
-    example_lengths = example_token_lengths(encoder, plans)
+    example_lengths = example_token_lengths(encoder, planned.plans)
     over = sum(1 for n in example_lengths if n > config.max_length)
     stats["tokens"] = {
         "per_turn": describe(turn_tokens),

@@ -63,17 +63,18 @@ from typing import Any
 import datasets
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 import torch
 import torch.nn.functional as F
 import transformers
 from datasets import Dataset, DatasetDict, load_from_disk
 from transformers import AutoTokenizer, LlamaConfig, LlamaForCausalLM, PreTrainedTokenizerBase
 
-from therapy_data_processor import MANIFEST, ConfigError, ProcessingConfig, column_values
 from therapy_pipeline.collator import MODEL_COLUMNS, TherapyDataCollator
+from therapy_pipeline.columns import column_values, flat_values, row_lengths
+from therapy_pipeline.config import ConfigError, ProcessingConfig
 from therapy_pipeline.deid import PHI_TYPES
 from therapy_pipeline.encoding import IGNORE_INDEX, alpaca_prompt
+from therapy_pipeline.saving import MANIFEST
 from therapy_pipeline.splitting import SPLITS
 
 EVAL_SPLITS = ("validation", "test")
@@ -216,10 +217,9 @@ def describe(exc: BaseException) -> str:
 def token_column(ds: Dataset, column: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """A list column as flat arrays: (values, row of each value, length of each row)."""
     array = ds.with_format("arrow")[column]
-    lengths = pc.fill_null(pc.list_value_length(array), 0).to_numpy()
-    values = pc.list_flatten(array).to_numpy(zero_copy_only=False)
-    rows = pc.list_parent_indices(array).to_numpy()
-    return values.astype(np.int64), rows.astype(np.int64), lengths.astype(np.int64)
+    lengths = row_lengths(array)
+    values = flat_values(array).to_numpy(zero_copy_only=False)
+    return values.astype(np.int64), np.repeat(np.arange(len(lengths)), lengths), lengths
 
 
 def tagged(split: str, rows: Sequence[int] | np.ndarray) -> list[SplitRow]:

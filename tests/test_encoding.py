@@ -10,8 +10,10 @@ from hypothesis import strategies as st
 from llama_models.datatypes import RawMessage, ToolPromptFormat
 from llama_models.llama3.chat_format import ChatFormat
 
+from therapy_pipeline.chunking import Chunk
 from therapy_pipeline.encoding import IGNORE_INDEX, SYSTEM_PREAMBLE, ExampleEncoder, alpaca_prompt, pack_conversation
-from therapy_pipeline.model import CLIENT, THERAPIST
+from therapy_pipeline.model import CLIENT, THERAPIST, Turn
+from therapy_pipeline.planning import plan_features, plan_row
 
 INSTRUCTION = "You are a DBT therapist. Respond to the client's concerns using DBT techniques."
 EOT = 128009
@@ -68,15 +70,18 @@ def meta_chat_ids(messages: list[dict], meta) -> list[int]:
     return ids
 
 
-def plan(speakers, texts, supervised=None, session_id="s", chunk_index=0):
-    return {
-        "session_id": [session_id],
-        "chunk_index": [chunk_index],
-        "speakers": [speakers],
-        "texts": [texts],
-        "turn_indices": [list(range(len(texts)))],
-        "supervised": [supervised or [False] * (len(texts) - 1) + [True]],
-    }
+def plan_dict(speakers, texts, supervised, session_id="s", start=0, context=10, example_format="sliding_window"):
+    """A plan row as planning makes it: these turns, the `supervised` ones targets."""
+    chunk = Chunk(session_id, 0, start, [Turn(s, t) for s, t in zip(speakers, texts)], start)
+    targets = [start + i for i, flag in enumerate(supervised) if flag]
+    return plan_row(chunk, targets, example_format, context)
+
+
+def plan(speakers, texts, supervised=None, session_id="s", context=10, example_format="sliding_window"):
+    """A batch of one plan row (the last turn the target unless `supervised` says otherwise)."""
+    supervised = supervised or [False] * (len(texts) - 1) + [True]
+    row = plan_dict(speakers, texts, supervised, session_id, context=context, example_format=example_format)
+    return {name: [value] for name, value in row.items()}
 
 
 @functools.cache
@@ -87,7 +92,6 @@ def encoder(tok, **overrides):
         "prompt_format": "chat",
         "max_length": 2048,
         "train_on_inputs": False,
-        "context_exchanges": 10,
         **overrides,
     }
     return ExampleEncoder(tok, **options)
@@ -225,7 +229,7 @@ def test_multi_turn_supervises_only_planned_therapist_turns(llama_tokenizer, met
         "Let's try DEAR MAN.",
     ]
     supervised = [False, False, True, False, False, True]  # e.g. turn 0 in an overlap, turn 4 too short
-    row = single(encoder(llama_tokenizer, example_format="multi_turn")(plan(speakers, texts, supervised)))
+    row = single(encoder(llama_tokenizer, example_format="multi_turn")(plan(speakers, texts, supervised, example_format="multi_turn")))
     assert [m["role"] for m in row["messages"]] == [
         "system",
         "assistant",
@@ -246,7 +250,9 @@ def test_multi_turn_splits_long_conversations_at_turn_boundaries(llama_tokenizer
     speakers = [CLIENT, THERAPIST] * 20
     texts = [f"turn number {i}" + " word" * 20 for i in range(40)]
     supervised = [s == THERAPIST for s in speakers]
-    out = encoder(llama_tokenizer, example_format="multi_turn", max_length=256)(plan(speakers, texts, supervised))
+    out = encoder(llama_tokenizer, example_format="multi_turn", max_length=256)(
+        plan(speakers, texts, supervised, example_format="multi_turn")
+    )
     assert len(out["input_ids"]) > 1 and not any(out["drop_reason"])
     covered = [i for indices in out["turn_indices"] for i in indices]
     assert covered == sorted(covered) and set(covered) == set(range(40))
@@ -271,19 +277,18 @@ def test_read_ahead_gives_the_same_rows_as_reading_each_batch(llama_tokenizer, m
     """`encode_ahead` tokenizes batches in a thread; the rows must not change, whatever the text."""
     from datasets import Dataset
 
-    from therapy_pipeline.encoding import plan_features
-
     rows = [
         plan(
             [CLIENT, THERAPIST] * 3,
             [f"{text} {i}" for text in ADVERSARIAL[i % 20 : i % 20 + 6]],
             [False, True] * 3,
             session_id=f"s{i}",
+            context=2,
         )
         for i in range(40)
     ]
     plans = Dataset.from_dict({k: [r[k][0] for r in rows] for k in rows[0]}, features=plan_features())
-    enc = encoder(llama_tokenizer, context_exchanges=2)
+    enc = encoder(llama_tokenizer)
     alone = plans.with_format("arrow").map(
         enc.arrow_batch, batched=True, batch_size=3, remove_columns=plans.column_names
     )
@@ -345,16 +350,10 @@ def test_batch_of_chunk_plans_matches_meta_example_by_example(llama_tokenizer, m
         texts = [rng.choice(ADVERSARIAL) + " word" * rng.choice([0, 1, 5, 40]) for _ in range(n)]
         supervised = [s == THERAPIST and rng.random() < 0.8 for s in speakers]
         rows.append((f"s{r}", speakers, texts, supervised))
-    batch = {
-        "session_id": [r[0] for r in rows],
-        "chunk_index": [0] * len(rows),
-        "speakers": [r[1] for r in rows],
-        "texts": [r[2] for r in rows],
-        "turn_indices": [list(range(100, 100 + len(r[2]))) for r in rows],
-        "supervised": [r[3] for r in rows],
-    }
     max_length, context = 140, 2
-    out = encoder(llama_tokenizer, context_exchanges=context, max_length=max_length)(batch)
+    planned = [plan_dict(r[1], r[2], r[3], r[0], start=100, context=context) for r in rows]
+    batch = {name: [row[name] for row in planned] for name in planned[0]}
+    out = encoder(llama_tokenizer, max_length=max_length)(batch)
 
     expected = []
     for session_id, speakers, texts, supervised in rows:
@@ -391,8 +390,6 @@ def test_batch_of_chunk_plans_matches_meta_example_by_example(llama_tokenizer, m
 
 def test_read_ahead_that_fails_leaves_the_batches_to_the_caller(llama_tokenizer, monkeypatch):
     from datasets import Dataset
-
-    from therapy_pipeline.encoding import plan_features
 
     rows = [plan([CLIENT, THERAPIST], ["hi", f"hello {i}"], session_id=f"s{i}") for i in range(3)]
     plans = Dataset.from_dict({k: [r[k][0] for r in rows] for k in rows[0]}, features=plan_features())

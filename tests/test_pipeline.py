@@ -17,6 +17,7 @@ import pytest
 from datasets import load_from_disk
 
 import run_data_processing
+import therapy_data_processor
 from therapy_data_processor import MANIFEST, ConfigError, ProcessingConfig, TherapyDataProcessor
 from therapy_pipeline.model import InputError
 
@@ -95,11 +96,17 @@ def config(tmp_path: Path, cache: str, **overrides) -> ProcessingConfig:
 
 
 def tree_digest(root: Path) -> dict[str, str]:
-    return {
-        str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
-        for p in sorted(root.rglob("*"))
-        if p.is_file()
-    }
+    """Every file's sha256; the manifest's without its `step_seconds` (the time each step took)."""
+    digest = {}
+    for p in sorted(root.rglob("*")):
+        if p.is_file():
+            data = p.read_bytes()
+            if p.name == MANIFEST:
+                manifest = json.loads(data)
+                assert set(manifest.pop("step_seconds")) >= {"load", "plan", "tokenize", "save"}
+                data = json.dumps(manifest, sort_keys=True).encode()
+            digest[str(p.relative_to(root))] = hashlib.sha256(data).hexdigest()
+    return digest
 
 
 def examples(out: Path):
@@ -209,12 +216,13 @@ def test_same_input_gives_byte_identical_output(tmp_path, tokenizer_cache):
     a, b = tree_digest(tmp_path / "a"), tree_digest(tmp_path / "b")
     manifests = [json.loads((tmp_path / d / MANIFEST).read_text()) for d in ("a", "b")]
     for m in manifests:
+        m.pop("step_seconds")
         for key in ("input_data_dir", "output_dir", "num_proc"):
             m["config"].pop(key)
     assert manifests[0] == manifests[1]
     a.pop(MANIFEST), b.pop(MANIFEST)
     assert a == b
-    # The very same command twice: every byte, the manifest included.
+    # The very same command twice: every byte, the manifest included (but the seconds steps took).
     first = tree_digest(tmp_path / "b")
     TherapyDataProcessor(
         config(
@@ -231,7 +239,7 @@ def test_failed_run_leaves_previous_output(tmp_path, tokenizer_cache, corpus, mo
     def broken_save(*args, **kwargs):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(TherapyDataProcessor, "save", broken_save)
+    monkeypatch.setattr(therapy_data_processor, "save_output", broken_save)
     with pytest.raises(OSError):
         TherapyDataProcessor(config(tmp_path, tokenizer_cache, max_length=1024)).run()
     assert tree_digest(tmp_path / "out") == before

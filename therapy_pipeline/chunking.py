@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
-from .model import Session, Turn
+from .model import Session, Stats, Turn
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -40,3 +43,19 @@ def chunk_session(session: Session, size: int, overlap: int) -> list[Chunk]:
         chunks.append(Chunk(session.session_id, index, start, session.turns[start:end], owned_from))
         owned_from = end
     return chunks
+
+
+def chunk_sessions(sessions: list[Session], size: int, overlap: int) -> tuple[list[Chunk], Stats]:
+    """The chunk step: every session as its chunks, in order; counts `chunks` and `sessions_chunked`."""
+    stats = Stats()
+    chunks = [c for s in sessions for c in chunk_session(s, size, overlap)]
+    stats.counts["chunks"] = len(chunks)
+    stats.counts["sessions_chunked"] = len({c.session_id for c in chunks if c.chunk_index > 0})
+    logger.info(
+        "%d chunks (%d sessions over %d exchanges split with %d exchanges of overlap)",
+        len(chunks),
+        stats.counts["sessions_chunked"],
+        size,
+        overlap,
+    )
+    return chunks, stats

@@ -13,12 +13,15 @@ from __future__ import annotations
 
 import contextlib
 import itertools
+import logging
 import queue
 import re
 import string
 import threading
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -26,9 +29,12 @@ import pyarrow as pa
 from datasets import Dataset, Features, Sequence, Value
 from transformers import PreTrainedTokenizerBase
 
-from .formatting import SLIDING_WINDOW, context_windows
-from .model import CLIENT, THERAPIST
+from .columns import column_values, flat_values, row_offsets
+from .model import CLIENT, THERAPIST, Stats
+from .planning import SLIDING_WINDOW, plan_features
 from .tokenizer import TokenizerError, is_llama3_chat_tokenizer
+
+logger = logging.getLogger(__name__)
 
 IGNORE_INDEX = -100
 SYSTEM_PREAMBLE = "Cutting Knowledge Date: December 2023\nToday Date: 26 Jul 2024\n\n"
@@ -43,6 +49,7 @@ _WHOLE = (-1, 0, 0, -1)  # _derive: tokenize the line whole
 _SEPARATOR, _GROUP = "<|eot_id|>", 64  # encode_flat: texts per joined group
 _LINE = 4  # segments of a context line: speaker name, head, a range of the turn's ids, tail
 _KEY = ["session_id", "chunk_index"]
+MAP_BATCH_SIZE = 64  # plan rows (chunks) per encoder call: a few thousand turns tokenized together
 AHEAD_BATCHES = 2  # batches read and tokenized ahead of the one being assembled
 OUTPUT_COLUMNS = (
     "session_id",
@@ -83,7 +90,6 @@ class ExampleEncoder:
         prompt_format: str,
         max_length: int,
         train_on_inputs: bool,
-        context_exchanges: int,
     ) -> None:
         if not is_llama3_chat_tokenizer(tokenizer):
             raise TokenizerError(
@@ -100,7 +106,6 @@ class ExampleEncoder:
         self.prompt_format = prompt_format
         self.max_length = max_length
         self.train_on_inputs = train_on_inputs
-        self.context_exchanges = context_exchanges
         blank_line = self.encode(["\n\n"])[0]
         self.headers = {
             role: [start, *self.encode([role])[0], end, *blank_line] for role in ("system", "user", "assistant")
@@ -161,6 +166,48 @@ class ExampleEncoder:
         ids = self.encode(texts)
         lengths = np.fromiter(map(len, ids), dtype=np.int64, count=len(ids))
         return np.fromiter(itertools.chain.from_iterable(ids), dtype=np.int32, count=int(lengths.sum())), lengths
+
+    def encode_plans(self, plans: Dataset, work: Path, fingerprint: str, num_proc: int = 1) -> tuple[Dataset, Stats]:
+        """The tokenize step: every plan row encoded by a batched `Dataset.map` into `work`, the rows
+        that cannot fit `max_length` counted (`examples_dropped`) and removed.
+
+        In one process, a thread tokenizes the next batches while `map` assembles the current one;
+        with `num_proc` workers, each encodes its own shard. The batch size is the encoder's.
+        """
+        stats = Stats()
+        workers = min(num_proc, -(-len(plans) // MAP_BATCH_SIZE))  # a worker needs at least a batch
+        parallel = workers if workers > 1 else None
+        with self.encode_ahead(plans, MAP_BATCH_SIZE) if parallel is None else contextlib.nullcontext():
+            encoded = plans.with_format("arrow").map(
+                self.arrow_batch,
+                batched=True,
+                batch_size=MAP_BATCH_SIZE,
+                num_proc=parallel,
+                remove_columns=plans.column_names,
+                features=example_features(),
+                cache_file_name=str(work / "encoded.arrow"),
+                new_fingerprint=f"{fingerprint}-encoded",
+                desc="Tokenizing",
+            )
+        encoded = encoded.with_format(None)  # the encoder reads Arrow; the output is read as Python again
+        reasons = Counter(r for r in column_values(encoded, "drop_reason") if r)
+        stats.examples_dropped.update(reasons)
+        if reasons:
+            encoded = encoded.filter(
+                lambda r: [x == "" for x in r],
+                input_columns="drop_reason",
+                batched=True,
+                cache_file_name=str(work / "kept.arrow"),
+                new_fingerprint=f"{fingerprint}-kept",
+                desc="Removing dropped",
+            )
+        logger.info(
+            "%d examples tokenized; %d dropped (%s)",
+            len(encoded),
+            sum(reasons.values()),
+            ", ".join(f"{k}: {v}" for k, v in sorted(reasons.items())) or "none",
+        )
+        return encoded.remove_columns(["drop_reason"]), stats
 
     def _encode_unique(self, texts: list[str]) -> dict[str, list[int]]:
         unique = list(dict.fromkeys(texts))
@@ -267,14 +314,14 @@ class ExampleEncoder:
 
     def _read_batch(self, plans: pa.Table) -> _TurnBatch:
         """The plan rows as flat turns, each example's window, and the ids of every text shown."""
-        texts_column = plans.column("texts").combine_chunks()
-        turn_offsets = _list_offsets(texts_column)
-        texts = texts_column.flatten().to_pylist()
-        speakers = _flat(plans, "speakers").to_pylist()
-        supervised = _flat(plans, "supervised").to_numpy(zero_copy_only=False)
-        turn_indices = _flat(plans, "turn_indices").to_numpy()
-        # Which turns each example shows: context lines [first, target), the response at target.
-        targets, first, in_context = context_windows(turn_offsets, supervised, self.context_exchanges)
+        turn_offsets = row_offsets(plans.column("texts"))
+        texts = flat_values(plans.column("texts")).to_pylist()
+        speakers = flat_values(plans.column("speakers")).to_pylist()
+        turn_indices = flat_values(plans.column("turn_indices")).to_numpy()
+        # Which turns each example shows, as planned: context lines [first, target), the response at target.
+        targets = np.flatnonzero(flat_values(plans.column("supervised")).to_numpy(zero_copy_only=False))
+        first = targets - flat_values(plans.column("context_turns")).to_numpy()[targets]
+        in_context = flat_values(plans.column("in_context")).to_numpy(zero_copy_only=False)
         n = len(texts)
         shown = in_context.copy()
         shown[targets] = True
@@ -523,7 +570,8 @@ class ExampleEncoder:
         """The seed's plain-text prompt: each example is tokenized whole (no pieces to reuse)."""
         turn_offsets = _offsets(np.fromiter(map(len, batch["texts"]), dtype=np.int64))
         supervised = np.fromiter(itertools.chain.from_iterable(batch["supervised"]), dtype=bool)
-        targets, firsts, _ = context_windows(turn_offsets, supervised, self.context_exchanges)
+        targets = np.flatnonzero(supervised)
+        firsts = targets - np.fromiter(itertools.chain.from_iterable(batch["context_turns"]), dtype=np.int64)[targets]
         texts = list(itertools.chain.from_iterable(batch["texts"]))
         speakers = list(itertools.chain.from_iterable(batch["speakers"]))
         indices = list(itertools.chain.from_iterable(batch["turn_indices"]))
@@ -658,16 +706,6 @@ def _gather_ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
     return np.repeat(np.asarray(starts, dtype=np.int64) - (ends - lengths), lengths) + np.arange(total)
 
 
-def _flat(plans: pa.Table, name: str) -> pa.Array:
-    """The values of a list column, flattened (a batch may be a slice of a larger table)."""
-    return plans.column(name).combine_chunks().flatten()
-
-
-def _list_offsets(column: pa.ListArray) -> np.ndarray:
-    offsets = column.offsets.to_numpy().astype(np.int64)
-    return offsets - offsets[0]
-
-
 def pack_conversation(sizes: list[int], supervised: list[bool], budget: int) -> list[tuple[int, int, bool]]:
     """Split a conversation at message boundaries into [first, last) runs of at most `budget` tokens.
 
@@ -696,20 +734,6 @@ def pack_conversation(sizes: list[int], supervised: list[bool], budget: int) -> 
         runs.append((first, end, False))
         first = end
     return runs
-
-
-def plan_features() -> Features:
-    """Arrow schema of the plan rows handed to the encoder."""
-    return Features(
-        {
-            "session_id": Value("string"),
-            "chunk_index": Value("int32"),
-            "speakers": Sequence(Value("string")),
-            "texts": Sequence(Value("string")),
-            "turn_indices": Sequence(Value("int32")),
-            "supervised": Sequence(Value("bool")),
-        }
-    )
 
 
 def example_features() -> Features:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import Self
 
 THERAPIST = "therapist"
 CLIENT = "client"
@@ -63,12 +64,34 @@ class Skip:
 
 @dataclass
 class Stats:
-    """Counts by reason, merged from every step into the manifest's `counts`."""
+    """Counts by reason: each step returns its own, `run()` adds them up into the manifest's `counts`."""
 
     counts: Counter = field(default_factory=Counter)
     exchanges_dropped: Counter = field(default_factory=Counter)
     examples_dropped: Counter = field(default_factory=Counter)
     targets_excluded: Counter = field(default_factory=Counter)
+
+    def __iadd__(self, other: Stats) -> Self:
+        """Add another step's counts to these (a count that is a map is added key by key)."""
+        for key, value in other.counts.items():
+            if isinstance(value, dict):
+                merged = Counter(self.counts.get(key, {}))
+                merged.update(value)
+                self.counts[key] = dict(sorted(merged.items()))
+            else:
+                self.counts[key] += value
+        self.exchanges_dropped.update(other.exchanges_dropped)
+        self.examples_dropped.update(other.examples_dropped)
+        self.targets_excluded.update(other.targets_excluded)
+        return self
+
+    @classmethod
+    def total(cls, *parts: Stats) -> Stats:
+        """The run's counts: every step's, added up."""
+        total = cls()
+        for part in parts:
+            total += part
+        return total
 
     def as_dict(self) -> dict:
         return {

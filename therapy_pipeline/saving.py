@@ -14,7 +14,15 @@ import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
+import datasets
+from datasets import DatasetDict
+from transformers import PreTrainedTokenizerBase
+
+from .columns import column_values
+
 logger = logging.getLogger(__name__)
+
+MANIFEST = "processing_manifest.json"
 
 _STAGING = ".{name}.staging-{pid}"
 _RENAME_EXCHANGE = 2  # linux/fs.h
@@ -89,3 +97,30 @@ def staging_dir(output_dir: Path, private: bool) -> Iterator[Path]:
 def write_json(path: Path, data: dict) -> None:
     """Deterministic JSON (sorted keys, fixed indentation) so that identical runs are byte-identical."""
     path.write_text(json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def save_output(dataset: DatasetDict, tokenizer: PreTrainedTokenizerBase, folder: Path, export: str | None) -> None:
+    """The save step: the DatasetDict, `tokenizer/`, and with `export` "jsonl" `export/<split>.jsonl`
+    of `{"messages": [...]}`, into `folder` (the staging folder; the manifest is written after)."""
+    with _progress_bars(False):
+        # datasets writes an empty split without a shard file and then cannot load it: force one.
+        dataset.save_to_disk(str(folder), num_shards={n: 1 for n in dataset if len(dataset[n]) == 0})
+    tokenizer.save_pretrained(str(folder / "tokenizer"))
+    if export == "jsonl":
+        (folder / "export").mkdir()
+        for name in dataset:
+            with open(folder / "export" / f"{name}.jsonl", "w", encoding="utf-8") as out:
+                out.writelines(
+                    json.dumps({"messages": messages}, ensure_ascii=False) + "\n"
+                    for messages in column_values(dataset[name], "messages")
+                )
+
+
+@contextlib.contextmanager
+def _progress_bars(enabled: bool) -> Iterator[None]:
+    was_enabled = datasets.is_progress_bar_enabled()
+    (datasets.enable_progress_bars if enabled else datasets.disable_progress_bars)()
+    try:
+        yield
+    finally:
+        (datasets.enable_progress_bars if was_enabled else datasets.disable_progress_bars)()

@@ -2,8 +2,18 @@
 
 from __future__ import annotations
 
+import itertools
+import logging
 import random
+from collections import Counter
 from collections.abc import Mapping
+
+from datasets import Dataset, DatasetDict
+
+from .columns import column_values
+from .model import Stats
+
+logger = logging.getLogger(__name__)
 
 SPLITS = ("train", "validation", "test")
 
@@ -49,3 +59,39 @@ def split_by_example(n_rows: int, ratios: dict[str, float], seed: int) -> dict[s
         "test": order[n_train + n_validation :],
     }
     return {split: sorted(rows) for split, rows in cuts.items()}
+
+
+def split_examples(
+    examples: Dataset,
+    split_of: Mapping[str, str] | None,
+    split_by: str,
+    ratios: dict[str, float],
+    seed: int,
+    fingerprint: str,
+) -> tuple[DatasetDict, Stats]:
+    """The split step: train / validation / test, counted (`examples` per split).
+
+    With `split_of` (decided at planning), the examples come split by split, each split one run of
+    rows, which is selected as a range; without it, the seed's random split of examples.
+    """
+    stats = Stats()
+    rows: dict[str, range | list[int]]
+    if split_of is not None:
+        splits = [split_of[s] for s in column_values(examples, "session_id")]
+        counts = Counter(splits)
+        if splits != [name for name in SPLITS for _ in range(counts[name])]:
+            raise AssertionError("examples are not in split order (a bug)")
+        ends = dict(zip(SPLITS, itertools.accumulate(counts[name] for name in SPLITS)))
+        # (an empty range at the very end is refused by `select`: an empty list is not)
+        rows = {name: range(ends[name] - counts[name], ends[name]) if counts[name] else [] for name in SPLITS}
+    else:
+        rows = split_by_example(len(examples), ratios, seed)
+    dataset = DatasetDict(
+        {name: examples.select(rows[name], new_fingerprint=f"{fingerprint}-{name}") for name in SPLITS}
+    )
+    stats.counts["examples"] = {name: len(dataset[name]) for name in SPLITS}
+    empty = [name for name in SPLITS if len(dataset[name]) == 0 and ratios[name] > 0]
+    if empty:
+        logger.warning("corpus too small for three non-empty splits: %s empty", ", ".join(empty))
+    logger.info("split by %s: %s", split_by, ", ".join(f"{n} {len(dataset[n])}" for n in SPLITS))
+    return dataset, stats

@@ -8,12 +8,14 @@ logs holds a real value, and no mapping from surrogate to real value is kept.
 
 from __future__ import annotations
 
+import logging
 import multiprocessing
+import os
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from ..model import Session, Turn
+from ..model import Session, Stats, Turn
 from .detect import NAME, PHI_TYPES, SEPARATOR, SPOKEN, PhiFinder, Span
 from .surrogates import TAGS, KeyFileError, SessionSurrogates, key_id, load_key, pseudonym
 from .wordlists import WordLists, load_word_lists, source_versions
@@ -21,6 +23,10 @@ from .wordlists import WordLists, load_word_lists, source_versions
 SURROGATE, TAG, OFF = "surrogate", "tag", "off"
 MODES = (SURROGATE, TAG, OFF)
 METHOD_VERSION = "1.0"
+WORKERS = 4  # forked processes for de-identification, at most one a core
+PARALLEL_TURNS = 20000  # from about this many turns on, forked workers pay for their start-up
+
+logger = logging.getLogger(__name__)
 
 __all__ = [
     "METHOD_VERSION",
@@ -31,6 +37,7 @@ __all__ = [
     "TAG",
     "Deidentifier",
     "KeyFileError",
+    "deidentify_sessions",
     "key_id",
     "load_key",
     "load_word_lists",
@@ -127,6 +134,31 @@ def _parts(sessions: list[Session], count: int) -> list[tuple[int, int]]:
     if start < len(sessions):
         bounds.append((start, len(sessions)))
     return bounds
+
+
+def deidentify_sessions(sessions: list[Session], deidentifier: Deidentifier | None) -> tuple[list[Session], Stats]:
+    """The de-identify step: every turn with its PHI replaced, every session id and source a keyed
+    pseudonym, and what was replaced counted by type (`phi_replaced`). None: de-identification off."""
+    stats = Stats()
+    if deidentifier is None:
+        logger.info("de-identification off: the text is kept as it is (deidentify: off)")
+        return sessions, stats
+    turns = sum(len(s.turns) for s in sessions)
+    workers = min(os.cpu_count() or 1, WORKERS) if turns >= PARALLEL_TURNS else 1
+    replaced: Counter = Counter()
+    out = []
+    for session, counts in deidentifier.sessions(sessions, workers):
+        replaced.update(counts)
+        out.append(session)
+    stats.counts["phi_replaced"] = dict(sorted(replaced.items()))
+    logger.info(
+        "de-identified %d sessions (%s): %d values replaced (%s)",
+        len(out),
+        deidentifier.mode,
+        sum(replaced.values()),
+        ", ".join(f"{k}: {v}" for k, v in sorted(replaced.items())) or "none",
+    )
+    return out, stats
 
 
 def _deidentify_part(bounds: tuple[int, int]) -> list[tuple[Session, Counter]]:

@@ -1,0 +1,218 @@
+"""Planning: what every example will show, decided once, before anything is tokenized.
+
+For each chunk, planning decides which therapist turns are training targets and, for each target,
+its window: the turns shown before it as context (sliding_window), or the whole chunk as one
+conversation (multi_turn). For every turn of every session it records why the turn will be in no
+example when that is already known (counted here), or what to call it if the examples built from
+the plans end up not using it (counted by the accounting). It also assigns each session its split
+(split_by session) and writes the plans split by split.
+
+This is the only place the eligibility and window rules are applied: the encoder renders what a
+plan row says, and the accounting reads the reasons recorded here.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+from collections import Counter
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+from datasets import Dataset, DatasetInfo, Features, Value
+from datasets import Sequence as ListOf
+
+from .chunking import Chunk
+from .model import THERAPIST, Stats, Turn
+from .splitting import SPLITS, assign_sessions
+
+logger = logging.getLogger(__name__)
+
+SLIDING_WINDOW = "sliding_window"
+MULTI_TURN = "multi_turn"
+# What a turn that some plan shows is called when no example ends up using it, by code.
+IF_UNUSED = ("cut_for_max_length", "therapist_turn_too_short", "therapist_turn_too_long")
+NOT_SHOWN = -1  # the turn is in no plan: its reason was counted when it was planned
+_CODE = {None: 0, "too_short": 1, "too_long": 2}
+_ROWS_PER_WRITE = 1000  # plan rows held in memory before they are written to the Arrow file
+
+
+@dataclass(frozen=True)
+class PlanRules:
+    """The settings planning reads; no other step reads them."""
+
+    example_format: str
+    context_exchanges: int
+    min_words: int
+    max_words: int
+
+
+@dataclass
+class Planned:
+    """What planning gives the steps after it."""
+
+    plans: Dataset  # one row per chunk with targets, split by split when split by session
+    split_of: dict[str, str] | None  # session -> split, when split by session
+    # per session, per turn: index into IF_UNUSED of what to call the turn if no example uses it,
+    # NOT_SHOWN if no plan shows it; every session, in input order
+    if_unused: dict[str, np.ndarray]
+    without_targets: dict[str, str]  # sessions that get no plan at all, and why
+    stats: Stats
+
+
+def target_exclusion(turn: Turn, min_words: int, max_words: int) -> str | None:
+    """Why a therapist turn may not be a target (it can still be context), or None if it may."""
+    words = turn.words
+    if words < min_words:
+        return "too_short"
+    if words > max_words:
+        return "too_long"
+    return None
+
+
+def plan_row(chunk: Chunk, targets: Sequence[int], example_format: str, context_exchanges: int) -> dict:
+    """A chunk's plan: its turns, which of them are targets (session indices in `targets`), and
+    what each example shows.
+
+    - `supervised`: the turn is a target (a therapist response that is trained);
+    - `context_turns`: for a target in sliding_window, how many turns before it its example shows
+      (`context_exchanges`, fewer at the start of the chunk; the encoder may cut the oldest to fit
+      `max_length`); 0 otherwise;
+    - `in_context`: some example of this row shows the turn before a response (multi_turn: every
+      turn, the chunk being one conversation).
+    """
+    start, n = chunk.start, len(chunk.turns)
+    supervised = [False] * n
+    context_turns = [0] * n
+    for index in targets:
+        supervised[index - start] = True
+    if example_format == SLIDING_WINDOW:
+        marks = [0] * (n + 1)  # +1 where a window opens, -1 where it closes (at its target)
+        for position in (index - start for index in targets):
+            context_turns[position] = shown = min(position, context_exchanges)
+            marks[position - shown] += 1
+            marks[position] -= 1
+        in_context = [depth > 0 for depth in itertools.accumulate(marks[:n])]
+    else:
+        in_context = [True] * n
+    return {
+        "session_id": chunk.session_id,
+        "chunk_index": chunk.chunk_index,
+        "speakers": [t.speaker for t in chunk.turns],
+        "texts": [t.text for t in chunk.turns],
+        "turn_indices": list(range(start, start + n)),
+        "supervised": supervised,
+        "context_turns": context_turns,
+        "in_context": in_context,
+    }
+
+
+def _plan_session(chunks: list[Chunk], rules: PlanRules, stats: Stats) -> tuple[list[tuple[int, dict]], np.ndarray]:
+    """The plan rows of one session's chunks (with the number of targets of each), and its
+    `if_unused` codes; what is decided here is counted in `stats`."""
+    turns: list[Turn] = []
+    for chunk in chunks:  # the session's turns, from its (overlapping) chunks
+        turns += chunk.turns[len(turns) - chunk.start :]
+    exclusion = [target_exclusion(t, rules.min_words, rules.max_words) if t.speaker == THERAPIST else None for t in turns]
+    shown = np.zeros(len(turns), dtype=bool)
+    rows = []
+    for chunk in chunks:
+        targets = []
+        for index in range(max(chunk.owned_from, chunk.start), chunk.start + len(chunk.turns)):
+            if turns[index].speaker != THERAPIST:
+                continue
+            stats.counts["therapist_turns"] += 1
+            reason = exclusion[index]
+            if reason is None and rules.example_format == SLIDING_WINDOW and index == chunk.start:
+                reason = "opens_session" if index == 0 else "opens_chunk"  # no input to respond to
+            if reason:
+                stats.targets_excluded[reason] += 1
+            else:
+                targets.append(index)
+        stats.counts["targets_eligible"] += len(targets)
+        if not targets:
+            continue
+        row = plan_row(chunk, targets, rules.example_format, rules.context_exchanges)
+        shown[chunk.start : chunk.start + len(chunk.turns)] |= np.logical_or(row["supervised"], row["in_context"])
+        rows.append((len(targets), row))
+    if_unused = np.array([_CODE[reason] for reason in exclusion], dtype=np.int8)
+    if_unused[~shown] = NOT_SHOWN
+    for index in np.flatnonzero(~shown).tolist():  # no example can use these
+        reason = exclusion[index]
+        stats.exchanges_dropped[f"therapist_turn_{reason}" if reason else "outside_context_window"] += 1
+    return rows, if_unused
+
+
+def plan_examples(
+    chunks: list[Chunk], rules: PlanRules, split_by: str, ratios: Mapping[str, float], seed: int, work: Path
+) -> Planned:
+    """The plans of all chunks, as an Arrow file in `work` (memory-mapped, so neither this process
+    nor map workers hold them), and the facts the accounting needs.
+
+    With split_by session, each session's split is decided here from its targets, and the plans are
+    written split by split: each split's examples then come out of the encoder as one run of rows.
+    """
+    stats = Stats()
+    rows: list[tuple[str, int, dict]] = []  # (session, targets, plan row)
+    if_unused: dict[str, np.ndarray] = {}
+    without_targets: dict[str, str] = {}
+    for session_id, session_chunks in itertools.groupby(chunks, key=lambda c: c.session_id):
+        session_rows, if_unused[session_id] = _plan_session(list(session_chunks), rules, stats)
+        if not session_rows:
+            without_targets[session_id] = "no turns with text" if not len(if_unused[session_id]) else "no eligible therapist turn"
+        rows += ((session_id, targets, row) for targets, row in session_rows)
+    split_of = None
+    if split_by == "session":
+        sizes: Counter = Counter()
+        for session_id, targets, _ in rows:
+            sizes[session_id] += targets
+        split_of = assign_sessions(sizes, ratios, seed)
+        rank = {name: position for position, name in enumerate(SPLITS)}
+        rows.sort(key=lambda r: rank[split_of[r[0]]])  # stable: input order within a split
+    plans = _write_plans((row for _, _, row in rows), work / "plans.arrow")
+    logger.info(
+        "%d therapist turns, %d eligible as targets, in %d chunk plans (%s)",
+        stats.counts["therapist_turns"],
+        stats.counts["targets_eligible"],
+        len(rows),
+        rules.example_format,
+    )
+    return Planned(plans, split_of, if_unused, without_targets, stats)
+
+
+def _write_plans(rows: Iterator[dict], path: Path) -> Dataset:
+    features = plan_features()
+    columns: dict[str, list] = {name: [] for name in features}
+    with pa.OSFile(str(path), "wb") as sink, pa.ipc.new_stream(sink, features.arrow_schema) as writer:
+
+        def flush() -> None:
+            writer.write_batch(pa.RecordBatch.from_pydict(columns, schema=features.arrow_schema))
+            for column in columns.values():
+                column.clear()
+
+        for written, row in enumerate(rows, 1):
+            for name, value in row.items():
+                columns[name].append(value)
+            if written % _ROWS_PER_WRITE == 0:
+                flush()
+        flush()
+    return Dataset.from_file(str(path), info=DatasetInfo(features=features))
+
+
+def plan_features() -> Features:
+    """Arrow schema of the plan rows handed to the encoder."""
+    return Features(
+        {
+            "session_id": Value("string"),
+            "chunk_index": Value("int32"),
+            "speakers": ListOf(Value("string")),
+            "texts": ListOf(Value("string")),
+            "turn_indices": ListOf(Value("int32")),
+            "supervised": ListOf(Value("bool")),
+            "context_turns": ListOf(Value("int32")),
+            "in_context": ListOf(Value("bool")),
+        }
+    )
