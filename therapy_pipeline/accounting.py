@@ -31,7 +31,9 @@ def account(planned: Planned, examples: Dataset) -> tuple[list[dict], Stats]:
         if (if_unused[kept] == NOT_SHOWN).any():
             raise AssertionError(f"an example shows a turn no plan shows (a bug), session {session_id}")
         stats.counts["exchanges_used"] += int(kept.sum())
-        for code, count in enumerate(np.bincount(if_unused[~kept & (if_unused != NOT_SHOWN)], minlength=len(IF_UNUSED))):
+        for code, count in enumerate(
+            np.bincount(if_unused[~kept & (if_unused != NOT_SHOWN)], minlength=len(IF_UNUSED))
+        ):
             if count:
                 stats.exchanges_dropped[IF_UNUSED[code]] += int(count)
         if not kept.any():

@@ -270,7 +270,10 @@ class ProcessingConfig:
 
 
 def load_config(
-    path: str | Path, overrides: list[str] | None = None, *, input_data_dir: str | None = None,
+    path: str | Path,
+    overrides: list[str] | None = None,
+    *,
+    input_data_dir: str | None = None,
     output_dir: str | None = None,
 ) -> ProcessingConfig:
     """The scripts' config: the YAML file, `--set` overrides, then the folders given as command-line

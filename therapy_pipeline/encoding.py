@@ -1,4 +1,7 @@
-"""Seed step 4: chunk plans -> Llama 3.1 token ids and labels, in batches for `Dataset.map`.
+"""The tokenize step, fast: plan rows -> Llama 3.1 token ids and labels, in batches for `Dataset.map`.
+
+What an example is (its messages, its rendering, its labels) is defined plainly in `rendering.py`;
+this module makes the same rows fast, and tests/test_rendering.py holds the two equal on every format.
 
 Meta's reference (`llama_models.llama3.chat_format.ChatFormat`) encodes every message header and
 every message content separately and joins the ids. We do the same, one step further: each distinct
@@ -32,14 +35,20 @@ from transformers import PreTrainedTokenizerBase
 from .columns import column_values, flat_values, row_offsets
 from .model import CLIENT, THERAPIST, Stats
 from .planning import SLIDING_WINDOW, plan_features
+from .rendering import (
+    IGNORE_INDEX,
+    ROLES,
+    SPEAKER_NAMES,
+    SYSTEM_PREAMBLE,
+    alpaca_prompt,
+    context_line,
+    labelled,
+    pack_conversation,
+)
 from .tokenizer import TokenizerError, is_llama3_chat_tokenizer
 
 logger = logging.getLogger(__name__)
 
-IGNORE_INDEX = -100
-SYSTEM_PREAMBLE = "Cutting Knowledge Date: December 2023\nToday Date: 26 Jul 2024\n\n"
-SPEAKER_NAMES = {THERAPIST: "Therapist", CLIENT: "Client"}
-ROLES = {THERAPIST: "assistant", CLIENT: "user"}
 _ASCII_LETTERS = frozenset(string.ascii_letters)
 _ASCII_DIGITS = frozenset(string.digits)
 _ASCII_PUNCTUATION = frozenset(string.punctuation)
@@ -63,15 +72,6 @@ OUTPUT_COLUMNS = (
     "targets",
     "drop_reason",
 )
-
-
-def context_line(speaker: str, text: str) -> str:
-    return f"{SPEAKER_NAMES[speaker]}: {text}"
-
-
-def alpaca_prompt(instruction: str, context: str) -> str:
-    """The seed's plain-text format; the response follows the final newline."""
-    return f"Instruction:\n{instruction.strip()}\n\nInput:\n{context}\n\nOutput:\n"
 
 
 class ExampleEncoder:
@@ -259,7 +259,7 @@ class ExampleEncoder:
         out["messages"].append(messages)
         out["input_ids"].append(ids)
         out["attention_mask"].append(None)  # made from the lengths in `_table`
-        out["labels"].append(ids.copy() if self.train_on_inputs else labels)
+        out["labels"].append(labels)
         out["length"].append(len(ids))
         out["turn_indices"].append(turn_indices)
         out["targets"].append(targets)  # responses this row trains, counted where they are built
@@ -578,6 +578,7 @@ class ExampleEncoder:
         rows = np.searchsorted(turn_offsets, targets, side="right") - 1
         for row, target, first in zip(rows.tolist(), targets.tolist(), firsts.tolist()):
             response_ids = [*self.encode([texts[target]])[0], self.eot]
+            reason = "exceeds_max_length" if first < target else "no_context"
             while first < target:
                 context = "\n".join(context_line(speakers[j], texts[j]) for j in range(first, target))
                 prompt = [self.bos, *self.encode([alpaca_prompt(self.instruction, context)])[0]]
@@ -585,15 +586,15 @@ class ExampleEncoder:
                     break
                 first += 1  # context goes first, from the oldest turn; the response never
             if first == target:
-                self._emit(out, row, batch, [], [], [], [], 0, "exceeds_max_length")
+                self._emit(out, row, batch, [], [], [], [], 0, reason)
                 continue
             messages = [
                 {"role": "system", "content": self.instruction},
                 {"role": "user", "content": context},
                 {"role": "assistant", "content": texts[target]},
             ]
-            labels = [IGNORE_INDEX] * len(prompt) + response_ids
-            self._emit(out, row, batch, messages, prompt + response_ids, labels, indices[first : target + 1], 1)
+            ids, labels = labelled([(prompt, False), (response_ids, True)], self.train_on_inputs)
+            self._emit(out, row, batch, messages, ids, labels, indices[first : target + 1], 1)
 
     # ------------------------------------------------------------------ one conversation per chunk
 
@@ -609,16 +610,12 @@ class ExampleEncoder:
                     self._emit(out, row, batch, [], [], [], [], 0, "response_exceeds_max_length")
                     continue
                 messages = [{"role": "system", "content": self.instruction}]
-                input_ids, labels = list(self.system_ids), [IGNORE_INDEX] * len(self.system_ids)
+                pieces = [(self.system_ids, False)]
                 for i in range(first, last):
                     messages.append({"role": ROLES[speakers[i]], "content": texts[i]})
-                    input_ids += blocks[i]
                     header = len(self.headers[ROLES[speakers[i]]])
-                    labels += (
-                        [IGNORE_INDEX] * header + blocks[i][header:]
-                        if supervised[i]
-                        else [IGNORE_INDEX] * len(blocks[i])
-                    )
+                    pieces += [(blocks[i][:header], False), (blocks[i][header:], supervised[i])]
+                input_ids, labels = labelled(pieces, self.train_on_inputs)
                 targets = sum(supervised[first:last])
                 self._emit(out, row, batch, messages, input_ids, labels, turn_indices[first:last], targets)
 
@@ -704,36 +701,6 @@ def _gather_ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
     ends = np.cumsum(lengths)
     total = int(ends[-1]) if len(ends) else 0
     return np.repeat(np.asarray(starts, dtype=np.int64) - (ends - lengths), lengths) + np.arange(total)
-
-
-def pack_conversation(sizes: list[int], supervised: list[bool], budget: int) -> list[tuple[int, int, bool]]:
-    """Split a conversation at message boundaries into [first, last) runs of at most `budget` tokens.
-
-    Each run ends with a supervised message (what follows it opens the next run as its context).
-    A supervised message that cannot fit even alone comes back as (i, i + 1, True): dropped.
-    Runs with nothing supervised are not returned: they would train nothing.
-    """
-    runs: list[tuple[int, int, bool]] = []
-    first, n = 0, len(sizes)
-    while first < n:
-        last, total = first, 0
-        while last < n and total + sizes[last] <= budget:
-            total += sizes[last]
-            last += 1
-        if last == first:  # this message alone is over budget
-            if supervised[first]:
-                runs.append((first, first + 1, True))
-            first += 1
-            continue
-        end = last
-        while end > first and not supervised[end - 1]:
-            end -= 1
-        if end == first:
-            first = last
-            continue
-        runs.append((first, end, False))
-        first = end
-    return runs
 
 
 def example_features() -> Features:

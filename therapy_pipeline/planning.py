@@ -116,7 +116,9 @@ def _plan_session(chunks: list[Chunk], rules: PlanRules, stats: Stats) -> tuple[
     turns: list[Turn] = []
     for chunk in chunks:  # the session's turns, from its (overlapping) chunks
         turns += chunk.turns[len(turns) - chunk.start :]
-    exclusion = [target_exclusion(t, rules.min_words, rules.max_words) if t.speaker == THERAPIST else None for t in turns]
+    exclusion = [
+        target_exclusion(t, rules.min_words, rules.max_words) if t.speaker == THERAPIST else None for t in turns
+    ]
     shown = np.zeros(len(turns), dtype=bool)
     rows = []
     for chunk in chunks:
@@ -162,7 +164,9 @@ def plan_examples(
     for session_id, session_chunks in itertools.groupby(chunks, key=lambda c: c.session_id):
         session_rows, if_unused[session_id] = _plan_session(list(session_chunks), rules, stats)
         if not session_rows:
-            without_targets[session_id] = "no turns with text" if not len(if_unused[session_id]) else "no eligible therapist turn"
+            without_targets[session_id] = (
+                "no turns with text" if not len(if_unused[session_id]) else "no eligible therapist turn"
+            )
         rows += ((session_id, targets, row) for targets, row in session_rows)
     split_of = None
     if split_by == "session":
