@@ -38,6 +38,7 @@ from typing import Any
 import numpy as np
 
 REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))  # the pipeline's package, for the parent's checks and the child's run
 SPLITS = ("train", "validation", "test")
 ENCODE_BATCH = 1000
 
@@ -244,9 +245,8 @@ def _rss_mb() -> dict[str, float]:
 class _RssSampler(threading.Thread):
     """Samples RSS (MiB) every 50 ms: anonymous memory (the heap) apart from file pages (mapped Arrow files)."""
 
-    def __init__(self, clock: _StepClock) -> None:
+    def __init__(self) -> None:
         super().__init__(daemon=True)
-        self.clock = clock
         self.stop = threading.Event()
         self.peak: dict[str, Any] = {"total_mb": 0.0}
         self.peak_anon_mb = 0.0
@@ -261,40 +261,7 @@ class _RssSampler(threading.Thread):
                     "total_mb": round(total, 1),
                     "anon_mb": round(rss["RssAnon"], 1),
                     "file_mb": round(rss["RssFile"] + rss["RssShmem"], 1),
-                    "during_step": self.clock.current_step(),
                 }
-
-
-class _StepClock(logging.Handler):
-    """Times the pipeline's steps from the INFO line each step logs when it ends."""
-
-    STEPS = (
-        ("loaded ", "load"),
-        ("de-identif", "deidentify"),
-        (" chunks (", "chunk"),
-        ("chunk plans", "format"),
-        ("examples tokenized", "tokenize"),
-        ("split by", "account+split"),
-    )
-
-    def __init__(self) -> None:
-        super().__init__(logging.INFO)
-        self.marks: list[tuple[str, float]] = []
-        self.anon_mb: dict[str, float] = {}  # anonymous RSS when each step ended
-
-    def emit(self, record: logging.LogRecord) -> None:
-        message = record.getMessage()
-        step = next((name for key, name in self.STEPS if key in message), None)
-        if step:
-            self.marks.append((step, time.perf_counter()))
-            self.anon_mb[step] = round(_rss_mb()["RssAnon"], 1)
-
-    def current_step(self) -> str:
-        if not self.marks:
-            return "load_tokenizer+load"
-        names = [name for _, name in self.STEPS]
-        last = self.marks[-1][0]
-        return names[names.index(last) + 1] if last != names[-1] else "manifest+save"
 
 
 def run_pipeline_child(spec_path: str) -> None:
@@ -303,31 +270,11 @@ def run_pipeline_child(spec_path: str) -> None:
 
     import datasets
 
-    sys.path.insert(0, str(REPO))
     import therapy_data_processor as tdp
 
     spec = json.loads(Path(spec_path).read_text())
     datasets.disable_progress_bars()
-    clock = _StepClock()
-    pipeline_logger = logging.getLogger("therapy_data_processor")
-    pipeline_logger.setLevel(logging.INFO)
-    pipeline_logger.addHandler(clock)
-    warnings = logging.StreamHandler(sys.stderr)  # the pipeline's warnings still reach the user
-    warnings.setLevel(logging.WARNING)
-    pipeline_logger.addHandler(warnings)
-    pipeline_logger.propagate = False
-
-    tokenizer_seconds = []
-    load_tokenizer = tdp.load_tokenizer
-
-    def timed_load_tokenizer(*args: Any, **kwargs: Any) -> Any:
-        start = time.perf_counter()
-        try:
-            return load_tokenizer(*args, **kwargs)
-        finally:
-            tokenizer_seconds.append(time.perf_counter() - start)
-
-    tdp.load_tokenizer = timed_load_tokenizer
+    logging.basicConfig(level=logging.WARNING)  # the pipeline's warnings still reach the user
     config = tdp.ProcessingConfig.from_dict(spec["config"])
     processor = tdp.TherapyDataProcessor(config)
     profiler = None
@@ -336,7 +283,7 @@ def run_pipeline_child(spec_path: str) -> None:
 
         profiler = cProfile.Profile()
     start_anon_mb = round(_rss_mb()["RssAnon"], 1)
-    sampler = _RssSampler(clock)
+    sampler = _RssSampler()
     sampler.start()
     load_before = os.getloadavg()[0]
     cpu_before = _cpu_seconds(resource.RUSAGE_SELF)
@@ -355,11 +302,8 @@ def run_pipeline_child(spec_path: str) -> None:
         profiler.dump_stats(spec["profile"])
         pstats.Stats(profiler, stream=sys.stderr).sort_stats("cumulative").print_stats(30)
 
-    steps, previous = {"load_tokenizer": tokenizer_seconds[0]}, start + tokenizer_seconds[0]
-    for name, mark in clock.marks:
-        steps[name] = mark - previous
-        previous = mark
-    steps["manifest+save"] = end - previous
+    steps = manifest["step_seconds"]  # the pipeline's own clock, recorded in its manifest
+    steps["other"] = round(end - start - sum(steps.values()), 3)  # set-up, the manifest, the swap
     result = {
         "pipeline_seconds": end - start,
         # with num_proc > 1 the map's workers are this process's children
@@ -368,11 +312,11 @@ def run_pipeline_child(spec_path: str) -> None:
         "load_average": [round(load_before, 2), round(os.getloadavg()[0], 2)],
         "peak_rss_mb": _peak_rss_mb(),
         "rss_at_peak": sampler.peak,
-        "rss_anon_mb_after_step": {"start": start_anon_mb, **clock.anon_mb, "end": round(_rss_mb()["RssAnon"], 1)},
+        "rss_anon_mb": {"start": start_anon_mb, "end": round(_rss_mb()["RssAnon"], 1)},
         "peak_rss_anon_mb": round(sampler.peak_anon_mb, 1),
         "peak_rss_mb_getrusage": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         "children_peak_rss_mb_getrusage": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
-        "step_seconds": {k: round(v, 3) for k, v in steps.items()},
+        "step_seconds": steps,
         "counts": manifest["counts"],
         "tokenizer_source": manifest["tokenizer_source"],
     }
@@ -381,7 +325,6 @@ def run_pipeline_child(spec_path: str) -> None:
 
 def warm_tokenizer_cache(cache_dir: str) -> None:
     """Child process: build the embedded tokenizer into the persistent cache, if not there yet."""
-    sys.path.insert(0, str(REPO))
     from therapy_pipeline.tokenizer import build_embedded_tokenizer
 
     build_embedded_tokenizer(cache_dir)
@@ -400,13 +343,9 @@ def _child(flag: str, argument: str) -> None:
 
 def _flat_ids(column: Any) -> tuple[np.ndarray, np.ndarray]:
     """(values, offsets) of an Arrow list column, slices and chunks resolved."""
-    import pyarrow as pa
+    from therapy_pipeline.columns import flat_values, row_offsets
 
-    array = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
-    lengths = array.value_lengths().to_numpy(zero_copy_only=False)
-    offsets = np.zeros(len(lengths) + 1, dtype=np.int64)
-    np.cumsum(lengths, out=offsets[1:])
-    return array.flatten().to_numpy(zero_copy_only=False), offsets
+    return flat_values(column).to_numpy(zero_copy_only=False), row_offsets(column)
 
 
 def _count_mismatches(ids: list[list[int]], values: np.ndarray, offsets: np.ndarray, first: int) -> int:
@@ -466,7 +405,6 @@ def naive_batched_map(dataset: Any, tokenizer: Any, num_proc: int, work: Path) -
 def padding_report(train: Any, tokenizer: Any, batch_size: int, seed: int) -> dict[str, Any]:
     from transformers import DataCollatorWithFlattening
 
-    sys.path.insert(0, str(REPO))
     from therapy_pipeline.collator import TherapyDataCollator, padding_efficiency, training_orders
 
     table = train.with_format("arrow")[:]
@@ -666,7 +604,7 @@ def main(argv: list[str] | None = None) -> int:
             "peak_rss_mb_getrusage": round(pipeline["peak_rss_mb_getrusage"], 1),
             "peak_rss_anon_mb": pipeline["peak_rss_anon_mb"],
             "rss_at_peak": pipeline["rss_at_peak"],
-            "rss_anon_mb_after_step": pipeline["rss_anon_mb_after_step"],
+            "rss_anon_mb": pipeline["rss_anon_mb"],
             **padding,
             "step_seconds": pipeline["step_seconds"],
             "corpus": corpus,
