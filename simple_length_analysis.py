@@ -12,6 +12,7 @@ not written; 2 bad usage or config.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import logging
 import math
@@ -34,11 +35,11 @@ from therapy_pipeline import deid
 from therapy_pipeline.chunking import chunk_sessions, overlap_turns
 from therapy_pipeline.collator import padding_efficiency, training_orders
 from therapy_pipeline.columns import column_values
-from therapy_pipeline.config import ConfigError, ProcessingConfig, load_config
+from therapy_pipeline.config import ConfigError, ProcessingConfig, example_rules, load_config, plan_rules
 from therapy_pipeline.encoding import MAP_BATCH_SIZE, ExampleEncoder
 from therapy_pipeline.logs import setup_logging
 from therapy_pipeline.model import CLIENT, THERAPIST, InputError, Session
-from therapy_pipeline.planning import SLIDING_WINDOW, PlanRules, plan_examples
+from therapy_pipeline.planning import SLIDING_WINDOW, plan_examples
 from therapy_pipeline.splitting import SPLITS
 from therapy_pipeline.tokenizer import TokenizerError, load_tokenizer
 
@@ -95,9 +96,7 @@ def main(argv: list[str] | None = None) -> int:
     chunks, _ = chunk_sessions(sessions, config.max_session_exchanges, overlap)
     # The plans hold transcript text: a private temporary folder (0700), removed when this exits.
     work = tempfile.TemporaryDirectory(prefix="length-analysis-")
-    rules = PlanRules(config.example_format, config.context_exchanges, config.min_exchange_length,
-                      config.max_exchange_length)
-    planned = plan_examples(chunks, rules, config.split_by, config.split_ratios, config.seed, Path(work.name))
+    planned = plan_examples(chunks, plan_rules(config), config.split_by, config.split_ratios, config.seed, Path(work.name))
 
     stats = raw_statistics(sessions)
     stats["deidentification"] = {"mode": config.deidentify,
@@ -111,9 +110,8 @@ def main(argv: list[str] | None = None) -> int:
                         "opens_session": excluded["opens_session"], "opens_chunk": excluded["opens_chunk"],
                         "eligible": planned.stats.counts["targets_eligible"]}
 
-    encoder = ExampleEncoder(tokenizer, instruction=config.instruction, example_format=config.example_format,
-                             prompt_format=config.prompt_format, max_length=UNLIMITED,
-                             train_on_inputs=config.train_on_inputs)
+    # max_length unlimited: every example comes out whole, never cut
+    encoder = ExampleEncoder(tokenizer, dataclasses.replace(example_rules(config), max_length=UNLIMITED))
     turns = [t for s in sessions for t in s.turns]
     turn_tokens = [len(ids) for start in range(0, len(turns), BATCH)
                    for ids in encoder.encode([t.text for t in turns[start:start + BATCH]])]

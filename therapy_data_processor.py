@@ -31,11 +31,11 @@ from therapy_pipeline import __version__, deid
 from therapy_pipeline.accounting import account, check_books
 from therapy_pipeline.chunking import chunk_sessions, overlap_turns
 from therapy_pipeline.columns import column_values
-from therapy_pipeline.config import NOT_CONTENT, ConfigError, ProcessingConfig
+from therapy_pipeline.config import NOT_CONTENT, ConfigError, ProcessingConfig, example_rules, plan_rules
 from therapy_pipeline.encoding import ExampleEncoder
 from therapy_pipeline.loaders import LoadResult, load_corpus, redact_reason
 from therapy_pipeline.model import InputError, Stats
-from therapy_pipeline.planning import PlanRules, plan_examples
+from therapy_pipeline.planning import plan_examples
 from therapy_pipeline.saving import MANIFEST, save_output, staging_dir, write_json
 from therapy_pipeline.splitting import SPLITS, split_examples
 from therapy_pipeline.tokenizer import PAD_TOKEN, load_tokenizer
@@ -58,14 +58,7 @@ class TherapyDataProcessor:
         clock = StepClock()
         with clock("load_tokenizer"):
             tokenizer, tokenizer_source = load_tokenizer(cfg.model_name, cfg.cache_dir)
-            encoder = ExampleEncoder(
-                tokenizer,
-                instruction=cfg.instruction,
-                example_format=cfg.example_format,
-                prompt_format=cfg.prompt_format,
-                max_length=cfg.max_length,
-                train_on_inputs=cfg.train_on_inputs,
-            )
+            encoder = ExampleEncoder(tokenizer, example_rules(cfg))
         # The key first: a key that cannot be read stops the run before any work.
         key = deid.load_key(cfg.deid_key_file) if cfg.deidentify != deid.OFF else None
         with _gc_paused():
@@ -86,10 +79,7 @@ class TherapyDataProcessor:
                 overlap = overlap_turns(cfg.max_session_exchanges, cfg.overlap_percentage)
                 chunks, chunk_stats = chunk_sessions(sessions, cfg.max_session_exchanges, overlap)
             with clock("plan"):
-                rules = PlanRules(
-                    cfg.example_format, cfg.context_exchanges, cfg.min_exchange_length, cfg.max_exchange_length
-                )
-                planned = plan_examples(chunks, rules, cfg.split_by, cfg.split_ratios, cfg.seed, work)
+                planned = plan_examples(chunks, plan_rules(cfg), cfg.split_by, cfg.split_ratios, cfg.seed, work)
             del sessions, chunks  # the plans hold what the next steps need
             with clock("tokenize"):
                 examples, encode_stats = encoder.encode_plans(planned.plans, work, fingerprint, cfg.num_proc)

@@ -14,6 +14,7 @@ from therapy_pipeline.chunking import Chunk
 from therapy_pipeline.encoding import IGNORE_INDEX, SYSTEM_PREAMBLE, ExampleEncoder, alpaca_prompt, pack_conversation
 from therapy_pipeline.model import CLIENT, THERAPIST, Turn
 from therapy_pipeline.planning import plan_features, plan_row
+from therapy_pipeline.rendering import ExampleRules
 
 INSTRUCTION = "You are a DBT therapist. Respond to the client's concerns using DBT techniques."
 EOT = 128009
@@ -94,7 +95,7 @@ def encoder(tok, **overrides):
         "train_on_inputs": False,
         **overrides,
     }
-    return ExampleEncoder(tok, **options)
+    return ExampleEncoder(tok, ExampleRules(**options))
 
 
 def supervised_ids(row):

@@ -18,7 +18,7 @@ from therapy_pipeline.chunking import Chunk
 from therapy_pipeline.encoding import ExampleEncoder
 from therapy_pipeline.model import CLIENT, THERAPIST, Turn
 from therapy_pipeline.planning import MULTI_TURN, SLIDING_WINDOW, plan_row
-from therapy_pipeline.rendering import IGNORE_INDEX, SYSTEM_PREAMBLE, ReferenceRenderer
+from therapy_pipeline.rendering import IGNORE_INDEX, SYSTEM_PREAMBLE, ExampleRules, ReferenceRenderer
 
 INSTRUCTION = "  You are a DBT therapist. Respond using DBT skills.  "
 FORMATS = [(SLIDING_WINDOW, "chat"), (SLIDING_WINDOW, "alpaca"), (MULTI_TURN, "chat")]
@@ -64,7 +64,8 @@ def engines(tokenizer, example_format, prompt_format, max_length, train_on_input
         "max_length": max_length,
         "train_on_inputs": train_on_inputs,
     }
-    return ExampleEncoder(tokenizer, **options), ReferenceRenderer(tokenizer, **options)
+    rules = ExampleRules(**options)
+    return ExampleEncoder(tokenizer, rules), ReferenceRenderer(tokenizer, rules)
 
 
 def plans_of(sessions, example_format, context, start):

@@ -14,7 +14,8 @@ import yaml
 
 from . import deid
 from .chunking import overlap_turns
-from .planning import MULTI_TURN, SLIDING_WINDOW
+from .planning import MULTI_TURN, SLIDING_WINDOW, PlanRules
+from .rendering import ExampleRules
 from .splitting import SPLITS
 
 # Config keys that change where or how fast the output is made, never what it holds.
@@ -283,3 +284,17 @@ def load_config(
     config = dataclasses.replace(config, **{k: v for k, v in paths.items() if v is not None})
     config.validate()
     return config
+
+
+def plan_rules(config: ProcessingConfig) -> PlanRules:
+    """The settings planning reads (and no other step)."""
+    return PlanRules(
+        config.example_format, config.context_exchanges, config.min_exchange_length, config.max_exchange_length
+    )
+
+
+def example_rules(config: ProcessingConfig) -> ExampleRules:
+    """The settings that decide what an example is, for the encoder."""
+    return ExampleRules(
+        config.instruction, config.example_format, config.prompt_format, config.max_length, config.train_on_inputs
+    )

@@ -40,6 +40,7 @@ from .rendering import (
     ROLES,
     SPEAKER_NAMES,
     SYSTEM_PREAMBLE,
+    ExampleRules,
     alpaca_prompt,
     context_line,
     labelled,
@@ -81,16 +82,7 @@ class ExampleEncoder:
     so the caller counts them and filters them away; no drop goes uncounted.
     """
 
-    def __init__(
-        self,
-        tokenizer: PreTrainedTokenizerBase,
-        *,
-        instruction: str,
-        example_format: str,
-        prompt_format: str,
-        max_length: int,
-        train_on_inputs: bool,
-    ) -> None:
+    def __init__(self, tokenizer: PreTrainedTokenizerBase, rules: ExampleRules) -> None:
         if not is_llama3_chat_tokenizer(tokenizer):
             raise TokenizerError(
                 f"tokenizer of '{tokenizer.name_or_path}' is not a Llama 3 chat tokenizer "
@@ -101,11 +93,11 @@ class ExampleEncoder:
         special = tokenizer.convert_tokens_to_ids
         self.bos, self.eot = special("<|begin_of_text|>"), special("<|eot_id|>")
         start, end = special("<|start_header_id|>"), special("<|end_header_id|>")
-        self.instruction = instruction.strip()
-        self.example_format = example_format
-        self.prompt_format = prompt_format
-        self.max_length = max_length
-        self.train_on_inputs = train_on_inputs
+        self.instruction = rules.instruction.strip()
+        self.example_format = rules.example_format
+        self.prompt_format = rules.prompt_format
+        self.max_length = rules.max_length
+        self.train_on_inputs = rules.train_on_inputs
         blank_line = self.encode(["\n\n"])[0]
         self.headers = {
             role: [start, *self.encode([role])[0], end, *blank_line] for role in ("system", "user", "assistant")

@@ -29,6 +29,8 @@ rows fast, and tests/test_rendering.py holds the two equal on every format.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from transformers import PreTrainedTokenizerBase
 
 from .model import CLIENT, THERAPIST
@@ -37,6 +39,17 @@ IGNORE_INDEX = -100
 SYSTEM_PREAMBLE = "Cutting Knowledge Date: December 2023\nToday Date: 26 Jul 2024\n\n"
 SPEAKER_NAMES = {THERAPIST: "Therapist", CLIENT: "Client"}
 ROLES = {THERAPIST: "assistant", CLIENT: "user"}
+
+
+@dataclass(frozen=True)
+class ExampleRules:
+    """The settings that decide what an example is: read by the reference and the fast encoder."""
+
+    instruction: str
+    example_format: str  # sliding_window or multi_turn
+    prompt_format: str  # chat or alpaca
+    max_length: int
+    train_on_inputs: bool
 
 
 def context_line(speaker: str, text: str) -> str:
@@ -92,22 +105,13 @@ def pack_conversation(sizes: list[int], supervised: list[bool], budget: int) -> 
 class ReferenceRenderer:
     """Plan rows -> example rows, the plain way: every example rendered and tokenized on its own."""
 
-    def __init__(
-        self,
-        tokenizer: PreTrainedTokenizerBase,
-        *,
-        instruction: str,
-        example_format: str,
-        prompt_format: str,
-        max_length: int,
-        train_on_inputs: bool,
-    ) -> None:
+    def __init__(self, tokenizer: PreTrainedTokenizerBase, rules: ExampleRules) -> None:
         self.tokenizer = tokenizer
-        self.instruction = instruction.strip()
-        self.example_format = example_format
-        self.prompt_format = prompt_format
-        self.max_length = max_length
-        self.train_on_inputs = train_on_inputs
+        self.instruction = rules.instruction.strip()
+        self.example_format = rules.example_format
+        self.prompt_format = rules.prompt_format
+        self.max_length = rules.max_length
+        self.train_on_inputs = rules.train_on_inputs
         self.special = tokenizer.convert_tokens_to_ids
 
     def text_ids(self, text: str) -> list[int]:
