@@ -17,7 +17,7 @@ from therapy_pipeline.config import ConfigError, ProcessingConfig, load_config
 from therapy_pipeline.deid import KeyFileError
 from therapy_pipeline.logs import setup_logging
 from therapy_pipeline.model import InputError
-from therapy_pipeline.saving import MANIFEST
+from therapy_pipeline.saving import EXPORTS, MANIFEST
 from therapy_pipeline.tokenizer import TokenizerError
 
 logger = logging.getLogger("run_data_processing")
@@ -49,7 +49,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="override any config key; repeatable (value parsed as YAML)",
     )
     parser.add_argument(
-        "--export", choices=["jsonl"], help="also write export/{train,validation,test}.jsonl of {messages: [...]}"
+        "--export",
+        action="append",
+        choices=EXPORTS,
+        default=[],
+        help="also write under export/ (repeatable): jsonl: {train,validation,test}.jsonl of {messages: [...]}; "
+        "tokenized: a copy of only input_ids, attention_mask, labels (Axolotl, LLaMA-Factory tokenized_path); "
+        "llamafactory: dataset_info.json and JSONL that LLaMA-Factory's llama3 template renders to our ids",
     )
     parser.add_argument("--log-file", help="also write the log here (created owner-readable only)")
     parser.add_argument("-q", "--quiet", action="store_true", help="warnings and errors only")
@@ -63,6 +69,9 @@ def main(argv: list[str] | None = None) -> int:
         config = load_config(args.config, args.overrides, input_data_dir=args.input_dir, output_dir=args.output_dir)
         if not Path(config.input_data_dir).is_dir():
             raise ConfigError(f"input_data_dir: no such directory: {config.input_data_dir}")
+        in_the_way = next((p for p in (Path(config.output_dir), *Path(config.output_dir).parents) if p.exists()), None)
+        if in_the_way is not None and not in_the_way.is_dir():
+            raise ConfigError(f"output_dir: {in_the_way} is a file, not a folder")
     except ConfigError as err:
         for line in str(err).splitlines():
             print(f"config error: {line}", file=sys.stderr)

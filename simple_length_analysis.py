@@ -1,6 +1,7 @@
 """Length statistics of the raw sessions, and of a processed dataset where one exists.
 
-python simple_length_analysis.py [--input-dir D] [--config F] [--report-dir D] [--json]
+python simple_length_analysis.py [--config F] [--input-dir D] [--output-dir D] [--set KEY=VALUE ...]
+                                 [--report-dir D] [--json]
 
 Sessions are read, de-identified, chunked and planned by the pipeline's own step functions, and the
 plans are tokenized by its `ExampleEncoder` without a length limit, so the numbers describe exactly
@@ -63,6 +64,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                     "processed dataset where one exists; writes PNG histograms and report.md.")
     parser.add_argument("--config", default="config.yaml", help="YAML config (default: config.yaml)")
     parser.add_argument("--input-dir", help="overrides input_data_dir")
+    parser.add_argument("--output-dir", help="overrides output_dir (a processed dataset there is described too)")
+    parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
+                        help="override any config key, as for run_data_processing.py; repeatable")
     parser.add_argument("--report-dir", help="where the PNGs and report.md go "
                                              "(default: <output_dir>/length_report)")
     parser.add_argument("--json", action="store_true",
@@ -74,7 +78,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     setup_logging(None, quiet=False)
     try:
-        config = load_config(args.config, input_data_dir=args.input_dir)
+        config = load_config(args.config, args.overrides, input_data_dir=args.input_dir, output_dir=args.output_dir)
     except ConfigError as err:
         for line in str(err).splitlines():
             print(f"config error: {line}", file=sys.stderr)

@@ -18,7 +18,7 @@ import logging
 import platform
 import shutil
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -52,9 +52,12 @@ class TherapyDataProcessor:
         self.config = config
         self.skipped: list = []  # after run(): the files and sessions skipped, as the console names them
 
-    def run(self, export: str | None = None) -> dict[str, Any]:
-        """The whole pipeline; returns the manifest. Output appears only when complete."""
+    def run(self, export: str | Sequence[str] | None = None) -> dict[str, Any]:
+        """The whole pipeline; returns the manifest. Output appears only when complete.
+
+        `export`: the extra forms to write under `export/` (saving.EXPORTS), one name or several."""
         cfg = self.config
+        exports = (export,) if isinstance(export, str) else tuple(export or ())
         clock = StepClock()
         with clock("load_tokenizer"):
             tokenizer, tokenizer_source = load_tokenizer(cfg.model_name, cfg.cache_dir)
@@ -94,7 +97,7 @@ class TherapyDataProcessor:
                 )
                 stats += split_stats
             with clock("save"):
-                save_output(dataset, tokenizer, staging, export)
+                save_output(dataset, tokenizer, staging, exports)
             accounting = {**balances, "sessions_without_examples": without_examples}
             manifest = build_manifest(
                 cfg, tokenizer, tokenizer_source, loaded, deidentifier, dataset, stats, accounting, clock.seconds
@@ -175,6 +178,8 @@ def build_manifest(
             "pad_to_multiple_of": cfg.pad_to_multiple_of,
         },
         "columns": dataset["train"].column_names,
+        # the longest example in tokens: what a trainer's max_length / sequence_len / cutoff_len must hold
+        "longest_example": max((max(column_values(dataset[n], "length"), default=0) for n in SPLITS), default=0),
         "step_seconds": step_seconds,  # the only part of the manifest that differs between identical runs
     }
 

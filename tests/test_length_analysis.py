@@ -251,3 +251,20 @@ def test_deidentification_counts_what_it_would_replace(tmp_path, tokenizer_cache
     report = (tmp_path / "r" / "report.md").read_text()
     for value in ("Priya", "201-8834", "priya.k@example.org", "March 14th"):
         assert value not in stdout and value not in report
+
+
+def test_output_dir_and_set_flags_as_the_pipeline(corpus, tmp_path):
+    """--set and --output-dir as in run_data_processing.py: the config file's own values are
+    overridden, and the processed dataset at --output-dir is described."""
+    config = yaml.safe_load((corpus / "config.yaml").read_text())
+    config.update(input_data_dir=str(corpus / "in"), output_dir=str(tmp_path / "none"))
+    (tmp_path / "config.yaml").write_text(yaml.safe_dump(config))
+    argv = ["--config", str(tmp_path / "config.yaml"), "--report-dir", str(tmp_path / "r"), "--json"]
+    code, out = run_main([*argv, "--output-dir", str(corpus / "out"), "--set", "max_length=64"])
+    assert code == 0
+    stats = json.loads(out)
+    assert stats["tokens"]["processed"] is not None  # the dataset at --output-dir, not the config's
+    lengths = processed_lengths(corpus / "out")
+    assert stats["tokens"]["over_max_length"]["count"] == sum(n > 64 for n in lengths) > 0
+    code, out = run_main(argv)
+    assert code == 0 and json.loads(out)["tokens"]["processed"] is None

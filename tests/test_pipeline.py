@@ -373,3 +373,59 @@ def test_books_that_do_not_balance_fail_the_run(tmp_path, tokenizer_cache, corpu
     with pytest.raises(AssertionError, match="accounting does not balance"):
         TherapyDataProcessor(config(tmp_path, tokenizer_cache)).run()
     assert not (tmp_path / "out").exists()
+
+
+def test_output_dir_that_is_a_file_is_a_config_error_and_the_file_is_kept(tmp_path, capsys):
+    (tmp_path / "notes.txt").write_text("keep me")
+    for output_dir in (tmp_path / "notes.txt", tmp_path / "notes.txt" / "out"):
+        assert run_data_processing.main(["--output-dir", str(output_dir), "-q"]) == 2
+        assert capsys.readouterr().err.strip() == f"config error: output_dir: {tmp_path / 'notes.txt'} is a file, not a folder"
+    assert (tmp_path / "notes.txt").read_text() == "keep me"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt"]
+
+
+def test_full_disk_while_saving_the_tokenizer_is_one_line_naming_the_output(tmp_path, tokenizer_cache, corpus,
+                                                                              monkeypatch, capsys):
+    """ENOSPC anywhere in the save: one line with the user's path (not the staging folder's), exit 1,
+    the previous output left as it was."""
+    import transformers
+
+    args = ["--input-dir", str(tmp_path / "in"), "--output-dir", str(tmp_path / "out"), "-q",
+            "--set", f"cache_dir={tokenizer_cache}", "--set", f"deid_key_file={tokenizer_cache}/deid.key"]
+    assert run_data_processing.main(args) == 0
+    before = tree_digest(tmp_path / "out")
+    capsys.readouterr()
+
+    def disk_full(self, folder, *rest, **kwargs):
+        raise OSError(28, "No space left on device", f"{folder}/tokenizer.json")
+
+    monkeypatch.setattr(transformers.PreTrainedTokenizerBase, "save_pretrained", disk_full)
+    assert run_data_processing.main(args) == 1
+    err = [line for line in capsys.readouterr().err.strip().splitlines() if " WARNING " not in line]
+    assert err == [
+        f"error: No space left on device: {tmp_path / 'out' / 'tokenizer' / 'tokenizer.json'}",
+        "the previous output, if any, was left as it was",
+    ]
+    assert tree_digest(tmp_path / "out") == before
+
+
+def test_deidentify_off_as_yaml_writes_it(tmp_path):
+    """YAML reads a bare `off` as false: `deidentify: off` and `--set deidentify=off` still mean off."""
+    (tmp_path / "c.yaml").write_text("deidentify: off\n")
+    assert ProcessingConfig.from_yaml(tmp_path / "c.yaml").deidentify == "off"
+    assert ProcessingConfig.from_yaml(tmp_path / "c.yaml", ["deidentify=off"]).deidentify == "off"
+
+
+def test_tokenized_export_holds_only_the_model_columns_and_the_manifest_the_longest_example(
+    tmp_path, tokenizer_cache, corpus
+):
+    manifest = TherapyDataProcessor(config(tmp_path, tokenizer_cache)).run(export=["jsonl", "tokenized"])
+    saved = load_from_disk(str(tmp_path / "out"))
+    tokenized = load_from_disk(str(tmp_path / "out" / "export" / "tokenized"))
+    longest = 0
+    for name in ("train", "validation", "test"):
+        assert tokenized[name].column_names == ["input_ids", "attention_mask", "labels"]
+        assert tokenized[name].to_dict() == saved[name].select_columns(["input_ids", "attention_mask", "labels"]).to_dict()
+        assert (tmp_path / "out" / "export" / f"{name}.jsonl").is_file()
+        longest = max(longest, *saved[name]["length"]) if len(saved[name]) else longest
+    assert manifest["longest_example"] == longest > 0

@@ -179,7 +179,7 @@ class ExampleEncoder:
                 features=example_features(),
                 cache_file_name=str(work / "encoded.arrow"),
                 new_fingerprint=f"{fingerprint}-encoded",
-                desc="Tokenizing",
+                desc="Tokenizing chunk plans",
             )
         encoded = encoded.with_format(None)  # the encoder reads Arrow; the output is read as Python again
         reasons = Counter(r for r in column_values(encoded, "drop_reason") if r)
@@ -191,7 +191,7 @@ class ExampleEncoder:
                 batched=True,
                 cache_file_name=str(work / "kept.arrow"),
                 new_fingerprint=f"{fingerprint}-kept",
-                desc="Removing dropped",
+                desc="Removing examples that cannot fit max_length",
             )
         logger.info(
             "%d examples tokenized; %d dropped (%s)",

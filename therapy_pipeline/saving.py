@@ -11,13 +11,14 @@ import json
 import logging
 import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import datasets
 from datasets import DatasetDict
 from transformers import PreTrainedTokenizerBase
 
+from .collator import MODEL_COLUMNS
 from .columns import column_values
 
 logger = logging.getLogger(__name__)
@@ -71,8 +72,14 @@ def staging_dir(output_dir: Path, private: bool) -> Iterator[Path]:
     """A fresh folder to write the output into; on success it replaces `output_dir` atomically.
 
     With `private`, everything written inside is readable by the owner only (transcripts are PHI).
+    An OS error (a full disk, a permission) names the path the user gave, not the staging folder.
     """
     output_dir = output_dir.absolute()
+    for path in (output_dir, *output_dir.parents):  # found before any work, not at the swap
+        if path.exists():
+            if not path.is_dir():
+                raise NotADirectoryError(errno.ENOTDIR, "a file where the output folder should be", str(path))
+            break
     output_dir.parent.mkdir(parents=True, exist_ok=True)
     remove_stale_staging(output_dir)
     staging = output_dir.parent / _STAGING.format(name=output_dir.name, pid=os.getpid())
@@ -80,7 +87,13 @@ def staging_dir(output_dir: Path, private: bool) -> Iterator[Path]:
     old_umask = os.umask(0o077) if private else None
     try:
         staging.mkdir(mode=0o700 if private else 0o777)
-        yield staging
+        try:
+            yield staging
+        except OSError as err:
+            if err.filename and str(err.filename).startswith(str(staging)):
+                where = str(output_dir) + str(err.filename)[len(str(staging)) :]
+                raise type(err)(err.errno, err.strerror, where) from None
+            raise
         if output_dir.exists() and _exchange(staging, output_dir):
             shutil.rmtree(staging)  # now holds the previous output
         else:
@@ -99,21 +112,38 @@ def write_json(path: Path, data: dict) -> None:
     path.write_text(json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
-def save_output(dataset: DatasetDict, tokenizer: PreTrainedTokenizerBase, folder: Path, export: str | None) -> None:
-    """The save step: the DatasetDict, `tokenizer/`, and with `export` "jsonl" `export/<split>.jsonl`
-    of `{"messages": [...]}`, into `folder` (the staging folder; the manifest is written after)."""
+EXPORTS = ("jsonl", "tokenized", "llamafactory")
+
+
+def save_output(
+    dataset: DatasetDict, tokenizer: PreTrainedTokenizerBase, folder: Path, exports: Sequence[str] = ()
+) -> None:
+    """The save step: the DatasetDict and `tokenizer/` into `folder` (the staging folder; the
+    manifest is written after), and under `export/` each export asked for:
+    - jsonl: `<split>.jsonl` of `{"messages": [...]}`;
+    - tokenized: `tokenized/`, a DatasetDict of only input_ids, attention_mask and labels (what
+      Axolotl's sample packing and LLaMA-Factory's `tokenized_path` collate);
+    - llamafactory: see `llamafactory.write_export`.
+    """
     with _progress_bars(False):
         # datasets writes an empty split without a shard file and then cannot load it: force one.
-        dataset.save_to_disk(str(folder), num_shards={n: 1 for n in dataset if len(dataset[n]) == 0})
+        single = {n: 1 for n in dataset if len(dataset[n]) == 0}
+        dataset.save_to_disk(str(folder), num_shards=single)
+        if "tokenized" in exports:
+            dataset.select_columns(list(MODEL_COLUMNS)).save_to_disk(str(folder / "export" / "tokenized"), num_shards=single)
     tokenizer.save_pretrained(str(folder / "tokenizer"))
-    if export == "jsonl":
-        (folder / "export").mkdir()
+    if "jsonl" in exports:
+        (folder / "export").mkdir(exist_ok=True)
         for name in dataset:
             with open(folder / "export" / f"{name}.jsonl", "w", encoding="utf-8") as out:
                 out.writelines(
                     json.dumps({"messages": messages}, ensure_ascii=False) + "\n"
                     for messages in column_values(dataset[name], "messages")
                 )
+    if "llamafactory" in exports:
+        from .llamafactory import write_export
+
+        write_export(dataset, folder / "export" / "llamafactory")
 
 
 @contextlib.contextmanager
