@@ -10,6 +10,7 @@ import errno
 import json
 import logging
 import os
+import re
 import shutil
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -131,7 +132,13 @@ def save_output(
         dataset.save_to_disk(str(folder), num_shards=single)
         if "tokenized" in exports:
             dataset.select_columns(list(MODEL_COLUMNS)).save_to_disk(str(folder / "export" / "tokenized"), num_shards=single)
-    tokenizer.save_pretrained(str(folder / "tokenizer"))
+    try:
+        tokenizer.save_pretrained(str(folder / "tokenizer"))
+    except Exception as err:  # `tokenizers` raises a plain Exception for an OS error: "... (os error 28)"
+        code = re.search(r"\(os error (\d+)\)$", str(err))
+        if code is None:
+            raise
+        raise OSError(int(code[1]), os.strerror(int(code[1])), str(folder / "tokenizer")) from None
     if "jsonl" in exports:
         (folder / "export").mkdir(exist_ok=True)
         for name in dataset:
