@@ -14,7 +14,7 @@ import pytest
 from corpus_files import ORDER_KEYS, SESSION_ID_KEYS, SPEAKER_KEYS, TEXT_KEYS, TURN_LIST_KEYS, write
 
 from therapy_pipeline.chunking import chunk_bounds, overlap_turns
-from therapy_pipeline.loaders import load_corpus
+from therapy_pipeline.loaders import load_corpus, load_file
 from therapy_pipeline.model import InputError, Turn
 
 THERAPIST_LABELS = ["therapist", "counselor", "counsellor", "clinician", "psychologist", "provider",
@@ -448,6 +448,25 @@ def test_duplicate_session_in_two_files_is_skipped(tmp_path):
     assert result.stats.exchanges_dropped["duplicate_session"] == 3
     with pytest.raises(InputError, match=r"^b\.jsonl \(session same\): duplicate"):
         load_corpus(tmp_path, strict=True)
+
+
+def test_a_file_is_read_alone_and_its_duplicates_decided_across_files(tmp_path):
+    # load_file: one file's sessions and skips in file order, and its counts; the id rule comes after.
+    write(tmp_path, "a.json", {"sessions": [{"id": "x", "dialogue": turn_dicts()},
+                                            {"id": "bad", "dialogue": [{"speaker": "Narrator", "text": "hm"}]},
+                                            {"id": "x", "dialogue": turn_dicts()}]})
+    loaded = load_file(tmp_path / "a.json", tmp_path, {})
+    assert [(type(item).__name__, item.session_id) for item in loaded.found] == [
+        ("Session", "x"), ("Skip", "bad"), ("Session", "x")]
+    assert loaded.stats.counts == {"files": 1, "exchanges_loaded": 7, "sessions_skipped": 1, "files_loaded": 1}
+    assert loaded.stats.exchanges_dropped == {"session_skipped": 1}
+    assert (loaded.record.path, loaded.record.skipped) == ("a.json", False)
+    result = load_corpus(tmp_path)
+    assert by_id(result) == {"x": EXCHANGE}
+    duplicate = result.skips[1]
+    assert (duplicate.session_id, duplicate.reason) == ("x", "duplicate of the session with this id in a.json")
+    assert result.files[0].sessions == 1
+    assert result.stats.counts["sessions_skipped"] == 2 and result.stats.exchanges_dropped["duplicate_session"] == 3
 
 
 def test_same_id_with_different_turns_is_kept_and_renamed(tmp_path):

@@ -1,8 +1,14 @@
 """Reading sessions from every input structure the contract names.
 
-Each file type has one reader, found through `READERS`; every reader turns raw records into the
-canonical `Session` / `Turn` model, so nothing downstream knows where a session came from. Only
-speaker and text survive: labels, annotations and all other metadata are left behind here.
+A file is read by the reader of its type (`READERS`), which hands what it holds to the recognisers in
+`RECOGNISERS`: one per input structure of the contract, tried in the table's order, each turning its
+structure into raw sessions that become the canonical `Session` / `Turn` model, so nothing downstream
+knows where a session came from. Only speaker and text survive: labels, annotations and all other
+metadata are left behind here.
+
+A new structure is one recogniser and its row in `RECOGNISERS`; a new file type also needs its reader
+in `READERS`, handing the file's values to the rows of a new kind. `load_corpus` reads each file
+(`load_file`: its sessions, skips and counts), then keeps one session per id across files (`deduplicate`).
 """
 
 from __future__ import annotations
@@ -18,7 +24,7 @@ import sys
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from .model import CLIENT, THERAPIST, InputError, Session, Skip, Stats, Turn
 
@@ -239,7 +245,7 @@ def _build_session(raw: RawSession, default_id: str, source: str, speaker_map: d
     )
 
 
-# ----------------------------------------------------------------------------- JSON structures
+# ----------------------------------------------------------------------------- names in session metadata
 
 
 def metadata_names(obj: dict) -> tuple[tuple[str, str], ...]:
@@ -255,71 +261,207 @@ def metadata_names(obj: dict) -> tuple[tuple[str, str], ...]:
     )
 
 
-def _session_from_object(obj: dict) -> RawSession | None:
-    """Structures 1 and 4: a turn list or a transcript string, at the top or one level down."""
-    session_id = _session_id_of(obj)
+# ----------------------------------------------------------------------------- one recogniser per structure
+#
+# A recogniser takes one value of the kind its row in RECOGNISERS names. It returns what it found, or
+# None when the value is not of its structure (the next row of that kind is tried then); it raises _Bad
+# when the value is of its structure but broken. Ids and metadata names of session objects are read by
+# _session_object, for every session structure alike.
+
+
+def _turns_under_key(obj: dict) -> RawSession | None:
+    """Structure 1, `{"dialogue": [turn, ...]}`: the list under the first turn-list key the object has
+    (when that key holds no list, _session_object names it once no other row takes the object)."""
     key = _first_key(obj, TURN_LIST_KEYS)
     if key is not None and isinstance(obj[key], list):
-        return RawSession(obj[key], session_id, known_names=metadata_names(obj))
-    if isinstance(obj.get("transcript"), str):
-        return RawSession(None, session_id, transcript=obj["transcript"], known_names=metadata_names(obj))
+        return RawSession(obj[key])
+    return None
+
+
+def _list_of_turns(doc: Any) -> list[RawSession] | None:
+    """Structure 2, `[turn, ...]`: one session (_build_session names an item that is no turn)."""
+    if not isinstance(doc, list):
+        return None
+    if not doc:
+        raise _Bad("empty list: no sessions")
+    return [RawSession(doc)]
+
+
+def _many_sessions(doc: Any) -> list[RawSession | _Bad] | None:
+    """Structure 3, `{"sessions": [session, ...]}`, or `[session, ...]` when any item holds a session
+    (see _holds_a_session); a broken session is a _Bad in its place."""
+    if isinstance(doc, dict) and "sessions" in doc:
+        items = doc["sessions"]
+        if not isinstance(items, list) or not items:
+            raise _Bad("'sessions' is not a non-empty list")
+    elif isinstance(doc, list) and any(_holds_a_session(item) for item in doc):
+        items = doc
+    else:
+        return None
+    return [_one_of_many(item, number) for number, item in enumerate(items, 1)]
+
+
+def _transcript_string(obj: dict) -> RawSession | None:
+    """Structure 4, `{"transcript": "Speaker: text\\n..."}`: parsed once the speaker map is known."""
+    transcript = obj.get("transcript")
+    return RawSession(None, transcript=transcript) if isinstance(transcript, str) else None
+
+
+def _turn_per_line(record: Any) -> tuple[str | None, dict] | None:
+    """Structure 5, a turn a line, `{"session_id": "a", "speaker": ..., "text": ...}`: (its session id,
+    the turn). Not an object that holds a session (_holds_a_session), speaker key or not: such a line
+    is a session a line, read as a DOCUMENT."""
+    if isinstance(record, dict) and _first_key(record, SPEAKER_KEYS) is not None and not _holds_a_session(record):
+        return _session_id_of(record), record
+    return None
+
+
+class CsvTable(NamedTuple):
+    """A .csv file as its recognisers see it."""
+
+    columns: list[str]  # the header, stripped and lower-case
+    rows: Any  # the csv.reader past the header; its line_num is the line of the row just read
+
+
+def _turn_per_row(table: CsvTable) -> list[RawSession] | None:
+    """Structure 6, a turn a row with a speaker and a text column (a session id and an order column
+    optional): one session per session id, in the order the ids first appear."""
+    columns, rows = table
+    speaker_col, text_col = _first_key(columns, SPEAKER_KEYS), _first_key(columns, TEXT_KEYS)
+    if speaker_col is None or text_col is None:
+        return None
+    id_col, order_col = _first_key(columns, SESSION_ID_KEYS), _first_key(columns, ORDER_KEYS)
+    picks = {name: columns.index(name) for name in (speaker_col, text_col, id_col, order_col) if name}
+    grouped: dict[str | None, RawSession] = {}
+    try:
+        for row in rows:
+            if not any(cell.strip() for cell in row):
+                continue
+            if len(row) < len(columns):
+                row = row + [""] * (len(columns) - len(row))
+            turn = {"speaker": row[picks[speaker_col]], "text": row[picks[text_col]]}
+            if order_col:
+                turn["order"] = row[picks[order_col]]
+            session_id = _as_session_id(row[picks[id_col]]) if id_col else None
+            grouped.setdefault(session_id, RawSession([], session_id, rows.line_num)).turns.append(turn)
+    except csv.Error as err:
+        raise _Bad(f"invalid CSV at line {rows.line_num}: {err}") from None
+    if not grouped:
+        raise _Bad("CSV has a header but no rows")
+    return list(grouped.values())
+
+
+def _speaker_lines(text: str) -> list[RawSession]:
+    """Structure 7, a text of `Speaker: text` lines: one session, parsed once the speaker map is known."""
+    return [RawSession(None, transcript=text)]
+
+
+# ----------------------------------------------------------------------------- the recogniser table
+
+# What a recogniser is tried on: the kinds of value the readers hand on.
+JSONL_LINE = "a .jsonl line"  # every line of a .jsonl file, parsed
+DOCUMENT = "a JSON document"  # a .json file, or a .jsonl line that no JSONL_LINE row takes
+SESSION = "a session object"  # a document no DOCUMENT row takes, or one session of structure 3
+CSV_TABLE = "a .csv table"  # a CsvTable
+TEXT = "a .txt text"  # a .txt file's text
+
+
+class Recogniser(NamedTuple):
+    """A row of RECOGNISERS."""
+
+    structure: int  # its number in the contract's list of input structures
+    tried_on: str  # the kind of value it takes
+    find: Callable[[Any], Any]
+    marks: tuple[str, ...] = ()  # SESSION rows: keys that make an object one holding a session
+
+
+# Every input structure, by its recogniser, in the order they are tried. A value goes to the rows of its
+# kind from the top and the first that recognises it decides its structure; a session object is tried at
+# its top first, then in each object one level down (see _session_object).
+# fmt: off
+RECOGNISERS: tuple[Recogniser, ...] = (
+    #          structure  tried on    recogniser           marked by
+    Recogniser(5,         JSONL_LINE, _turn_per_line),
+    Recogniser(3,         DOCUMENT,   _many_sessions),
+    Recogniser(2,         DOCUMENT,   _list_of_turns),
+    Recogniser(1,         SESSION,    _turns_under_key,    TURN_LIST_KEYS),
+    Recogniser(4,         SESSION,    _transcript_string,  ("transcript",)),
+    Recogniser(6,         CSV_TABLE,  _turn_per_row),
+    Recogniser(7,         TEXT,       _speaker_lines),
+)
+# fmt: on
+_FINDERS = {
+    kind: tuple(row.find for row in RECOGNISERS if row.tried_on == kind)
+    for kind in (JSONL_LINE, DOCUMENT, SESSION, CSV_TABLE, TEXT)
+}
+_SESSION_MARKS = frozenset(key for row in RECOGNISERS if row.tried_on == SESSION for key in row.marks)
+
+
+def _recognise(kind: str, value: Any) -> Any:
+    """What the first recogniser of this kind that takes `value` found; None when none does."""
+    for find in _FINDERS[kind]:
+        found = find(value)
+        if found is not None:
+            return found
+    return None
+
+
+def _holds_a_session(obj: Any) -> bool:
+    """An object with a key of a SESSION row (whatever it holds) at its top or one level down: how a
+    session is told from a turn among the items of a list and in a .jsonl line."""
+    return isinstance(obj, dict) and (
+        not _SESSION_MARKS.isdisjoint(obj)
+        or any(isinstance(value, dict) and not _SESSION_MARKS.isdisjoint(value) for value in obj.values())
+    )
+
+
+def _session_object(obj: dict) -> RawSession | None:
+    """The session of an object: the SESSION rows at its top, else in the first object one level down
+    that one of them takes (with that object's id, or else the outer one's, and the metadata names of
+    both). None when there is none."""
+    session_id = _session_id_of(obj)
+    found = _recognise(SESSION, obj)
+    if found is not None:
+        found.session_id, found.known_names = session_id, metadata_names(obj)
+        return found
     for value in obj.values():
         if isinstance(value, dict):
-            nested = _first_key(value, TURN_LIST_KEYS)
-            if (nested and isinstance(value[nested], list)) or isinstance(value.get("transcript"), str):
-                inner = _session_from_object(value)
-                if inner is not None:
-                    inner.session_id = inner.session_id or session_id
-                    inner.known_names = metadata_names(obj) + inner.known_names
-                    return inner
+            found = _recognise(SESSION, value)
+            if found is not None:
+                found.session_id = _session_id_of(value) or session_id
+                found.known_names = metadata_names(obj) + metadata_names(value)
+                return found
+    key = _first_key(obj, TURN_LIST_KEYS)
     if key is not None:
         raise _Bad(f"'{key}' is a {type(obj[key]).__name__}, not a list of turns")
     return None
 
 
-def _looks_like_turn(obj: Any) -> bool:
-    return isinstance(obj, dict) and _first_key(obj, SPEAKER_KEYS) is not None and not _looks_like_session(obj)
-
-
-def _looks_like_session(obj: Any) -> bool:
-    def holds_turns(d: dict) -> bool:
-        return _first_key(d, TURN_LIST_KEYS) is not None or "transcript" in d
-
-    return isinstance(obj, dict) and (
-        holds_turns(obj) or any(isinstance(v, dict) and holds_turns(v) for v in obj.values())
-    )
-
-
-def sessions_from_document(doc: Any) -> list[RawSession | _Bad]:
-    """All sessions in one parsed JSON document; a broken session is a _Bad in its place."""
-    if isinstance(doc, list):
-        if not doc:
-            raise _Bad("empty list: no sessions")
-        if any(_looks_like_session(item) for item in doc):
-            return [_one_of_many(item, number) for number, item in enumerate(doc, 1)]  # structure 3
-        return [RawSession(doc)]  # structure 2: _build_session names any turn that is not one
-    if isinstance(doc, dict):
-        if "sessions" in doc:
-            if not isinstance(doc["sessions"], list) or not doc["sessions"]:
-                raise _Bad("'sessions' is not a non-empty list")
-            return [_one_of_many(item, number) for number, item in enumerate(doc["sessions"], 1)]
-        session = _session_from_object(doc)
-        if session is None:
-            raise _Bad(f"no list of turns under any of {', '.join(TURN_LIST_KEYS)} and no 'transcript'")
-        return [session]
-    raise _Bad(f"top level is a {type(doc).__name__}, expected an object or a list")
-
-
 def _one_of_many(item: Any, number: int) -> RawSession | _Bad:
+    """Session `number` of a structure 3 file, or a _Bad naming it."""
     if not isinstance(item, dict):
         return _Bad(f"session {number} is a {type(item).__name__}, not an object")
     try:
-        session = _session_from_object(item)
+        session = _session_object(item)
     except _Bad as bad:
         return _Bad(f"session {number}: {bad}")
     if session is None:
         return _Bad(f"session {number}: no list of turns and no 'transcript'")
     return session
+
+
+def sessions_from_document(doc: Any) -> list[RawSession | _Bad]:
+    """All sessions in one parsed JSON document: the first DOCUMENT row that takes it decides, else an
+    object is one session object. A broken session is a _Bad in its place."""
+    found = _recognise(DOCUMENT, doc)
+    if found is not None:
+        return found
+    if isinstance(doc, dict):
+        session = _session_object(doc)
+        if session is None:
+            raise _Bad(f"no list of turns under any of {', '.join(TURN_LIST_KEYS)} and no 'transcript'")
+        return [session]
+    raise _Bad(f"top level is a {type(doc).__name__}, expected an object or a list")
 
 
 # ----------------------------------------------------------------------------- text transcripts
@@ -354,6 +496,7 @@ def parse_transcript_lines(lines: Iterable[str], speaker_map: dict[str, str]) ->
 
 
 def read_json(text: str) -> Iterator[RawSession | _Bad]:
+    """A .json file: one DOCUMENT."""
     try:
         doc = json.loads(text)
     except json.JSONDecodeError as err:
@@ -366,7 +509,8 @@ def read_json(text: str) -> Iterator[RawSession | _Bad]:
 
 
 def read_jsonl(text: str) -> Iterator[RawSession | _Bad]:
-    """Structure 5: a session object a line, or a turn a line grouped by its session id."""
+    """A .jsonl file: each line a JSONL_LINE (turns, grouped by session id, come after the file's other
+    sessions) or else a DOCUMENT; a line that is neither is a _Bad with its number."""
     grouped: dict[str | None, RawSession] = {}
     # Not str.splitlines(): U+2028, U+2029 and U+0085 may stand raw inside a JSON string.
     for number, line in enumerate(io.StringIO(text, newline=None), 1):
@@ -384,8 +528,9 @@ def read_jsonl(text: str) -> Iterator[RawSession | _Bad]:
             )
             yield _Bad(f"invalid JSON: {msg}", line=number)
             continue
-        if _looks_like_turn(record):
-            session_id = _session_id_of(record)
+        turn = _recognise(JSONL_LINE, record)
+        if turn is not None:
+            session_id, record = turn
             grouped.setdefault(session_id, RawSession([], session_id, number)).turns.append(record)
             continue
         try:
@@ -401,7 +546,7 @@ def read_jsonl(text: str) -> Iterator[RawSession | _Bad]:
 
 
 def read_csv(text: str) -> Iterator[RawSession | _Bad]:
-    """Structure 6: a turn a row, grouped by the session id column when there is one."""
+    """A .csv file: a header row and rows, one CSV_TABLE."""
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
         header = next(reader)
@@ -409,34 +554,18 @@ def read_csv(text: str) -> Iterator[RawSession | _Bad]:
         raise _Bad("empty CSV") from None
     except csv.Error as err:
         raise _Bad(f"invalid CSV: {err}") from None
-    columns = [h.strip().lower() for h in header]
-    speaker_col, text_col = _first_key(columns, SPEAKER_KEYS), _first_key(columns, TEXT_KEYS)
-    if speaker_col is None or text_col is None:
+    found = _recognise(CSV_TABLE, CsvTable([h.strip().lower() for h in header], reader))
+    if found is None:
         raise _Bad(f"CSV needs a speaker column ({', '.join(SPEAKER_KEYS)}) and a text column ({', '.join(TEXT_KEYS)})")
-    id_col, order_col = _first_key(columns, SESSION_ID_KEYS), _first_key(columns, ORDER_KEYS)
-    picks = {name: columns.index(name) for name in (speaker_col, text_col, id_col, order_col) if name}
-    grouped: dict[str | None, RawSession] = {}
-    try:
-        for row in reader:
-            if not any(cell.strip() for cell in row):
-                continue
-            if len(row) < len(columns):
-                row = row + [""] * (len(columns) - len(row))
-            turn = {"speaker": row[picks[speaker_col]], "text": row[picks[text_col]]}
-            if order_col:
-                turn["order"] = row[picks[order_col]]
-            session_id = _as_session_id(row[picks[id_col]]) if id_col else None
-            grouped.setdefault(session_id, RawSession([], session_id, reader.line_num)).turns.append(turn)
-    except csv.Error as err:
-        raise _Bad(f"invalid CSV at line {reader.line_num}: {err}") from None
-    if not grouped:
-        raise _Bad("CSV has a header but no rows")
-    yield from grouped.values()
+    yield from found
 
 
 def read_txt(text: str) -> Iterator[RawSession | _Bad]:
-    """Structure 7: one session of `Speaker: text` lines."""
-    yield RawSession(None, transcript=text)
+    """A .txt file: one TEXT."""
+    found = _recognise(TEXT, text)
+    if found is None:
+        raise _Bad("no 'Speaker: text' lines")
+    yield from found
 
 
 READERS: dict[str, Callable[[str], Iterator[RawSession | _Bad]]] = {
@@ -470,16 +599,103 @@ def decode(data: bytes) -> str:
     return text
 
 
+@dataclass
+class FileLoad:
+    """What one file gives the corpus: its record, its sessions and skips in file order, its counts.
+    The record's `sessions` is counted by load_corpus, as sessions are kept after the duplicate check."""
+
+    record: FileRecord
+    found: list[Session | Skip] = field(default_factory=list)
+    stats: Stats = field(default_factory=Stats)
+
+
+def _unread_file(path: str, reason: str) -> FileLoad:
+    loaded = FileLoad(FileRecord(path, "", skipped=True), [Skip(path, reason)])
+    loaded.stats.counts.update(files=1, files_skipped=1)
+    return loaded
+
+
+def load_file(file: Path, input_dir: Path, speaker_map: dict[str, str]) -> FileLoad:
+    """The sessions and skips of one input file, before the duplicate check across files. A session
+    without an id of its own is named by the file's path without extension (`#k`: the k-th of several).
+    `speaker_map` keys are stripped and lower-case."""
+    rel = file.relative_to(input_dir).as_posix()
+    shown = rel.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    if shown != rel:
+        return _unread_file(shown, "file name is not UTF-8")
+    if not file.is_file():
+        return _unread_file(rel, "not a regular file")
+    data = file.read_bytes()
+    loaded = FileLoad(FileRecord(rel, hashlib.sha256(data).hexdigest()))
+    stats = loaded.stats
+    stats.counts["files"] += 1
+    try:
+        items = list(READERS[file.suffix.lower()](decode(data)))
+    except _Bad as bad:
+        loaded.record.skipped = True
+        stats.counts["files_skipped"] += 1
+        loaded.found.append(Skip(rel, str(bad)))
+        return loaded
+    default_id = rel.rsplit(".", 1)[0]
+    many = sum(isinstance(item, RawSession) for item in items) > 1
+    for number, item in enumerate(items, 1):
+        if isinstance(item, _Bad):
+            loaded.found.append(Skip(rel, str(item), line=item.line))
+            stats.counts["lines_skipped" if item.line else "sessions_skipped"] += 1
+            continue
+        fallback_id = f"{default_id}#{number}" if many else default_id
+        try:
+            loaded.found.append(_build_session(item, fallback_id, rel, speaker_map, stats))
+        except _Bad as bad:
+            turns = len(item.turns) if isinstance(item.turns, list) else 0  # what was read
+            stats.counts["exchanges_loaded"] += turns
+            stats.exchanges_dropped["session_skipped"] += turns
+            stats.counts["sessions_skipped"] += 1
+            loaded.found.append(Skip(rel, str(bad), session_id=item.session_id or fallback_id, line=item.line))
+    stats.counts["files_loaded"] += 1
+    return loaded
+
+
+def deduplicate(session: Session, kept: dict[str, tuple[str, tuple[Turn, ...]]], stats: Stats) -> Skip | None:
+    """The rule for an id that two sessions have (in two files, or twice in one), applied to a session
+    about to be kept; `kept` maps each id kept so far to its file and turns. A session with the turns
+    of the one that has its id is a duplicate: a Skip naming that one's file. A different one is kept
+    as `id@file` (the file's path without extension; `#2`, `#3`... while that is taken too): None."""
+    turns = tuple(session.turns)
+    previous = kept.get(session.session_id)
+    if previous is not None:
+        if previous[1] == turns:
+            stats.exchanges_dropped["duplicate_session"] += len(turns)
+            stats.counts["sessions_skipped"] += 1
+            return Skip(session.source, DUPLICATE_OF.format(path=previous[0]), session_id=session.session_id)
+        renamed = base = f"{session.session_id}@{session.source.rsplit('.', 1)[0]}"
+        copy = 1
+        while renamed in kept:  # the same id again in this file, or taken by another
+            copy += 1
+            renamed = f"{base}#{copy}"
+        logger.warning(
+            "%s: session id %s is also used in %s for a different session; kept as %s",
+            session.source,
+            session.session_id,
+            previous[0],
+            renamed,
+        )
+        stats.counts["session_ids_renamed"] += 1
+        session.session_id = renamed
+    kept[session.session_id] = (session.source, turns)
+    return None
+
+
 def load_corpus(input_dir: str | Path, speaker_map: dict[str, str] | None = None, strict: bool = False) -> LoadResult:
-    """Load every session under input_dir. Bad files, lines and sessions become Skips with a
-    reason (or, with strict, the first one raises InputError); good ones are never lost."""
+    """Load every session under input_dir, file by file (load_file), one session per id (deduplicate).
+    Bad files, lines and sessions become Skips with a reason (or, with strict, the first one raises
+    InputError); good ones are never lost."""
     input_dir = Path(input_dir)
     if not input_dir.is_dir():
         raise InputError(str(input_dir), "input directory does not exist")
     speaker_map = {k.strip().lower(): v for k, v in (speaker_map or {}).items()}
     result = LoadResult()
-    stats = result.stats
-    seen: dict[str, tuple[str, tuple[Turn, ...]]] = {}
+    kept: dict[str, tuple[str, tuple[Turn, ...]]] = {}
 
     def skip(item: Skip) -> None:
         if strict:
@@ -488,81 +704,22 @@ def load_corpus(input_dir: str | Path, speaker_map: dict[str, str] | None = None
         result.skips.append(item)
 
     for file in find_input_files(input_dir):
-        rel = file.relative_to(input_dir).as_posix()
-        stats.counts["files"] += 1
-        shown = rel.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
-        if shown != rel:
-            skip(Skip(shown, "file name is not UTF-8"))
-            result.files.append(FileRecord(shown, "", skipped=True))
-            stats.counts["files_skipped"] += 1
-            continue
-        if not file.is_file():
-            skip(Skip(rel, "not a regular file"))
-            result.files.append(FileRecord(rel, "", skipped=True))
-            stats.counts["files_skipped"] += 1
-            continue
-        data = file.read_bytes()
-        record = FileRecord(rel, hashlib.sha256(data).hexdigest())
-        result.files.append(record)
-        default_id = rel.rsplit(".", 1)[0]
-        try:
-            items = list(READERS[file.suffix.lower()](decode(data)))
-        except _Bad as bad:
-            record.skipped = True
-            stats.counts["files_skipped"] += 1
-            skip(Skip(rel, str(bad)))
-            continue
-        many = sum(isinstance(item, RawSession) for item in items) > 1
-        for number, item in enumerate(items, 1):
-            if isinstance(item, _Bad):
-                skip(Skip(rel, str(item), line=item.line))
-                stats.counts["lines_skipped" if item.line else "sessions_skipped"] += 1
-                continue
-            fallback_id = f"{default_id}#{number}" if many else default_id
-            try:
-                session = _build_session(item, fallback_id, rel, speaker_map, stats)
-            except _Bad as bad:
-                turns = len(item.turns) if isinstance(item.turns, list) else 0  # what was read
-                stats.counts["exchanges_loaded"] += turns
-                stats.exchanges_dropped["session_skipped"] += turns
-                stats.counts["sessions_skipped"] += 1
-                skip(Skip(rel, str(bad), session_id=item.session_id or fallback_id, line=item.line))
-                continue
-            previous = seen.get(session.session_id)
-            if previous is not None:
-                if previous[1] == tuple(session.turns):
-                    stats.exchanges_dropped["duplicate_session"] += len(session.turns)
-                    stats.counts["sessions_skipped"] += 1
-                    skip(
-                        Skip(
-                            rel,
-                            DUPLICATE_OF.format(path=previous[0]),
-                            session_id=session.session_id,
-                        )
-                    )
-                    continue
-                renamed = base = f"{session.session_id}@{default_id}"
-                copy = 1
-                while renamed in seen:  # the same id again in this file, or taken by another
-                    copy += 1
-                    renamed = f"{base}#{copy}"
-                logger.warning(
-                    "%s: session id %s is also used in %s for a different session; kept as %s",
-                    rel,
-                    session.session_id,
-                    previous[0],
-                    renamed,
-                )
-                stats.counts["session_ids_renamed"] += 1
-                session.session_id = renamed
-            seen[session.session_id] = (rel, tuple(session.turns))
-            record.sessions += 1
-            result.sessions.append(session)
-        stats.counts["files_loaded"] += 1
-    stats.counts["sessions"] = len(result.sessions)
-    stats.counts.setdefault("files_skipped", 0)
-    stats.counts.setdefault("sessions_skipped", 0)
-    stats.counts.setdefault("lines_skipped", 0)
+        loaded = load_file(file, input_dir, speaker_map)
+        result.files.append(loaded.record)
+        result.stats += loaded.stats
+        for item in loaded.found:
+            if isinstance(item, Skip):
+                skip(item)
+            elif (duplicate := deduplicate(item, kept, result.stats)) is not None:
+                skip(duplicate)
+            else:
+                loaded.record.sessions += 1
+                result.sessions.append(item)
+    counts = result.stats.counts
+    counts["sessions"] = len(result.sessions)
+    counts.setdefault("files_skipped", 0)
+    counts.setdefault("sessions_skipped", 0)
+    counts.setdefault("lines_skipped", 0)
     return result
 
 
