@@ -97,11 +97,13 @@ class TherapyDataProcessor:
                 )
                 stats += split_stats
             with clock("save"):
-                save_output(dataset, tokenizer, staging, exports)
+                exported = save_output(dataset, tokenizer, staging, exports)
             accounting = {**balances, "sessions_without_examples": without_examples}
             manifest = build_manifest(
                 cfg, tokenizer, tokenizer_source, loaded, deidentifier, dataset, stats, accounting, clock.seconds
             )
+            if exported:
+                manifest["exports"] = exported  # rows written and left out, per export and split
             write_json(staging / MANIFEST, manifest)
             del planned, examples, dataset
             shutil.rmtree(work)

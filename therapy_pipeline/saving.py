@@ -21,6 +21,7 @@ from transformers import PreTrainedTokenizerBase
 
 from .collator import MODEL_COLUMNS
 from .columns import column_values
+from .llamafactory import write_export
 
 logger = logging.getLogger(__name__)
 
@@ -118,20 +119,24 @@ EXPORTS = ("jsonl", "tokenized", "llamafactory")
 
 def save_output(
     dataset: DatasetDict, tokenizer: PreTrainedTokenizerBase, folder: Path, exports: Sequence[str] = ()
-) -> None:
+) -> dict:
     """The save step: the DatasetDict and `tokenizer/` into `folder` (the staging folder; the
     manifest is written after), and under `export/` each export asked for:
     - jsonl: `<split>.jsonl` of `{"messages": [...]}`;
     - tokenized: `tokenized/`, a DatasetDict of only input_ids, attention_mask and labels (what
       Axolotl's sample packing and LLaMA-Factory's `tokenized_path` collate);
     - llamafactory: see `llamafactory.write_export`.
+    Returns what the exports wrote, for the manifest.
     """
+    written: dict = {}
     with _progress_bars(False):
         # datasets writes an empty split without a shard file and then cannot load it: force one.
         single = {n: 1 for n in dataset if len(dataset[n]) == 0}
         dataset.save_to_disk(str(folder), num_shards=single)
         if "tokenized" in exports:
-            dataset.select_columns(list(MODEL_COLUMNS)).save_to_disk(str(folder / "export" / "tokenized"), num_shards=single)
+            dataset.select_columns(list(MODEL_COLUMNS)).save_to_disk(
+                str(folder / "export" / "tokenized"), num_shards=single
+            )
     try:
         tokenizer.save_pretrained(str(folder / "tokenizer"))
     except Exception as err:  # `tokenizers` raises a plain Exception for an OS error: "... (os error 28)"
@@ -148,9 +153,9 @@ def save_output(
                     for messages in column_values(dataset[name], "messages")
                 )
     if "llamafactory" in exports:
-        from .llamafactory import write_export
-
-        write_export(dataset, folder / "export" / "llamafactory")
+        eot = tokenizer.convert_tokens_to_ids("<|eot_id|>")
+        written["llamafactory"] = write_export(dataset, folder / "export" / "llamafactory", eot)
+    return written
 
 
 @contextlib.contextmanager
