@@ -41,3 +41,8 @@ def test_usage_in_training_snippet_trains(tmp_path, tokenizer_cache, monkeypatch
     losses = [entry["train_loss"] for entry in namespace["trainer"].state.log_history if "train_loss" in entry]
     assert losses and all(math.isfinite(loss) for loss in losses)
     assert namespace["trainer"].state.global_step == 2
+    # The length-grouped sampler is given the saved `length` column (not dropped, then recomputed).
+    loader = namespace["trainer"].get_train_dataloader()
+    assert "length" in loader.dataset.column_names
+    sampler = namespace["trainer"]._get_train_sampler(loader.dataset)
+    assert list(sampler.lengths) == namespace["data"]["train"]["length"]
