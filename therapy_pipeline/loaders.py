@@ -16,6 +16,7 @@ from __future__ import annotations
 import csv
 import functools
 import hashlib
+import html
 import io
 import json
 import logging
@@ -42,7 +43,7 @@ SPEAKER_LABELS = {
     ),
     **dict.fromkeys(("client", "patient", "c", "p", "user", "human"), CLIENT),
 }
-SUFFIXES = (".json", ".jsonl", ".csv", ".txt")
+SUFFIXES = (".json", ".jsonl", ".csv", ".txt", ".vtt", ".srt")
 # Metadata fields that name a person of the session: never input text, but identifiers that
 # de-identification must find wherever they are said ("client_name", "therapist", "counselor_name").
 _NAME_FIELD = re.compile(
@@ -100,6 +101,8 @@ class RawSession:
     line: int | None = None
     transcript: str | None = None  # structures 4 and 7: parsed once the speaker map is known
     known_names: tuple[tuple[str, str], ...] = ()
+    cues: list[list[tuple[str | None, str]]] | None = None  # structure 8: parsed once the speaker map is known
+    unattributed: int = 0  # structures 8 and 9: text before the first speaker, dropped and counted
 
 
 @dataclass
@@ -190,6 +193,8 @@ def _build_session(raw: RawSession, default_id: str, source: str, speaker_map: d
     """Map speakers, order turns and drop empty ones (counted). _Bad names the first broken turn."""
     if raw.transcript is not None:
         raw.turns = parse_transcript_lines(raw.transcript.splitlines(), speaker_map)
+    if raw.cues is not None:
+        raw.turns, raw.unattributed = caption_turns(raw.cues, speaker_map)
     if not isinstance(raw.turns, list):
         raise _Bad(f"turns are a {type(raw.turns).__name__}, not a list")
     if not raw.turns:
@@ -233,9 +238,11 @@ def _build_session(raw: RawSession, default_id: str, source: str, speaker_map: d
             turns.append(Turn(role, text))
         else:
             stats.exchanges_dropped["empty_text"] += 1
-    stats.counts["exchanges_loaded"] += len(parsed) + not_turns
+    stats.counts["exchanges_loaded"] += len(parsed) + not_turns + raw.unattributed
     if not_turns:
         stats.exchanges_dropped["system_message"] += not_turns
+    if raw.unattributed:
+        stats.exchanges_dropped["no_speaker"] += raw.unattributed
     # A label that is not a role word may be a person's name ("Dr. Lee": therapist in speaker_map).
     labels = tuple(
         ("speaker", label) for label in roles if isinstance(label, str) and label.strip().lower() not in SPEAKER_LABELS
@@ -356,6 +363,35 @@ def _speaker_lines(text: str) -> list[RawSession]:
     return [RawSession(None, transcript=text)]
 
 
+def _speech_segments(obj: dict) -> RawSession | None:
+    """Structure 9, speech-to-text output (WhisperX, pyannote), `{"segments": [{"speaker": ..., "text":
+    ..., "start": ..., "end": ..., "words": [...]}, ...]}`: consecutive segments of one speaker are one
+    turn; a segment without a speaker continues the turn before it (before the first speaker, dropped
+    and counted as `no_speaker`). Timings and words are not read."""
+    segments = obj.get("segments")
+    if not isinstance(segments, list):
+        return None
+    parts: list[tuple[Any, str]] = []
+    for number, segment in enumerate(segments, 1):
+        if not isinstance(segment, dict):
+            raise _Bad(f"segment {number} is a {type(segment).__name__}, not an object")
+        speaker_key, text_key, _ = _turn_fields(tuple(segment))
+        label = segment[speaker_key] if speaker_key else None
+        try:
+            text = _as_text(segment[text_key]) if text_key else ""
+        except _Bad as bad:
+            raise _Bad(f"segment {number}: {bad}") from None
+        parts.append((None if label is None or (isinstance(label, str) and not label.strip()) else label, text))
+    turns, unattributed = _merge_by_speaker(parts)
+    return RawSession(turns, unattributed=unattributed)
+
+
+def _caption_cues(cues: list[list[tuple[str | None, str]]]) -> list[RawSession]:
+    """Structure 8, the cues of a WebVTT or SubRip file (see read_vtt, read_srt): one session, its
+    speakers read once the speaker map is known (caption_turns)."""
+    return [RawSession(None, cues=cues)]
+
+
 # ----------------------------------------------------------------------------- the recogniser table
 
 # What a recogniser is tried on: the kinds of value the readers hand on.
@@ -364,6 +400,7 @@ DOCUMENT = "a JSON document"  # a .json file, or a .jsonl line that no JSONL_LIN
 SESSION = "a session object"  # a document no DOCUMENT row takes, or one session of structure 3
 CSV_TABLE = "a .csv table"  # a CsvTable
 TEXT = "a .txt text"  # a .txt file's text
+CAPTIONS = "the cues of a .vtt or .srt file"  # per cue, its (voice or None, line) parts
 
 
 class Recogniser(NamedTuple):
@@ -377,7 +414,9 @@ class Recogniser(NamedTuple):
 
 # Every input structure, by its recogniser, in the order they are tried. A value goes to the rows of its
 # kind from the top and the first that recognises it decides its structure; a session object is tried at
-# its top first, then in each object one level down (see _session_object).
+# its top first, then in each object one level down (see _session_object). Structure 9 marks nothing:
+# "segments" does not make an object hold a session, so a list item or a .jsonl line that has that key
+# is read as it was before that row (a turn with a speaker key is still a turn).
 # fmt: off
 RECOGNISERS: tuple[Recogniser, ...] = (
     #          structure  tried on    recogniser           marked by
@@ -386,13 +425,15 @@ RECOGNISERS: tuple[Recogniser, ...] = (
     Recogniser(2,         DOCUMENT,   _list_of_turns),
     Recogniser(1,         SESSION,    _turns_under_key,    TURN_LIST_KEYS),
     Recogniser(4,         SESSION,    _transcript_string,  ("transcript",)),
+    Recogniser(9,         SESSION,    _speech_segments),
     Recogniser(6,         CSV_TABLE,  _turn_per_row),
     Recogniser(7,         TEXT,       _speaker_lines),
+    Recogniser(8,         CAPTIONS,   _caption_cues),
 )
 # fmt: on
 _FINDERS = {
     kind: tuple(row.find for row in RECOGNISERS if row.tried_on == kind)
-    for kind in (JSONL_LINE, DOCUMENT, SESSION, CSV_TABLE, TEXT)
+    for kind in (JSONL_LINE, DOCUMENT, SESSION, CSV_TABLE, TEXT, CAPTIONS)
 }
 _SESSION_MARKS = frozenset(key for row in RECOGNISERS if row.tried_on == SESSION for key in row.marks)
 
@@ -467,10 +508,10 @@ def sessions_from_document(doc: Any) -> list[RawSession | _Bad]:
 # ----------------------------------------------------------------------------- text transcripts
 
 
-def parse_transcript_lines(lines: Iterable[str], speaker_map: dict[str, str]) -> list[dict]:
-    """`Speaker: text` lines as turn dicts; a line without a known speaker continues the turn before.
+def line_speakers(lines: Iterable[str], speaker_map: dict[str, str]) -> list[tuple[str | None, str]]:
+    """Per line, (speaker label, text) when it starts with a `Speaker:` prefix, else (None, the line).
 
-    A prefix that is not a known label starts a turn anyway when it recurs (a speaker the user has
+    A prefix that is not a known label is a speaker anyway when it recurs (a speaker the user has
     to map), so an unmapped speaker skips the session instead of merging into someone else's turn.
     """
     lines = list(lines)
@@ -479,17 +520,160 @@ def parse_transcript_lines(lines: Iterable[str], speaker_map: dict[str, str]) ->
     for m in matches:
         if m:
             prefix_counts[m.group(1).lower()] = prefix_counts.get(m.group(1).lower(), 0) + 1
-    turns: list[dict] = []
+    found: list[tuple[str | None, str]] = []
     for line, m in zip(lines, matches):
         label = m.group(1) if m else None
         known = label and (label.lower() in SPEAKER_LABELS or label.lower() in speaker_map)
         if label and (known or prefix_counts[label.lower()] > 1):
-            turns.append({"speaker": label, "text": m.group(2)})
-        elif turns and line.strip():
-            turns[-1]["text"] += ("\n" if turns[-1]["text"] else "") + line.strip()
+            found.append((label, m.group(2)))
+        else:
+            found.append((None, line))
+    return found
+
+
+def parse_transcript_lines(lines: Iterable[str], speaker_map: dict[str, str]) -> list[dict]:
+    """`Speaker: text` lines as turn dicts (line_speakers); a line without a speaker continues the turn
+    before (joined by a newline)."""
+    turns: list[dict] = []
+    for label, text in line_speakers(lines, speaker_map):
+        if label is not None:
+            turns.append({"speaker": label, "text": text})
+        elif turns and text.strip():
+            turns[-1]["text"] += ("\n" if turns[-1]["text"] else "") + text.strip()
     if not turns:
         raise _Bad("no 'Speaker: text' lines")
     return turns
+
+
+# ----------------------------------------------------------------------------- captions and speech-to-text
+
+
+def _merge_by_speaker(parts: Iterable[tuple[Any, str]]) -> tuple[list[dict], int]:
+    """(speaker label or None, text) parts as turn dicts: consecutive parts of one label (compared
+    case-insensitively) are one turn, their texts joined by a space; a part without a label continues
+    the turn before. Also the number of runs of text before the first label (dropped)."""
+    turns: list[dict] = []
+    unattributed = 0
+    last_key: Any = None
+    dangling = False  # inside a run of text before the first speaker
+    for label, text in parts:
+        text = text.strip()
+        if label is None:
+            if turns:
+                if text:
+                    turns[-1]["text"] += (" " if turns[-1]["text"] else "") + text
+            elif text and not dangling:
+                unattributed, dangling = unattributed + 1, True
+            continue
+        key = label.strip().lower() if isinstance(label, str) else None
+        if turns and key is not None and key == last_key:
+            if text:
+                turns[-1]["text"] += (" " if turns[-1]["text"] else "") + text
+            continue
+        turns.append({"speaker": label.strip() if isinstance(label, str) else label, "text": text})
+        last_key = key
+    return turns, unattributed
+
+
+def caption_turns(cues: list[list[tuple[str | None, str]]], speaker_map: dict[str, str]) -> tuple[list[dict], int]:
+    """The turns of caption cues (each a list of (voice or None, line) parts; see _cue_parts): a voice
+    tag names its speaker, a line without one is read by line_speakers (`Speaker: text`, as in .txt);
+    then _merge_by_speaker. _Bad when no cue names a speaker."""
+    parts = [part for cue in cues for part in cue]
+    plain = iter(line_speakers([line for voice, line in parts if voice is None], speaker_map))
+    labelled = [(voice, line) if voice is not None else next(plain) for voice, line in parts]
+    turns, unattributed = _merge_by_speaker(labelled)
+    if not turns:
+        raise _Bad("no cue names a speaker ('Speaker: text' or '<v Speaker>')")
+    return turns, unattributed
+
+
+# WebVTT: "00:01.000" or "01:02:03.000"; SubRip: "01:02:03,000" (also with "." and fewer digits).
+_VTT_TIME = r"(?:\d{2,}:)?[0-5]\d:[0-5]\d\.\d{3}"
+_VTT_TIMING = re.compile(rf"^\s*{_VTT_TIME}[ \t]+-->[ \t]+{_VTT_TIME}(?:[ \t]+.*)?$")
+_SRT_TIME = r"\d{1,3}:\d{1,2}:\d{1,2}[,.]\d{1,3}"
+_SRT_TIMING = re.compile(rf"^\s*{_SRT_TIME}[ \t]*-->[ \t]*{_SRT_TIME}(?:[ \t]+.*)?$")
+_VOICE = re.compile(r"<v(?:\.[^\s>]*)?(?:[ \t]+([^>]*))?>|</v\s*>")
+# Other inline markup: <i>, <b>, <u>, <c.x>, <lang en>, <ruby>, <font ...>, a timestamp <00:01.000>,
+# and SubRip's {\an8}. Not a "<" that starts no tag ("I <3 it").
+_INLINE_TAG = re.compile(r"</?[A-Za-z][^<>]*>|<\d[\d:.]*>|\{\\[^{}]*\}")
+
+
+def _cue_parts(text: str) -> list[tuple[str | None, str]]:
+    """A cue's text as (voice, text) parts: a `<v Speaker>` span is one part (its lines joined by a
+    space); outside voice spans, each line is a part with voice None. Other tags removed, entities
+    (&amp;) decoded."""
+    parts: list[tuple[str | None, str]] = []
+
+    def add(voice: str | None, chunk: str) -> None:
+        lines = [html.unescape(_INLINE_TAG.sub("", line)).strip() for line in chunk.split("\n")]
+        if voice is not None:
+            parts.append((voice, " ".join(line for line in lines if line)))
+        else:
+            parts.extend((None, line) for line in lines if line)
+
+    voice, start = None, 0
+    for m in _VOICE.finditer(text):
+        add(voice, text[start : m.start()])
+        closing = m.group(0).startswith("</")
+        voice = None if closing else (m.group(1) or "").strip() or None
+        start = m.end()
+    add(voice, text[start:])
+    return [(v, t) for v, t in parts if t or v is not None]
+
+
+def _blocks(text: str) -> Iterator[tuple[int, list[str]]]:
+    """The blocks of a caption file separated by blank lines: (line number of the first, its lines)."""
+    block: list[str] = []
+    first = 0
+    for number, line in enumerate(text.replace("\r\n", "\n").replace("\r", "\n").split("\n"), 1):
+        if line.strip():
+            if not block:
+                first = number
+            block.append(line)
+        elif block:
+            yield first, block
+            block = []
+    if block:
+        yield first, block
+
+
+def _cue(first: int, block: list[str], timing: re.Pattern, example: str) -> list[tuple[str | None, str]]:
+    """The parts of one cue block: an optional identifier (a cue number), a timing line, the text."""
+    at = 0 if "-->" in block[0] else 1
+    if at >= len(block) or "-->" not in block[at]:
+        raise _Bad(f"line {first + at}: no cue timing line ('{example}')")
+    if not timing.match(block[at]):
+        raise _Bad(f"line {first + at}: cue timing does not parse (expected '{example}')")
+    return _cue_parts("\n".join(block[at + 1 :]))
+
+
+def read_vtt(text: str) -> Iterator[RawSession | _Bad]:
+    """A WebVTT file: the `WEBVTT` header, then cues; NOTE, STYLE and REGION blocks and cue settings
+    are ignored. One CAPTIONS value: its cues."""
+    blocks = list(_blocks(text))
+    if not blocks or not re.match(r"WEBVTT(?:[ \t]|$)", blocks[0][1][0]) or blocks[0][0] != 1:
+        raise _Bad("not WebVTT: the first line is not 'WEBVTT'")
+    first, header = blocks.pop(0)
+    timed = next((k for k, line in enumerate(header) if "-->" in line), None)
+    if timed is not None:  # no blank line after the header: its cue starts at the timing line
+        blocks.insert(0, (first + timed, header[timed:]))
+    cues = []
+    for first, block in blocks:
+        if re.match(r"(?:NOTE|STYLE|REGION)(?:[ \t]|$)", block[0]):
+            continue
+        cues.append(_cue(first, block, _VTT_TIMING, "00:01.000 --> 00:04.000"))
+    if not cues:
+        raise _Bad("WebVTT file has no cues")
+    yield from _recognise(CAPTIONS, cues)
+
+
+def read_srt(text: str) -> Iterator[RawSession | _Bad]:
+    """A SubRip file: cues of a number, a timing line and text. One CAPTIONS value: its cues."""
+    cues = [_cue(first, block, _SRT_TIMING, "00:00:01,000 --> 00:00:04,000") for first, block in _blocks(text)]
+    if not cues:
+        raise _Bad("SubRip file has no cues")
+    yield from _recognise(CAPTIONS, cues)
 
 
 # ----------------------------------------------------------------------------- readers per file type
@@ -573,6 +757,8 @@ READERS: dict[str, Callable[[str], Iterator[RawSession | _Bad]]] = {
     ".jsonl": read_jsonl,
     ".csv": read_csv,
     ".txt": read_txt,
+    ".vtt": read_vtt,
+    ".srt": read_srt,
 }
 
 
