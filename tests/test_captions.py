@@ -314,3 +314,16 @@ def test_load_corpus_on_a_folder_of_captions_stt_and_other_files(tmp_path):
     assert [f.path for f in result.files] == ["broken/e.vtt", "notes/d.txt", "stt/c.json", "telehealth/a.vtt",
                                               "telehealth/b.srt"]
     assert result.stats.counts["sessions"] == 4 and result.stats.counts["files_skipped"] == 1
+
+
+def test_the_sample_corpus_caption_and_speech_to_text_files():
+    from pathlib import Path
+
+    result = load_corpus(Path(__file__).resolve().parents[1] / "data" / "training_data")
+    files = ("telehealth/video_session.vtt", "telehealth/phone_coaching.srt", "speech_to_text/mindfulness_session.json")
+    turns = {s.session_id: [t.speaker for t in s.turns] for s in result.sessions if s.source in files}
+    assert {k: len(v) for k, v in turns.items()} == {"telehealth/video_session": 15, "telehealth/phone_coaching": 14,
+                                                     "speech_to_text/mindfulness_session": 14}
+    for speakers in turns.values():  # merged: the speakers alternate, the therapist first
+        assert speakers == [T, C] * (len(speakers) // 2) + [T] * (len(speakers) % 2)
+    assert not [s for s in result.skips if s.path in files]
