@@ -13,7 +13,17 @@ import pytest
 from corpus_files import write
 
 from therapy_pipeline import loaders
-from therapy_pipeline.loaders import CSV_TABLE, DOCUMENT, JSONL_LINE, RECOGNISERS, SESSION, TEXT, CsvTable, load_corpus
+from therapy_pipeline.loaders import (
+    CAPTIONS,
+    CSV_TABLE,
+    DOCUMENT,
+    JSONL_LINE,
+    RECOGNISERS,
+    SESSION,
+    TEXT,
+    CsvTable,
+    load_corpus,
+)
 
 T, C = "therapist", "client"
 A = [{"speaker": "Client", "text": "I slept badly."}, {"speaker": "Therapist", "text": "Since when?"}]
@@ -51,8 +61,10 @@ def test_the_table_has_one_recogniser_per_structure_in_the_documented_order():
         (2, DOCUMENT, "_list_of_turns"),
         (1, SESSION, "_turns_under_key"),
         (4, SESSION, "_transcript_string"),
+        (9, SESSION, "_speech_segments"),
         (6, CSV_TABLE, "_turn_per_row"),
         (7, TEXT, "_speaker_lines"),
+        (8, CAPTIONS, "_caption_cues"),
     ]
 
 
