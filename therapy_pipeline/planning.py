@@ -37,6 +37,9 @@ MULTI_TURN = "multi_turn"
 IF_UNUSED = ("cut_for_max_length", "therapist_turn_too_short", "therapist_turn_too_long")
 NOT_SHOWN = -1  # the turn is in no plan: its reason was counted when it was planned
 _CODE = {None: 0, "too_short": 1, "too_long": 2}
+# What a turn that no plan shows is called, by the same code: an excluded therapist turn by its
+# exclusion, any other turn as outside every context window.
+_NOT_SHOWN_REASON = ("outside_context_window", "therapist_turn_too_short", "therapist_turn_too_long")
 _ROWS_PER_WRITE = 1000  # plan rows held in memory before they are written to the Arrow file
 
 
@@ -110,17 +113,18 @@ def plan_row(chunk: Chunk, targets: Sequence[int], example_format: str, context_
     }
 
 
-def _plan_session(chunks: list[Chunk], rules: PlanRules, stats: Stats) -> tuple[list[tuple[int, dict]], np.ndarray]:
-    """The plan rows of one session's chunks (with the number of targets of each), and its
-    `if_unused` codes; what is decided here is counted in `stats`."""
+def _plan_session(
+    chunks: list[Chunk], rules: PlanRules, stats: Stats
+) -> tuple[list[tuple[Chunk, list[int]]], np.ndarray]:
+    """The chunks of one session that have targets, each with its targets (session indices), and
+    per turn the code in IF_UNUSED of its target exclusion; targets and exclusions are counted."""
     turns: list[Turn] = []
     for chunk in chunks:  # the session's turns, from its (overlapping) chunks
         turns += chunk.turns[len(turns) - chunk.start :]
     exclusion = [
         target_exclusion(t, rules.min_words, rules.max_words) if t.speaker == THERAPIST else None for t in turns
     ]
-    shown = np.zeros(len(turns), dtype=bool)
-    rows = []
+    planned = []
     for chunk in chunks:
         targets = []
         for index in range(max(chunk.owned_from, chunk.start), chunk.start + len(chunk.turns)):
@@ -135,17 +139,9 @@ def _plan_session(chunks: list[Chunk], rules: PlanRules, stats: Stats) -> tuple[
             else:
                 targets.append(index)
         stats.counts["targets_eligible"] += len(targets)
-        if not targets:
-            continue
-        row = plan_row(chunk, targets, rules.example_format, rules.context_exchanges)
-        shown[chunk.start : chunk.start + len(chunk.turns)] |= np.logical_or(row["supervised"], row["in_context"])
-        rows.append((len(targets), row))
-    if_unused = np.array([_CODE[reason] for reason in exclusion], dtype=np.int8)
-    if_unused[~shown] = NOT_SHOWN
-    for index in np.flatnonzero(~shown).tolist():  # no example can use these
-        reason = exclusion[index]
-        stats.exchanges_dropped[f"therapist_turn_{reason}" if reason else "outside_context_window"] += 1
-    return rows, if_unused
+        if targets:
+            planned.append((chunk, targets))
+    return planned, np.array([_CODE[reason] for reason in exclusion], dtype=np.int8)
 
 
 def plan_examples(
@@ -156,32 +152,49 @@ def plan_examples(
 
     With split_by session, each session's split is decided here from its targets, and the plans are
     written split by split: each split's examples then come out of the encoder as one run of rows.
+    A plan row is made only as it is written, so the rows are never all in memory.
     """
     stats = Stats()
-    rows: list[tuple[str, int, dict]] = []  # (session, targets, plan row)
+    planned: list[tuple[Chunk, list[int]]] = []  # the chunks with targets, and their targets
     if_unused: dict[str, np.ndarray] = {}
     without_targets: dict[str, str] = {}
     for session_id, session_chunks in itertools.groupby(chunks, key=lambda c: c.session_id):
-        session_rows, if_unused[session_id] = _plan_session(list(session_chunks), rules, stats)
-        if not session_rows:
+        session_planned, if_unused[session_id] = _plan_session(list(session_chunks), rules, stats)
+        if not session_planned:
             without_targets[session_id] = (
                 "no turns with text" if not len(if_unused[session_id]) else "no eligible therapist turn"
             )
-        rows += ((session_id, targets, row) for targets, row in session_rows)
+        planned += session_planned
     split_of = None
     if split_by == "session":
         sizes: Counter = Counter()
-        for session_id, targets, _ in rows:
-            sizes[session_id] += targets
+        for chunk, targets in planned:
+            sizes[chunk.session_id] += len(targets)
         split_of = assign_sessions(sizes, ratios, seed)
         rank = {name: position for position, name in enumerate(SPLITS)}
-        rows.sort(key=lambda r: rank[split_of[r[0]]])  # stable: input order within a split
-    plans = _write_plans((row for _, _, row in rows), work / "plans.arrow")
+        planned.sort(key=lambda p: rank[split_of[p[0].session_id]])  # stable: input order within a split
+
+    shown = {session_id: np.zeros(len(codes), dtype=bool) for session_id, codes in if_unused.items()}
+
+    def rows() -> Iterator[dict]:
+        for chunk, targets in planned:
+            row = plan_row(chunk, targets, rules.example_format, rules.context_exchanges)
+            end = chunk.start + len(chunk.turns)
+            shown[chunk.session_id][chunk.start : end] |= np.logical_or(row["supervised"], row["in_context"])
+            yield row
+
+    plans = _write_plans(rows(), work / "plans.arrow")
+    for session_id, codes in if_unused.items():  # the turns no plan shows: no example can use them
+        unseen = ~shown[session_id]
+        for code, count in enumerate(np.bincount(codes[unseen], minlength=len(_NOT_SHOWN_REASON)).tolist()):
+            if count:
+                stats.exchanges_dropped[_NOT_SHOWN_REASON[code]] += count
+        codes[unseen] = NOT_SHOWN
     logger.info(
         "%d therapist turns, %d eligible as targets, in %d chunk plans (%s)",
         stats.counts["therapist_turns"],
         stats.counts["targets_eligible"],
-        len(rows),
+        len(planned),
         rules.example_format,
     )
     return Planned(plans, split_of, if_unused, without_targets, stats)
