@@ -36,7 +36,7 @@ from therapy_pipeline.encoding import ExampleEncoder
 from therapy_pipeline.loaders import LoadResult, load_corpus, redact_reason
 from therapy_pipeline.model import InputError, Stats
 from therapy_pipeline.planning import plan_examples
-from therapy_pipeline.saving import MANIFEST, save_output, staging_dir, write_json
+from therapy_pipeline.saving import EXPORTS, MANIFEST, save_output, staging_dir, write_json
 from therapy_pipeline.splitting import SPLITS, split_examples
 from therapy_pipeline.tokenizer import PAD_TOKEN, load_tokenizer
 
@@ -53,11 +53,15 @@ class TherapyDataProcessor:
         self.skipped: list = []  # after run(): the files and sessions skipped, as the console names them
 
     def run(self, export: str | Sequence[str] | None = None) -> dict[str, Any]:
-        """The whole pipeline; returns the manifest. Output appears only when complete.
+        """The whole pipeline; returns the manifest. Output appears only when complete. Every step
+        but the save returns its counts (the save returns what the exports wrote).
 
         `export`: the extra forms to write under `export/` (saving.EXPORTS), one name or several."""
         cfg = self.config
         exports = (export,) if isinstance(export, str) else tuple(export or ())
+        unknown = sorted(set(exports) - set(EXPORTS))
+        if unknown:
+            raise ValueError(f"unknown export {', '.join(unknown)}: choose from {', '.join(EXPORTS)}")
         clock = StepClock()
         with clock("load_tokenizer"):
             tokenizer, tokenizer_source = load_tokenizer(cfg.model_name, cfg.cache_dir)
@@ -83,6 +87,8 @@ class TherapyDataProcessor:
                 chunks, chunk_stats = chunk_sessions(sessions, cfg.max_session_exchanges, overlap)
             with clock("plan"):
                 planned = plan_examples(chunks, plan_rules(cfg), cfg.split_by, cfg.split_ratios, cfg.seed, work)
+                if not len(planned.plans):
+                    raise InputError(cfg.input_data_dir, "no session has a therapist turn that can be a training target")
             del sessions, chunks  # the plans hold what the next steps need
             with clock("tokenize"):
                 examples, encode_stats = encoder.encode_plans(planned.plans, work, fingerprint, cfg.num_proc)
@@ -97,7 +103,7 @@ class TherapyDataProcessor:
                 )
                 stats += split_stats
             with clock("save"):
-                exported = save_output(dataset, tokenizer, staging, exports)
+                exported = save_output(dataset, tokenizer, staging, exports, cfg.prompt_format)
             accounting = {**balances, "sessions_without_examples": without_examples}
             manifest = build_manifest(
                 cfg, tokenizer, tokenizer_source, loaded, deidentifier, dataset, stats, accounting, clock.seconds

@@ -150,3 +150,15 @@ def test_llamafactory_tokenized_path_keeps_our_ids_and_labels(output):
         assert batch["input_ids"][i, :n].tolist() == ours[i]["input_ids"]
         assert batch["labels"][i, :n].tolist() == ours[i]["labels"]
         assert (batch["labels"][i, n:] == IGNORE_INDEX).all()
+
+
+def test_alpaca_rows_are_all_left_out(tmp_path, tokenizer_cache):
+    """The alpaca format is plain text, not chat: LLaMA-Factory's llama3 template cannot render it."""
+    manifest = TherapyDataProcessor(ProcessingConfig.from_dict({
+        "input_data_dir": str(REPO / "data" / "training_data"), "output_dir": str(tmp_path / "out"),
+        "cache_dir": tokenizer_cache, "deid_key_file": str(Path(tokenizer_cache) / "deid.key"),
+        "prompt_format": "alpaca",
+    })).run(export=["llamafactory"])
+    counts = manifest["exports"]["llamafactory"]
+    assert all(c["rows"] == 0 for c in counts.values()) and sum(c["left_out"] for c in counts.values()) > 0
+    assert (tmp_path / "out" / "export" / "llamafactory" / "train.jsonl").read_text() == ""

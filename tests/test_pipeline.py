@@ -429,3 +429,23 @@ def test_tokenized_export_holds_only_the_model_columns_and_the_manifest_the_long
         assert (tmp_path / "out" / "export" / f"{name}.jsonl").is_file()
         longest = max(longest, *saved[name]["length"]) if len(saved[name]) else longest
     assert manifest["longest_example"] == longest > 0
+
+
+def test_no_trainable_turn_anywhere_is_one_line(tmp_path, tokenizer_cache, capsys):
+    """A corpus in which no therapist turn can be a target: one line, exit 1, nothing written."""
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "a.json").write_text(json.dumps({"dialogue": [
+        {"speaker": "Therapist", "text": "Hello there."}, {"speaker": "Client", "text": "Hi."}]}))
+    (tmp_path / "in" / "b.json").write_text(json.dumps({"dialogue": [{"speaker": "Client", "text": "Only me."}]}))
+    args = ["--input-dir", str(tmp_path / "in"), "--output-dir", str(tmp_path / "out"), "-q",
+            "--set", f"cache_dir={tokenizer_cache}", "--set", f"deid_key_file={tokenizer_cache}/deid.key"]
+    assert run_data_processing.main(args) == 1
+    err = [line for line in capsys.readouterr().err.strip().splitlines() if " WARNING " not in line]
+    assert err == [f"error: {tmp_path / 'in'}: no session has a therapist turn that can be a training target",
+                   "the previous output, if any, was left as it was"]
+    assert not (tmp_path / "out").exists()
+
+
+def test_unknown_export_is_refused(tmp_path, tokenizer_cache, corpus):
+    with pytest.raises(ValueError, match="unknown export llamafactroy"):
+        TherapyDataProcessor(config(tmp_path, tokenizer_cache)).run(export=["llamafactroy"])

@@ -68,13 +68,15 @@ def engines(tokenizer, example_format, prompt_format, max_length, train_on_input
     return ExampleEncoder(tokenizer, rules), ReferenceRenderer(tokenizer, rules)
 
 
-def plans_of(sessions, example_format, context, start):
-    """Plan rows of these sessions: every therapist turn a target (as planning would, here without
-    the word-count rule, so that a target can also open its row)."""
+def plans_of(sessions, example_format, context, start, trained=None):
+    """Plan rows of these sessions, as planning makes them: the therapist turns that `trained` marks
+    (all of them by default) are targets, the others context only (as in a chunk's overlap or a
+    turn too short to train); here without the word-count rule, so that a target can open its row."""
     rows = []
     for number, session in enumerate(sessions):
         chunk = Chunk(f"s{number}", number % 3, start, [Turn(s, t) for s, t in session], start)
-        targets = [start + i for i, (speaker, _) in enumerate(session) if speaker == THERAPIST]
+        flags = trained[number] if trained else [True] * len(session)
+        targets = [start + i for i, (speaker, _) in enumerate(session) if speaker == THERAPIST and flags[i % len(flags)]]
         if targets:
             rows.append(plan_row(chunk, targets, example_format, context))
     return rows
@@ -89,14 +91,15 @@ def as_rows(columns):
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     sessions=st.lists(turns, min_size=1, max_size=6),
+    trained=st.lists(st.lists(st.booleans(), min_size=1, max_size=10), min_size=6, max_size=6),
     context=st.integers(1, 4),
     max_length=st.sampled_from([64, 96, 160, 4096]),
     start=st.sampled_from([0, 7]),
 )
 def test_fast_encoder_equals_the_reference(
-    llama_tokenizer, example_format, prompt_format, train_on_inputs, sessions, context, max_length, start
+    llama_tokenizer, example_format, prompt_format, train_on_inputs, sessions, trained, context, max_length, start
 ):
-    rows = plans_of(sessions, example_format, context, start)
+    rows = plans_of(sessions, example_format, context, start, trained)
     if not rows:
         return
     encoder, reference = engines(llama_tokenizer, example_format, prompt_format, max_length, train_on_inputs)

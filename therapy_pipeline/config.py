@@ -58,7 +58,7 @@ class ProcessingConfig:
     )
     input_data_dir: str = field(
         default="data/training_data",
-        metadata={"help": "folder searched recursively for .json, .jsonl, .csv and .txt sessions"},
+        metadata={"help": "folder searched recursively for .json, .jsonl, .csv, .txt, .vtt and .srt sessions"},
     )
     output_dir: str = field(
         default="data/processed", metadata={"help": "where the DatasetDict, tokenizer/ and the manifest are written"}

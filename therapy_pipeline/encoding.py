@@ -34,7 +34,7 @@ from transformers import PreTrainedTokenizerBase
 
 from .columns import column_values, flat_values, row_offsets
 from .model import CLIENT, THERAPIST, Stats
-from .planning import SLIDING_WINDOW, plan_features
+from .planning import SLIDING_WINDOW, covered, plan_features
 from .rendering import (
     IGNORE_INDEX,
     ROLES,
@@ -79,7 +79,7 @@ class ExampleEncoder:
     """Callable for `Dataset.map(batched=True)`: plan rows in, tokenized example rows out.
 
     Rows that cannot fit `max_length` come out as marker rows with empty ids and a `drop_reason`,
-    so the caller counts them and filters them away; no drop goes uncounted.
+    which `encode_plans` counts and filters away; no drop goes uncounted.
     """
 
     def __init__(self, tokenizer: PreTrainedTokenizerBase, rules: ExampleRules) -> None:
@@ -313,8 +313,8 @@ class ExampleEncoder:
         # Which turns each example shows, as planned: context lines [first, target), the response at target.
         targets = np.flatnonzero(flat_values(plans.column("supervised")).to_numpy(zero_copy_only=False))
         first = targets - flat_values(plans.column("context_turns")).to_numpy()[targets]
-        in_context = flat_values(plans.column("in_context")).to_numpy(zero_copy_only=False)
         n = len(texts)
+        in_context = covered(first, targets, n)
         shown = in_context.copy()
         shown[targets] = True
 

@@ -7,7 +7,7 @@ content) and it does not strip contents (so they are written stripped). Two thin
 its ShareGPT converter drops, with a log line only, a conversation whose roles do not alternate
 user / assistant after the system message, and it trains every assistant turn. So a row is written
 only when its roles alternate and every assistant turn in it is trained, as every sliding_window
-row is; other rows (multi_turn conversations with two therapist turns in a row, or with a therapist
+chat row is (never with `train_on_inputs` or the alpaca format); other rows (multi_turn conversations with two therapist turns in a row, or with a therapist
 turn that is context only) are left out and counted: train those with `tokenized_path` on
 `export/tokenized` instead, which carries our ids and labels as they are.
 """
@@ -64,9 +64,10 @@ def dataset_info(splits: list[str]) -> dict:
     }
 
 
-def write_export(dataset: DatasetDict, folder: Path, eot: int) -> dict:
-    """Writes `folder/<split>.jsonl` and `folder/dataset_info.json` (`eot`: the id of <|eot_id|>);
-    returns, per split, the rows written and the rows left out (for the manifest)."""
+def write_export(dataset: DatasetDict, folder: Path, eot: int, chat: bool = True) -> dict:
+    """Writes `folder/<split>.jsonl` and `folder/dataset_info.json` (`eot`: the id of <|eot_id|>;
+    `chat` False for the alpaca prompt format, whose plain-text rows its chat template cannot
+    render: every row is then left out); returns, per split, the rows written and left out."""
     folder.mkdir(parents=True)
     counts = {}
     for name in dataset:
@@ -75,7 +76,7 @@ def write_export(dataset: DatasetDict, folder: Path, eot: int) -> dict:
             for messages, labels in zip(
                 column_values(dataset[name], "messages"), column_values(dataset[name], "labels")
             ):
-                converted = llamafactory_messages(messages, labels, eot)
+                converted = llamafactory_messages(messages, labels, eot) if chat else None
                 if converted is None:
                     left_out += 1
                     continue
@@ -88,9 +89,9 @@ def write_export(dataset: DatasetDict, folder: Path, eot: int) -> dict:
     left = sum(c["left_out"] for c in counts.values())
     if left:
         logger.warning(
-            "llamafactory export: %d rows left out (roles that do not alternate, or a therapist turn that is "
-            "context only, which its llama3 template cannot render as trained here); use tokenized_path on "
-            "export/tokenized for every row",
+            "llamafactory export: %d rows left out that its llama3 template cannot render to our ids and labels "
+            "(roles that do not alternate, a context-only therapist turn, train_on_inputs, or the alpaca "
+            "format); use tokenized_path on export/tokenized for every row",
             left,
         )
     return counts

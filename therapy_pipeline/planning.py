@@ -83,24 +83,15 @@ def plan_row(chunk: Chunk, targets: Sequence[int], example_format: str, context_
     - `supervised`: the turn is a target (a therapist response that is trained);
     - `context_turns`: for a target in sliding_window, how many turns before it its example shows
       (`context_exchanges`, fewer at the start of the chunk; the encoder may cut the oldest to fit
-      `max_length`); 0 otherwise;
-    - `in_context`: some example of this row shows the turn before a response (multi_turn: every
-      turn, the chunk being one conversation).
+      `max_length`); 0 otherwise (multi_turn: the chunk is one conversation).
     """
     start, n = chunk.start, len(chunk.turns)
     supervised = [False] * n
     context_turns = [0] * n
     for index in targets:
         supervised[index - start] = True
-    if example_format == SLIDING_WINDOW:
-        marks = [0] * (n + 1)  # +1 where a window opens, -1 where it closes (at its target)
-        for position in (index - start for index in targets):
-            context_turns[position] = shown = min(position, context_exchanges)
-            marks[position - shown] += 1
-            marks[position] -= 1
-        in_context = [depth > 0 for depth in itertools.accumulate(marks[:n])]
-    else:
-        in_context = [True] * n
+        if example_format == SLIDING_WINDOW:
+            context_turns[index - start] = min(index - start, context_exchanges)
     return {
         "session_id": chunk.session_id,
         "chunk_index": chunk.chunk_index,
@@ -109,8 +100,23 @@ def plan_row(chunk: Chunk, targets: Sequence[int], example_format: str, context_
         "turn_indices": list(range(start, start + n)),
         "supervised": supervised,
         "context_turns": context_turns,
-        "in_context": in_context,
     }
+
+
+def covered(first: np.ndarray, targets: np.ndarray, n: int) -> np.ndarray:
+    """Per turn of n, whether some window [first[k], targets[k]) holds it: the turns shown as context."""
+    marks = np.bincount(first, minlength=n + 1) - np.bincount(targets, minlength=n + 1)
+    return np.cumsum(marks[:n]) > 0
+
+
+def shown_by(row: dict, example_format: str) -> np.ndarray:
+    """Per turn of a plan row, whether an example of it shows the turn (before anything is cut)."""
+    supervised = np.asarray(row["supervised"], dtype=bool)
+    if example_format != SLIDING_WINDOW:
+        return np.ones(len(supervised), dtype=bool)  # the chunk is one conversation
+    targets = np.flatnonzero(supervised)
+    first = targets - np.asarray(row["context_turns"], dtype=np.int64)[targets]
+    return supervised | covered(first, targets, len(supervised))
 
 
 def _plan_session(
@@ -159,6 +165,8 @@ def plan_examples(
     if_unused: dict[str, np.ndarray] = {}
     without_targets: dict[str, str] = {}
     for session_id, session_chunks in itertools.groupby(chunks, key=lambda c: c.session_id):
+        if session_id in if_unused:
+            raise AssertionError(f"the chunks of session {session_id} are not together (a bug)")
         session_planned, if_unused[session_id] = _plan_session(list(session_chunks), rules, stats)
         if not session_planned:
             without_targets[session_id] = (
@@ -180,7 +188,7 @@ def plan_examples(
         for chunk, targets in planned:
             row = plan_row(chunk, targets, rules.example_format, rules.context_exchanges)
             end = chunk.start + len(chunk.turns)
-            shown[chunk.session_id][chunk.start : end] |= np.logical_or(row["supervised"], row["in_context"])
+            shown[chunk.session_id][chunk.start : end] |= shown_by(row, rules.example_format)
             yield row
 
     plans = _write_plans(rows(), work / "plans.arrow")
@@ -230,6 +238,5 @@ def plan_features() -> Features:
             "turn_indices": ListOf(Value("int32")),
             "supervised": ListOf(Value("bool")),
             "context_turns": ListOf(Value("int32")),
-            "in_context": ListOf(Value("bool")),
         }
     )

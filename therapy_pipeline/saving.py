@@ -118,7 +118,11 @@ EXPORTS = ("jsonl", "tokenized", "llamafactory")
 
 
 def save_output(
-    dataset: DatasetDict, tokenizer: PreTrainedTokenizerBase, folder: Path, exports: Sequence[str] = ()
+    dataset: DatasetDict,
+    tokenizer: PreTrainedTokenizerBase,
+    folder: Path,
+    exports: Sequence[str] = (),
+    prompt_format: str = "chat",
 ) -> dict:
     """The save step: the DatasetDict and `tokenizer/` into `folder` (the staging folder; the
     manifest is written after), and under `export/` each export asked for:
@@ -154,7 +158,8 @@ def save_output(
                 )
     if "llamafactory" in exports:
         eot = tokenizer.convert_tokens_to_ids("<|eot_id|>")
-        written["llamafactory"] = write_export(dataset, folder / "export" / "llamafactory", eot)
+        chat = prompt_format == "chat"
+        written["llamafactory"] = write_export(dataset, folder / "export" / "llamafactory", eot, chat)
     return written
 
 
