@@ -4,10 +4,6 @@ import math
 import re
 from pathlib import Path
 
-import torch
-import transformers
-from transformers import LlamaConfig, LlamaForCausalLM
-
 from therapy_data_processor import ProcessingConfig, TherapyDataProcessor
 
 REPO = Path(__file__).resolve().parent.parent
@@ -19,20 +15,13 @@ def readme_snippet() -> str:
     return re.search(r"```python\n(.*?)```", section, re.DOTALL).group(1)
 
 
-def test_usage_in_training_snippet_trains(tmp_path, tokenizer_cache, monkeypatch):
+def test_usage_in_training_snippet_trains(tmp_path, tokenizer_cache, monkeypatch, tiny_llama_for_8b):
     TherapyDataProcessor(ProcessingConfig.from_dict({
         "input_data_dir": str(REPO / "data" / "training_data"),
         "output_dir": str(tmp_path / "data" / "processed"),
         "cache_dir": tokenizer_cache,
     })).run()
 
-    def tiny_llama(name, *args, **kwargs):
-        assert name == "meta-llama/Llama-3.1-8B-Instruct"
-        torch.manual_seed(0)
-        return LlamaForCausalLM(LlamaConfig(vocab_size=128256, hidden_size=32, intermediate_size=64,
-                                            num_hidden_layers=1, num_attention_heads=2, num_key_value_heads=2))
-
-    monkeypatch.setattr(transformers.AutoModelForCausalLM, "from_pretrained", tiny_llama)
     monkeypatch.chdir(tmp_path)
     code = readme_snippet()
     assert "num_train_epochs=1," in code

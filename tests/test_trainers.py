@@ -1,5 +1,5 @@
 """The output trains unchanged in TRL: the README's "Training with TRL" snippets run as written (a
-tiny Llama in place of the 8B download, a step or two, no bf16 on this CPU), and the ids and labels
+tiny Llama in place of the 8B download, conftest's tiny_llama_for_8b, a step or two, no bf16 on this CPU), and the ids and labels
 TRL trains on are exactly ours, on the saved dataset and on the `messages` JSONL alike."""
 
 import math
@@ -7,10 +7,7 @@ import re
 from pathlib import Path
 
 import pytest
-import torch
-import transformers
 from datasets import load_from_disk
-from transformers import LlamaConfig, LlamaForCausalLM
 
 from therapy_data_processor import ProcessingConfig, TherapyDataProcessor
 from therapy_pipeline.rendering import IGNORE_INDEX
@@ -37,13 +34,6 @@ def workdir(tmp_path_factory, tokenizer_cache):
 
 
 def run_snippet(code: str, workdir: Path, monkeypatch) -> dict:
-    def tiny_llama(name, *args, **kwargs):
-        assert name == "meta-llama/Llama-3.1-8B-Instruct"
-        torch.manual_seed(0)
-        return LlamaForCausalLM(LlamaConfig(vocab_size=128256, hidden_size=16, intermediate_size=32,
-                                            num_hidden_layers=1, num_attention_heads=2, num_key_value_heads=1))
-
-    monkeypatch.setattr(transformers.AutoModelForCausalLM, "from_pretrained", tiny_llama)
     monkeypatch.chdir(workdir)
     assert "num_train_epochs=1," in code and 'report_to="none",' in code and "per_device_train_batch_size=8," in code
     # Two steps of two examples instead of an epoch of eights; no bf16 on a CPU (TRL's default needs a GPU).
@@ -64,7 +54,7 @@ def test_the_readme_has_both_trl_routes():
     assert "load_from_disk" in snippets[0] and "assistant_only_loss=True" in snippets[1]
 
 
-def test_trl_on_the_saved_dataset_trains_our_labels(workdir, monkeypatch):
+def test_trl_on_the_saved_dataset_trains_our_labels(workdir, monkeypatch, tiny_llama_for_8b):
     namespace = run_snippet(readme_snippets("Training with TRL")[0], workdir, monkeypatch)
     trainer, ours = namespace["trainer"], load_from_disk(str(workdir / "data" / "processed"))["train"]
     assert trainer.args.max_length == namespace["longest"] >= max(ours["length"])
@@ -78,7 +68,7 @@ def test_trl_on_the_saved_dataset_trains_our_labels(workdir, monkeypatch):
         assert batch["attention_mask"][i].sum().item() == n
 
 
-def test_trl_on_the_jsonl_with_assistant_only_loss_trains_our_labels(workdir, monkeypatch):
+def test_trl_on_the_jsonl_with_assistant_only_loss_trains_our_labels(workdir, monkeypatch, tiny_llama_for_8b):
     namespace = run_snippet(readme_snippets("Training with TRL")[1], workdir, monkeypatch)
     prepared, ours = namespace["trainer"].train_dataset, load_from_disk(str(workdir / "data" / "processed"))["train"]
     assert len(prepared) == len(ours)
