@@ -96,10 +96,12 @@ class TherapyDataProcessor:
                 without_examples, account_stats = account(planned, examples)
                 stats = Stats.total(loaded.stats, deid_stats, chunk_stats, planned.stats, encode_stats, account_stats)
                 balances = check_books(stats)
+            split_of = planned.split_of
+            del planned  # the plans' memory-mapped file is not read again: not in memory during the save
             with clock("split"):
                 examples = examples.remove_columns(["turn_indices", "targets"])
                 dataset, split_stats = split_examples(
-                    examples, planned.split_of, cfg.split_by, cfg.split_ratios, cfg.seed, fingerprint
+                    examples, split_of, cfg.split_by, cfg.split_ratios, cfg.seed, fingerprint
                 )
                 stats += split_stats
             with clock("save"):
@@ -111,7 +113,7 @@ class TherapyDataProcessor:
             if exported:
                 manifest["exports"] = exported  # rows written and left out, per export and split
             write_json(staging / MANIFEST, manifest)
-            del planned, examples, dataset
+            del examples, dataset
             shutil.rmtree(work)
         return manifest
 
