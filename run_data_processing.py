@@ -17,7 +17,7 @@ from therapy_pipeline.config import ConfigError, ProcessingConfig, load_config
 from therapy_pipeline.deid import KeyFileError
 from therapy_pipeline.logs import setup_logging
 from therapy_pipeline.model import InputError
-from therapy_pipeline.saving import EXPORTS, MANIFEST
+from therapy_pipeline.saving import EXPORTS, MANIFEST, file_in_the_way
 from therapy_pipeline.tokenizer import TokenizerError
 
 logger = logging.getLogger("run_data_processing")
@@ -69,9 +69,9 @@ def main(argv: list[str] | None = None) -> int:
         config = load_config(args.config, args.overrides, input_data_dir=args.input_dir, output_dir=args.output_dir)
         if not Path(config.input_data_dir).is_dir():
             raise ConfigError(f"input_data_dir: no such directory: {config.input_data_dir}")
-        in_the_way = next((p for p in (Path(config.output_dir), *Path(config.output_dir).parents) if p.exists()), None)
-        if in_the_way is not None and not in_the_way.is_dir():
-            raise ConfigError(f"output_dir: {in_the_way} is a file, not a folder")
+        blocked = file_in_the_way(Path(config.output_dir))
+        if blocked is not None:
+            raise ConfigError(f"output_dir: {blocked} is a file, not a folder")
     except ConfigError as err:
         for line in str(err).splitlines():
             print(f"config error: {line}", file=sys.stderr)

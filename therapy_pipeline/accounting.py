@@ -14,7 +14,7 @@ from datasets import Dataset
 
 from .columns import column_values
 from .model import Stats
-from .planning import IF_UNUSED, NOT_SHOWN, Planned
+from .planning import IF_UNUSED, NOT_SHOWN, Planned, tally
 
 
 def account(planned: Planned, examples: Dataset) -> tuple[list[dict], Stats]:
@@ -31,11 +31,7 @@ def account(planned: Planned, examples: Dataset) -> tuple[list[dict], Stats]:
         if (if_unused[kept] == NOT_SHOWN).any():
             raise AssertionError(f"an example shows a turn no plan shows (a bug), session {session_id}")
         stats.counts["exchanges_used"] += int(kept.sum())
-        for code, count in enumerate(
-            np.bincount(if_unused[~kept & (if_unused != NOT_SHOWN)], minlength=len(IF_UNUSED))
-        ):
-            if count:
-                stats.exchanges_dropped[IF_UNUSED[code]] += int(count)
+        tally(if_unused[~kept & (if_unused != NOT_SHOWN)], IF_UNUSED, stats.exchanges_dropped)
         if not kept.any():
             reason = planned.without_targets.get(session_id, "every example exceeded max_length")
             without_examples.append({"session_id": session_id, "reason": reason})

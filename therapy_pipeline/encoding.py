@@ -34,7 +34,7 @@ from transformers import PreTrainedTokenizerBase
 
 from .columns import column_values, flat_values, row_offsets
 from .model import CLIENT, THERAPIST, Stats
-from .planning import SLIDING_WINDOW, covered, plan_features
+from .planning import SLIDING_WINDOW, covered, plan_features, windows
 from .rendering import (
     IGNORE_INDEX,
     ROLES,
@@ -311,8 +311,10 @@ class ExampleEncoder:
         speakers = flat_values(plans.column("speakers")).to_pylist()
         turn_indices = flat_values(plans.column("turn_indices")).to_numpy()
         # Which turns each example shows, as planned: context lines [first, target), the response at target.
-        targets = np.flatnonzero(flat_values(plans.column("supervised")).to_numpy(zero_copy_only=False))
-        first = targets - flat_values(plans.column("context_turns")).to_numpy()[targets]
+        targets, first = windows(
+            flat_values(plans.column("supervised")).to_numpy(zero_copy_only=False),
+            flat_values(plans.column("context_turns")).to_numpy(),
+        )
         n = len(texts)
         in_context = covered(first, targets, n)
         shown = in_context.copy()
@@ -561,9 +563,10 @@ class ExampleEncoder:
     def _sliding_window_alpaca(self, batch: dict[str, list], out: dict) -> None:
         """The seed's plain-text prompt: each example is tokenized whole (no pieces to reuse)."""
         turn_offsets = _offsets(np.fromiter(map(len, batch["texts"]), dtype=np.int64))
-        supervised = np.fromiter(itertools.chain.from_iterable(batch["supervised"]), dtype=bool)
-        targets = np.flatnonzero(supervised)
-        firsts = targets - np.fromiter(itertools.chain.from_iterable(batch["context_turns"]), dtype=np.int64)[targets]
+        targets, firsts = windows(
+            np.fromiter(itertools.chain.from_iterable(batch["supervised"]), dtype=bool),
+            np.fromiter(itertools.chain.from_iterable(batch["context_turns"]), dtype=np.int64),
+        )
         texts = list(itertools.chain.from_iterable(batch["texts"]))
         speakers = list(itertools.chain.from_iterable(batch["speakers"]))
         indices = list(itertools.chain.from_iterable(batch["turn_indices"]))

@@ -7,9 +7,10 @@ content) and it does not strip contents (so they are written stripped). Two thin
 its ShareGPT converter drops, with a log line only, a conversation whose roles do not alternate
 user / assistant after the system message, and it trains every assistant turn. So a row is written
 only when its roles alternate and every assistant turn in it is trained, as every sliding_window
-chat row is (never with `train_on_inputs` or the alpaca format); other rows (multi_turn conversations with two therapist turns in a row, or with a therapist
-turn that is context only) are left out and counted: train those with `tokenized_path` on
-`export/tokenized` instead, which carries our ids and labels as they are.
+chat row is (never with `train_on_inputs` or the alpaca format); other rows (multi_turn
+conversations with two therapist turns in a row, or with a therapist turn that is context only) are
+left out and counted: train those with `tokenized_path` on `export/tokenized` instead, which carries
+our ids and labels as they are.
 """
 
 from __future__ import annotations

@@ -103,6 +103,20 @@ def plan_row(chunk: Chunk, targets: Sequence[int], example_format: str, context_
     }
 
 
+def windows(supervised: np.ndarray, context_turns: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """From a plan's flat `supervised` and `context_turns`: each target's index, and the index of
+    the first turn its window shows (the window is [first, target), the response at target)."""
+    targets = np.flatnonzero(supervised)
+    return targets, targets - np.asarray(context_turns, dtype=np.int64)[targets]
+
+
+def tally(codes: np.ndarray, names: Sequence[str], counter: Counter) -> None:
+    """Adds to `counter`, under names[code], how many of `codes` hold each code."""
+    for code, count in enumerate(np.bincount(codes, minlength=len(names)).tolist()):
+        if count:
+            counter[names[code]] += count
+
+
 def covered(first: np.ndarray, targets: np.ndarray, n: int) -> np.ndarray:
     """Per turn of n, whether some window [first[k], targets[k]) holds it: the turns shown as context."""
     marks = np.bincount(first, minlength=n + 1) - np.bincount(targets, minlength=n + 1)
@@ -114,8 +128,7 @@ def shown_by(row: dict, example_format: str) -> np.ndarray:
     supervised = np.asarray(row["supervised"], dtype=bool)
     if example_format != SLIDING_WINDOW:
         return np.ones(len(supervised), dtype=bool)  # the chunk is one conversation
-    targets = np.flatnonzero(supervised)
-    first = targets - np.asarray(row["context_turns"], dtype=np.int64)[targets]
+    targets, first = windows(supervised, row["context_turns"])
     return supervised | covered(first, targets, len(supervised))
 
 
@@ -194,9 +207,7 @@ def plan_examples(
     plans = _write_plans(rows(), work / "plans.arrow")
     for session_id, codes in if_unused.items():  # the turns no plan shows: no example can use them
         unseen = ~shown[session_id]
-        for code, count in enumerate(np.bincount(codes[unseen], minlength=len(_NOT_SHOWN_REASON)).tolist()):
-            if count:
-                stats.exchanges_dropped[_NOT_SHOWN_REASON[code]] += count
+        tally(codes[unseen], _NOT_SHOWN_REASON, stats.exchanges_dropped)
         codes[unseen] = NOT_SHOWN
     logger.info(
         "%d therapist turns, %d eligible as targets, in %d chunk plans (%s)",

@@ -34,6 +34,7 @@ from dataclasses import dataclass
 from transformers import PreTrainedTokenizerBase
 
 from .model import CLIENT, THERAPIST
+from .planning import MULTI_TURN
 
 IGNORE_INDEX = -100
 SYSTEM_PREAMBLE = "Cutting Knowledge Date: December 2023\nToday Date: 26 Jul 2024\n\n"
@@ -133,7 +134,7 @@ class ReferenceRenderer:
 
     def examples(self, row: dict) -> list[dict]:
         """The example rows of one plan row, in the encoder's columns and order."""
-        if self.example_format == "multi_turn":
+        if self.example_format == MULTI_TURN:
             return self._multi_turn(row)
         out = []
         speakers, texts, indices = row["speakers"], row["texts"], row["turn_indices"]

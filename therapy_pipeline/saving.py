@@ -69,6 +69,12 @@ def _exchange(a: Path, b: Path) -> bool:
     raise OSError(err, f"cannot swap {a} and {b}: {os.strerror(err)}")
 
 
+def file_in_the_way(output_dir: Path) -> Path | None:
+    """The file, if any, at `output_dir` or at the nearest existing folder above it: where a folder is needed."""
+    existing = next((p for p in (output_dir, *output_dir.parents) if p.exists()), None)
+    return existing if existing is not None and not existing.is_dir() else None
+
+
 @contextlib.contextmanager
 def staging_dir(output_dir: Path, private: bool) -> Iterator[Path]:
     """A fresh folder to write the output into; on success it replaces `output_dir` atomically.
@@ -77,11 +83,9 @@ def staging_dir(output_dir: Path, private: bool) -> Iterator[Path]:
     An OS error (a full disk, a permission) names the path the user gave, not the staging folder.
     """
     output_dir = output_dir.absolute()
-    for path in (output_dir, *output_dir.parents):  # found before any work, not at the swap
-        if path.exists():
-            if not path.is_dir():
-                raise NotADirectoryError(errno.ENOTDIR, "a file where the output folder should be", str(path))
-            break
+    blocked = file_in_the_way(output_dir)  # found before any work, not at the swap
+    if blocked is not None:
+        raise NotADirectoryError(errno.ENOTDIR, "a file where the output folder should be", str(blocked))
     output_dir.parent.mkdir(parents=True, exist_ok=True)
     remove_stale_staging(output_dir)
     staging = output_dir.parent / _STAGING.format(name=output_dir.name, pid=os.getpid())
