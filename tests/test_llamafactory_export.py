@@ -48,6 +48,18 @@ def import_llamafactory():
     return llamafactory
 
 
+@pytest.fixture(autouse=True)
+def transformers_logging_restored():
+    """Its argument parser sets transformers' logging to INFO, with its own format, for the whole
+    process; the tests after these ones expect transformers' defaults."""
+    import transformers
+
+    level = transformers.utils.logging.get_verbosity()
+    yield
+    transformers.utils.logging.set_verbosity(level)
+    transformers.utils.logging.reset_format()
+
+
 @pytest.fixture(scope="module", params=["sliding_window", "multi_turn"])
 def output(request, tmp_path_factory, tokenizer_cache):
     root = tmp_path_factory.mktemp(f"lf-{request.param}")

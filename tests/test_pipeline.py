@@ -449,3 +449,23 @@ def test_no_trainable_turn_anywhere_is_one_line(tmp_path, tokenizer_cache, capsy
 def test_unknown_export_is_refused(tmp_path, tokenizer_cache, corpus):
     with pytest.raises(ValueError, match="unknown export llamafactroy"):
         TherapyDataProcessor(config(tmp_path, tokenizer_cache)).run(export=["llamafactroy"])
+
+
+def test_library_info_records_stay_off_the_console_even_when_another_library_turned_them_on(capsys, monkeypatch):
+    """LLaMA-Factory's argument parser sets transformers' logging to INFO for the whole process; a run
+    after it in the same process must still print only its own lines (CI saw one extra line)."""
+    import transformers
+
+    level = transformers.utils.logging.get_verbosity()
+    monkeypatch.setattr(logging.getLogger("transformers"), "propagate", logging.getLogger("transformers").propagate)
+    transformers.utils.logging.set_verbosity_info()
+    transformers.utils.logging.enable_propagation()
+    try:
+        run_data_processing.setup_logging(None, quiet=True)
+        logging.getLogger("transformers.utils.hub").info("Offline mode: forcing local_files_only=True")
+        logging.getLogger("transformers.utils.hub").warning("a warning still shows")
+        assert [line.split(" ", 1)[1] for line in capsys.readouterr().err.splitlines()] == [
+            "WARNING a warning still shows"
+        ]
+    finally:
+        transformers.utils.logging.set_verbosity(level)

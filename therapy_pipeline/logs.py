@@ -23,7 +23,9 @@ def setup_logging(log_file: str | None, quiet: bool) -> None:
         force=True,
     )
     # Libraries log at INFO too; only our own messages (counts and reasons, never text) go there.
-    for noisy in ("httpx", "huggingface_hub", "datasets", "filelock", "urllib3"):
+    # (transformers: another library may have set its verbosity to INFO and turned its propagation on,
+    # as LLaMA-Factory's argument parser does.)
+    for noisy in ("httpx", "huggingface_hub", "datasets", "filelock", "urllib3", "transformers"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     if quiet:
         datasets.disable_progress_bars()
