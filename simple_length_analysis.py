@@ -36,7 +36,7 @@ from therapy_pipeline import deid
 from therapy_pipeline.chunking import chunk_sessions, overlap_turns
 from therapy_pipeline.collator import padding_efficiency, training_orders
 from therapy_pipeline.columns import column_values
-from therapy_pipeline.config import ConfigError, ProcessingConfig, example_rules, load_config, plan_rules
+from therapy_pipeline.config import ConfigError, ProcessingConfig, example_rules, load_config, plan_rules, speaker_roles
 from therapy_pipeline.encoding import MAP_BATCH_SIZE, ExampleEncoder
 from therapy_pipeline.logs import setup_logging
 from therapy_pipeline.model import CLIENT, THERAPIST, InputError, Session
@@ -86,7 +86,8 @@ def main(argv: list[str] | None = None) -> int:
 
     # The pipeline's own steps, up to the plans: the numbers describe exactly what it would see.
     try:
-        loaded = load_sessions(config.input_data_dir, config.speaker_map, config.strict)
+        loaded = load_sessions(config.input_data_dir, config.speaker_map, config.strict, speaker_roles(config),
+                               config.unmapped_speakers)
         tokenizer, tokenizer_source = load_tokenizer(config.model_name, config.cache_dir)
         deidentifier = None
         if config.deidentify != deid.OFF:

@@ -31,9 +31,16 @@ from therapy_pipeline import __version__, deid
 from therapy_pipeline.accounting import account, check_books
 from therapy_pipeline.chunking import chunk_sessions, overlap_turns
 from therapy_pipeline.columns import column_values
-from therapy_pipeline.config import NOT_CONTENT, ConfigError, ProcessingConfig, example_rules, plan_rules
+from therapy_pipeline.config import (
+    NOT_CONTENT,
+    ConfigError,
+    ProcessingConfig,
+    example_rules,
+    plan_rules,
+    speaker_roles,
+)
 from therapy_pipeline.encoding import ExampleEncoder
-from therapy_pipeline.loaders import LoadResult, load_corpus, redact_reason
+from therapy_pipeline.loaders import SKIP_UNMAPPED, LoadResult, load_corpus, redact_reason
 from therapy_pipeline.model import InputError, Stats
 from therapy_pipeline.planning import plan_examples
 from therapy_pipeline.saving import EXPORTS, MANIFEST, save_output, staging_dir, write_json
@@ -70,7 +77,9 @@ class TherapyDataProcessor:
         key = deid.load_key(cfg.deid_key_file) if cfg.deidentify != deid.OFF else None
         with _gc_paused():
             with clock("load"):
-                loaded = load_sessions(cfg.input_data_dir, cfg.speaker_map, cfg.strict)
+                loaded = load_sessions(
+                    cfg.input_data_dir, cfg.speaker_map, cfg.strict, speaker_roles(cfg), cfg.unmapped_speakers
+                )
                 self.skipped = list(loaded.skips)
             with clock("deidentify"):
                 deidentifier = None
@@ -88,7 +97,9 @@ class TherapyDataProcessor:
             with clock("plan"):
                 planned = plan_examples(chunks, plan_rules(cfg), cfg.split_by, cfg.split_ratios, cfg.seed, work)
                 if not len(planned.plans):
-                    raise InputError(cfg.input_data_dir, "no session has a therapist turn that can be a training target")
+                    raise InputError(
+                        cfg.input_data_dir, "no session has a therapist turn that can be a training target"
+                    )
             del sessions, chunks  # the plans hold what the next steps need
             with clock("tokenize"):
                 examples, encode_stats = encoder.encode_plans(planned.plans, work, fingerprint, cfg.num_proc)
@@ -133,9 +144,16 @@ class StepClock:
             self.seconds[step] = round(time.perf_counter() - start, 3)
 
 
-def load_sessions(input_data_dir: str, speaker_map: dict[str, str], strict: bool) -> LoadResult:
-    """The load step: every session of every file, and what was skipped and why."""
-    result = load_corpus(input_data_dir, speaker_map, strict=strict)
+def load_sessions(
+    input_data_dir: str,
+    speaker_map: dict[str, str],
+    strict: bool,
+    roles: dict[str, dict[str, str]] | None = None,
+    unmapped_speakers: str = SKIP_UNMAPPED,
+) -> LoadResult:
+    """The load step: every session of every file, and what was skipped and why. Speakers through
+    `speaker_map`, the `roles` of speaker_roles_file per session id, and `unmapped_speakers`."""
+    result = load_corpus(input_data_dir, speaker_map, strict=strict, roles=roles, unmapped=unmapped_speakers)
     logger.info(
         "loaded %d sessions (%d exchanges) from %d files; %d files and %d sessions skipped",
         len(result.sessions),
@@ -165,13 +183,18 @@ def build_manifest(
     inputs = [dataclasses.asdict(f) for f in loaded.files]
     skipped = [s.as_dict() for s in loaded.skips]
     method: dict[str, Any] = {"mode": deid.OFF}
+    config = cfg.to_dict()
     if deidentifier is not None:
         method = deidentifier.describe()
+        # speaker labels can be people's names ("Dr. Lee": therapist)
+        config["speaker_map"] = {
+            deid.pseudonym(deidentifier.key, "label", label.strip()): role for label, role in cfg.speaker_map.items()
+        }
         inputs = [{**f, "path": deidentifier.pseudonym_path(f["path"])} for f in inputs]
         skipped = [_redacted_skip(s, deidentifier.key) for s in skipped]
     return {
         "pipeline_version": __version__,
-        "config": cfg.to_dict(),
+        "config": config,
         "versions": _versions(),
         "tokenizer_source": tokenizer_source,
         "deidentification": method,
@@ -213,6 +236,8 @@ def dataset_fingerprint(
     settings = {k: v for k, v in cfg.to_dict().items() if k not in NOT_CONTENT}
     inputs = [f"{f.path}:{f.sha256}" for f in loaded.files]
     key: dict[str, Any] = {"settings": settings, "inputs": inputs, "tokenizer": tokenizer_source}
+    if cfg.speaker_roles_file:  # its rows decide roles: content, whatever the file is called
+        key["speaker_roles"] = hashlib.sha256(Path(cfg.speaker_roles_file).read_bytes()).hexdigest()
     if deidentifier is not None:  # another key gives other surrogates: other content
         key["deidentification"] = deidentifier.describe()
     return hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()[:16]

@@ -156,8 +156,8 @@ def test_caption_labels_map_through_speaker_map_or_skip_the_session(tmp_path):
     sessions, skips, _ = load(tmp_path, files)
     assert sessions == {}
     assert sorted(skips) == [
-        ("diar.srt", "diar", "turn 1: unmapped speaker label 'SPEAKER_00' (map it in speaker_map)"),
-        ("lee.vtt", "lee", "turn 1: unmapped speaker label 'Dr. Lee' (map it in speaker_map)"),
+        ("diar.srt", "diar", "turn 1: unmapped speaker label 'SPEAKER_00' (map it in speaker_map or speaker_roles_file)"),
+        ("lee.vtt", "lee", "turn 1: unmapped speaker label 'Dr. Lee' (map it in speaker_map or speaker_roles_file)"),
     ]
     sessions, skips, _ = load(tmp_path, {}, speaker_map={"Dr. Lee": T, "speaker_00": T, "SPEAKER_01": C})
     assert skips == []
@@ -166,7 +166,7 @@ def test_caption_labels_map_through_speaker_map_or_skip_the_session(tmp_path):
     # The reason the .txt reader gives for the same lines.
     txt = "SPEAKER_00: Welcome back.\nSPEAKER_01: Thanks.\nSPEAKER_00: Shall we start?\n"
     assert load(tmp_path / "txt", {"diar.txt": txt})[1] == [
-        ("diar.txt", "diar", "turn 1: unmapped speaker label 'SPEAKER_00' (map it in speaker_map)")]
+        ("diar.txt", "diar", "turn 1: unmapped speaker label 'SPEAKER_00' (map it in speaker_map or speaker_roles_file)")]
 
 
 def test_caption_prefix_that_is_no_speaker_continues_the_turn_as_in_txt(tmp_path):
@@ -268,7 +268,7 @@ def test_stt_leading_segments_without_speaker_are_dropped_and_counted(tmp_path):
 def test_stt_diarization_labels_need_speaker_map(tmp_path):
     doc = {"segments": [{"speaker": "SPEAKER_00", "text": "Welcome."}, {"speaker": "SPEAKER_01", "text": "Hi."}]}
     sessions, skips, _ = load(tmp_path, {"d.json": doc})
-    assert sessions == {} and skips == [("d.json", "d", "turn 1: unmapped speaker label 'SPEAKER_00' (map it in speaker_map)")]
+    assert sessions == {} and skips == [("d.json", "d", "turn 1: unmapped speaker label 'SPEAKER_00' (map it in speaker_map or speaker_roles_file)")]
     sessions, skips, _ = load(tmp_path, {}, speaker_map={"SPEAKER_00": T, "SPEAKER_01": C})
     assert sessions == {"d": [(T, "Welcome."), (C, "Hi.")]}
 

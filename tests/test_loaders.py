@@ -14,7 +14,7 @@ import pytest
 from corpus_files import ORDER_KEYS, SESSION_ID_KEYS, SPEAKER_KEYS, TEXT_KEYS, TURN_LIST_KEYS, write
 
 from therapy_pipeline.chunking import chunk_bounds, overlap_turns
-from therapy_pipeline.loaders import load_corpus, load_file
+from therapy_pipeline.loaders import SpeakerRules, load_corpus, load_file
 from therapy_pipeline.model import InputError, Turn
 
 THERAPIST_LABELS = ["therapist", "counselor", "counsellor", "clinician", "psychologist", "provider",
@@ -455,7 +455,7 @@ def test_a_file_is_read_alone_and_its_duplicates_decided_across_files(tmp_path):
     write(tmp_path, "a.json", {"sessions": [{"id": "x", "dialogue": turn_dicts()},
                                             {"id": "bad", "dialogue": [{"speaker": "Narrator", "text": "hm"}]},
                                             {"id": "x", "dialogue": turn_dicts()}]})
-    loaded = load_file(tmp_path / "a.json", tmp_path, {})
+    loaded = load_file(tmp_path / "a.json", tmp_path, SpeakerRules())
     assert [(type(item).__name__, item.session_id) for item in loaded.found] == [
         ("Session", "x"), ("Skip", "bad"), ("Session", "x")]
     assert loaded.stats.counts == {"files": 1, "exchanges_loaded": 7, "sessions_skipped": 1, "files_loaded": 1}

@@ -14,6 +14,7 @@ import yaml
 
 from . import deid
 from .chunking import overlap_turns
+from .loaders import SKIP_UNMAPPED, UNMAPPED_SPEAKERS, read_speaker_roles
 from .planning import MULTI_TURN, SLIDING_WINDOW, PlanRules
 from .rendering import ExampleRules
 from .splitting import SPLITS
@@ -105,6 +106,20 @@ class ProcessingConfig:
     )
     speaker_map: dict = field(
         default_factory=dict, metadata={"help": "extra raw speaker labels -> therapist or client"}
+    )
+    speaker_roles_file: str | None = field(
+        default=None,
+        metadata={
+            "help": "CSV with columns session_id,speaker,role (role therapist or client): roles for labels that "
+            "differ per session, such as diarization labels (SPEAKER_00) or people's names"
+        },
+    )
+    unmapped_speakers: str = field(
+        default=SKIP_UNMAPPED,
+        metadata={
+            "help": "skip: a session with a label that maps to no role is skipped (the reason names the label); "
+            "first_is_therapist: in a session with exactly two unmapped labels, the first to speak is the therapist"
+        },
     )
     deidentify: str = field(
         default=deid.SURROGATE,
@@ -211,9 +226,17 @@ class ProcessingConfig:
 
         for f in dataclasses.fields(self):
             value = getattr(self, f.name)
-            expected = {"str": str, "int": int, "float": (int, float), "bool": bool, "dict": dict}[f.type]
+            expected = {
+                "str": str,
+                "int": int,
+                "float": (int, float),
+                "bool": bool,
+                "dict": dict,
+                "str | None": (str, type(None)),
+            }[f.type]
             if isinstance(value, bool) and f.type != "bool" or not isinstance(value, expected):
-                errors.append(f"{f.name}: must be {'a number' if f.type == 'float' else f.type}, got {value!r}")
+                wanted = {"float": "a number", "str | None": "a string or null"}.get(f.type, f.type)
+                errors.append(f"{f.name}: must be {wanted}, got {value!r}")
         if errors:
             raise ConfigError("\n".join(errors))
         need(self.model_name.strip() != "", "model_name", "must not be empty")
@@ -257,6 +280,16 @@ class ProcessingConfig:
             k: v for k, v in self.speaker_map.items() if not isinstance(k, str) or v not in ("therapist", "client")
         }
         need(not bad_map, "speaker_map", "values must be therapist or client")
+        need(
+            self.speaker_roles_file is None or Path(self.speaker_roles_file).is_file(),
+            "speaker_roles_file",
+            "must be a CSV file that exists (or null)",
+        )
+        need(
+            self.unmapped_speakers in UNMAPPED_SPEAKERS,
+            "unmapped_speakers",
+            f"must be {' or '.join(UNMAPPED_SPEAKERS)}",
+        )
         need(self.num_proc >= 1, "num_proc", "must be at least 1")
         inputs, output = Path(self.input_data_dir).resolve(), Path(self.output_dir).resolve()
         need(
@@ -286,6 +319,11 @@ def load_config(
     config = dataclasses.replace(config, **{k: v for k, v in paths.items() if v is not None})
     config.validate()
     return config
+
+
+def speaker_roles(config: ProcessingConfig) -> dict[str, dict[str, str]] | None:
+    """The roles of `speaker_roles_file` per session id, or None without one (InputError if unusable)."""
+    return read_speaker_roles(config.speaker_roles_file) if config.speaker_roles_file else None
 
 
 def plan_rules(config: ProcessingConfig) -> PlanRules:

@@ -56,10 +56,15 @@ _NOT_NAME_FIELD = re.compile(
 )
 
 # Reasons that name a label or a path: `redact_reason` replaces those with pseudonyms in the manifest.
-UNMAPPED_LABEL = "unmapped speaker label '{label}' (map it in speaker_map)"
+UNMAPPED_LABEL = "unmapped speaker label '{label}' (map it in speaker_map or speaker_roles_file)"
 DUPLICATE_OF = "duplicate of the session with this id in {path}"
 _REDACTABLE = (
-    (re.compile(r"unmapped speaker label '(.*)' \(map it in speaker_map\)"), "label", UNMAPPED_LABEL, "label"),
+    (
+        re.compile(r"unmapped speaker label '(.*)' \(map it in speaker_map or speaker_roles_file\)"),
+        "label",
+        UNMAPPED_LABEL,
+        "label",
+    ),
     (re.compile(r"duplicate of the session with this id in (.*)$"), "file", DUPLICATE_OF, "path"),
 )
 
@@ -119,6 +124,67 @@ class LoadResult:
     skips: list[Skip] = field(default_factory=list)
     files: list[FileRecord] = field(default_factory=list)
     stats: Stats = field(default_factory=Stats)
+
+
+SKIP_UNMAPPED = "skip"
+FIRST_IS_THERAPIST = "first_is_therapist"
+UNMAPPED_SPEAKERS = (SKIP_UNMAPPED, FIRST_IS_THERAPIST)
+
+
+@dataclass(frozen=True)
+class SpeakerRules:
+    """How raw speaker labels become roles: `speaker_map` for every session (keys stripped and lower
+    case), `roles` per session id (from `speaker_roles_file`, read by read_speaker_roles), and what
+    `unmapped` labels do (`skip` the session, or `first_is_therapist` in a session with exactly two)."""
+
+    speaker_map: dict[str, str] = field(default_factory=dict)
+    roles: dict[str, dict[str, str]] = field(default_factory=dict)
+    unmapped: str = SKIP_UNMAPPED
+
+    def of_session(self, session_id: str) -> dict[str, str]:
+        """The labels known for one session: its own roles over the corpus-wide map."""
+        own = self.roles.get(session_id)
+        return {**self.speaker_map, **own} if own else self.speaker_map
+
+
+def read_speaker_roles(path: str | Path) -> dict[str, dict[str, str]]:
+    """`speaker_roles_file`: a CSV with columns session_id, speaker, role (therapist or client), one row
+    per label of a session. Returns session id -> {label, stripped and lower case: role}. A file that
+    cannot be used raises InputError naming it, the line and the reason (never a label: it may be a name)."""
+    try:
+        text = Path(path).read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        raise InputError(str(path), f"not UTF-8 text (invalid byte at offset {err.start})") from None
+    except OSError as err:
+        raise InputError(str(path), f"cannot read the speaker roles file: {err.strerror or err}") from None
+    rows = csv.reader(io.StringIO(text, newline=""))
+    header = [cell.strip().lower() for cell in next(rows, [])]
+    missing = [name for name in ("session_id", "speaker", "role") if name not in header]
+    if missing:
+        raise InputError(
+            str(path), f"line 1: the header needs the columns session_id, speaker, role ({', '.join(missing)} missing)"
+        )
+    at = {name: header.index(name) for name in ("session_id", "speaker", "role")}
+    roles: dict[str, dict[str, str]] = {}
+    for number, row in enumerate(rows, 2):
+        if not any(cell.strip() for cell in row):
+            continue
+        if len(row) <= max(at.values()):
+            raise InputError(str(path), f"line {number}: needs a session_id, a speaker and a role")
+        session_id, label, role = (row[at[name]].strip() for name in ("session_id", "speaker", "role"))
+        if not session_id or not label:
+            raise InputError(str(path), f"line {number}: needs a session_id, a speaker and a role")
+        role = role.lower()
+        if role not in (THERAPIST, CLIENT):
+            shown = role[:20].encode("utf-8", "backslashreplace").decode("utf-8")
+            raise InputError(str(path), f"line {number}: role must be therapist or client, got '{shown}'")
+        labels = roles.setdefault(session_id, {})
+        if labels.get(label.lower(), role) != role:
+            raise InputError(str(path), f"line {number}: this speaker of this session has two roles")
+        labels[label.lower()] = role
+    if not roles:
+        raise InputError(str(path), "no rows: expected session_id,speaker,role lines after the header")
+    return roles
 
 
 # Roles of chat exports that are no speaker of the session (the contract: dropped and counted).
@@ -189,8 +255,13 @@ def _session_id_of(obj: dict) -> str | None:
     return _as_session_id(obj[key]) if key else None
 
 
-def _build_session(raw: RawSession, default_id: str, source: str, speaker_map: dict[str, str], stats: Stats) -> Session:
-    """Map speakers, order turns and drop empty ones (counted). _Bad names the first broken turn."""
+def _build_session(raw: RawSession, default_id: str, source: str, speakers: SpeakerRules, stats: Stats) -> Session:
+    """Map speakers, order turns and drop empty ones (counted). _Bad names the first broken turn, or
+    the first label no rule maps."""
+    session_id = raw.session_id or default_id
+    speaker_map = speakers.of_session(session_id)
+    if speaker_map is not speakers.speaker_map:
+        stats.counts["sessions_with_speaker_roles"] += 1
     if raw.transcript is not None:
         raw.turns = parse_transcript_lines(raw.transcript.splitlines(), speaker_map)
     if raw.cues is not None:
@@ -202,6 +273,9 @@ def _build_session(raw: RawSession, default_id: str, source: str, speaker_map: d
     parsed: list[tuple[str, str]] = []
     orders: list[int | None] = []
     roles: dict[str, str] = {}  # label -> role, for the labels met so far
+    # first_is_therapist: label key -> the turn that first has it, for the labels no rule maps (their
+    # turns hold the key as role until the first to speak is known)
+    unmapped: dict[str, int] = {}
     not_turns = 0  # system, tool and function messages: no speaker's turn, dropped and counted
     for number, item in enumerate(raw.turns, 1):
         if not isinstance(item, dict):
@@ -210,13 +284,23 @@ def _build_session(raw: RawSession, default_id: str, source: str, speaker_map: d
         if speaker_key is None:
             raise _Bad(f"turn {number} has no speaker field ({', '.join(SPEAKER_KEYS)})")
         label = item[speaker_key]
-        if type(label) is str and label.strip().lower() in NOT_SPEAKER_ROLES and label.strip().lower() not in speaker_map:
+        if (
+            type(label) is str
+            and label.strip().lower() in NOT_SPEAKER_ROLES
+            and label.strip().lower() not in speaker_map
+        ):
             not_turns += 1
             continue
         try:
             role = roles.get(label) if type(label) is str else None
             if role is None:
-                role = roles[label] = speaker_role(label, speaker_map)
+                try:
+                    role = roles[label] = speaker_role(label, speaker_map)
+                except _Bad:
+                    if speakers.unmapped != FIRST_IS_THERAPIST or type(label) is not str:
+                        raise
+                    role = roles[label] = label.strip().lower()
+                    unmapped.setdefault(role, number)
             text = item[text_key] if text_key else ""
             if not (type(text) is str and text.isascii()):  # ASCII text needs no checking
                 text = _as_text(text)
@@ -227,6 +311,9 @@ def _build_session(raw: RawSession, default_id: str, source: str, speaker_map: d
     if all(o is not None for o in orders):
         # Stable: equal order values keep file order.
         parsed = [p for _, p in sorted(zip(orders, parsed), key=lambda pair: pair[0])]
+    if unmapped:
+        parsed = _roles_by_first_speaker(parsed, unmapped, raw.turns)
+        stats.counts["sessions_roles_by_first_speaker"] += 1
     turns = []
     for role, text in parsed:
         text = text.strip()
@@ -247,9 +334,25 @@ def _build_session(raw: RawSession, default_id: str, source: str, speaker_map: d
     labels = tuple(
         ("speaker", label) for label in roles if isinstance(label, str) and label.strip().lower() not in SPEAKER_LABELS
     )
-    return Session(
-        session_id=raw.session_id or default_id, source=source, turns=turns, known_names=raw.known_names + labels
-    )
+    return Session(session_id=session_id, source=source, turns=turns, known_names=raw.known_names + labels)
+
+
+def _roles_by_first_speaker(
+    parsed: list[tuple[str, str]], unmapped: dict[str, int], raw_turns: list
+) -> list[tuple[str, str]]:
+    """`unmapped_speakers: first_is_therapist`: with exactly two unmapped labels, the first of them to
+    speak (in the session's order) is the therapist, the other the client; else _Bad names the first."""
+    if len(unmapped) != 2:
+        number = min(unmapped.values())
+        label = raw_turns[number - 1][_turn_fields(tuple(raw_turns[number - 1]))[0]]
+        reason = UNMAPPED_LABEL.format(label=label.strip()[:40].encode("utf-8", "backslashreplace").decode("utf-8"))
+        raise _Bad(
+            f"turn {number}: {reason}"
+            + (f"; first_is_therapist needs exactly two, found {len(unmapped)}" if len(unmapped) > 2 else "")
+        )
+    first = next(role for role, _ in parsed if role in unmapped)
+    role_of = {key: THERAPIST if key == first else CLIENT for key in unmapped}
+    return [(role_of.get(role, role), text) for role, text in parsed]
 
 
 # ----------------------------------------------------------------------------- names in session metadata
@@ -801,10 +904,9 @@ def _unread_file(path: str, reason: str) -> FileLoad:
     return loaded
 
 
-def load_file(file: Path, input_dir: Path, speaker_map: dict[str, str]) -> FileLoad:
+def load_file(file: Path, input_dir: Path, speakers: SpeakerRules) -> FileLoad:
     """The sessions and skips of one input file, before the duplicate check across files. A session
-    without an id of its own is named by the file's path without extension (`#k`: the k-th of several).
-    `speaker_map` keys are stripped and lower-case."""
+    without an id of its own is named by the file's path without extension (`#k`: the k-th of several)."""
     rel = file.relative_to(input_dir).as_posix()
     shown = rel.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
     if shown != rel:
@@ -831,7 +933,7 @@ def load_file(file: Path, input_dir: Path, speaker_map: dict[str, str]) -> FileL
             continue
         fallback_id = f"{default_id}#{number}" if many else default_id
         try:
-            loaded.found.append(_build_session(item, fallback_id, rel, speaker_map, stats))
+            loaded.found.append(_build_session(item, fallback_id, rel, speakers, stats))
         except _Bad as bad:
             turns = len(item.turns) if isinstance(item.turns, list) else 0  # what was read
             stats.counts["exchanges_loaded"] += turns
@@ -872,16 +974,25 @@ def deduplicate(session: Session, kept: dict[str, tuple[str, tuple[Turn, ...]]],
     return None
 
 
-def load_corpus(input_dir: str | Path, speaker_map: dict[str, str] | None = None, strict: bool = False) -> LoadResult:
+def load_corpus(
+    input_dir: str | Path,
+    speaker_map: dict[str, str] | None = None,
+    strict: bool = False,
+    *,
+    roles: dict[str, dict[str, str]] | None = None,
+    unmapped: str = SKIP_UNMAPPED,
+) -> LoadResult:
     """Load every session under input_dir, file by file (load_file), one session per id (deduplicate).
     Bad files, lines and sessions become Skips with a reason (or, with strict, the first one raises
-    InputError); good ones are never lost."""
+    InputError); good ones are never lost. Speakers: `speaker_map` for every session, `roles` per
+    session id (read_speaker_roles), `unmapped` as SpeakerRules says."""
     input_dir = Path(input_dir)
     if not input_dir.is_dir():
         raise InputError(str(input_dir), "input directory does not exist")
-    speaker_map = {k.strip().lower(): v for k, v in (speaker_map or {}).items()}
+    speakers = SpeakerRules({k.strip().lower(): v for k, v in (speaker_map or {}).items()}, roles or {}, unmapped)
     result = LoadResult()
     kept: dict[str, tuple[str, tuple[Turn, ...]]] = {}
+    seen: set[str | None] = set()  # the session ids met, before any is renamed
 
     def skip(item: Skip) -> None:
         if strict:
@@ -890,10 +1001,12 @@ def load_corpus(input_dir: str | Path, speaker_map: dict[str, str] | None = None
         result.skips.append(item)
 
     for file in find_input_files(input_dir):
-        loaded = load_file(file, input_dir, speaker_map)
+        loaded = load_file(file, input_dir, speakers)
         result.files.append(loaded.record)
         result.stats += loaded.stats
         for item in loaded.found:
+            if speakers.roles:
+                seen.add(item.session_id)
             if isinstance(item, Skip):
                 skip(item)
             elif (duplicate := deduplicate(item, kept, result.stats)) is not None:
@@ -902,6 +1015,16 @@ def load_corpus(input_dir: str | Path, speaker_map: dict[str, str] | None = None
                 loaded.record.sessions += 1
                 result.sessions.append(item)
     counts = result.stats.counts
+    if speakers.roles:
+        not_found = sorted(set(speakers.roles) - seen)
+        counts["speaker_roles_sessions_not_found"] = len(not_found)
+        if not_found:
+            logger.warning(
+                "speaker_roles_file names %d session ids that no input file has (such as %s): their roles "
+                "were not used; a session's id is its own id field or its file's path without extension",
+                len(not_found),
+                not_found[0],
+            )
     counts["sessions"] = len(result.sessions)
     counts.setdefault("files_skipped", 0)
     counts.setdefault("sessions_skipped", 0)
