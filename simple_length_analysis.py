@@ -19,6 +19,7 @@ import logging
 import math
 import sys
 import tempfile
+from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -101,11 +102,19 @@ def main(argv: list[str] | None = None) -> int:
     chunks, _ = chunk_sessions(sessions, config.max_session_exchanges, overlap)
     # The plans hold transcript text: a private temporary folder (0700), removed when this exits.
     work = tempfile.TemporaryDirectory(prefix="length-analysis-")
-    planned = plan_examples(chunks, plan_rules(config), config.split_by, config.split_ratios, config.seed, Path(work.name))
+    clients = {s.session_id: s.client_id for s in sessions if s.client_id is not None}
+    planned = plan_examples(chunks, plan_rules(config), config.split_by, config.split_ratios, config.seed,
+                            Path(work.name), clients)
 
     stats = raw_statistics(sessions)
     stats["deidentification"] = {"mode": config.deidentify,
                                  "values_replaced": deid_stats.counts.get("phi_replaced", {})}
+    per_client = list(Counter(clients.values()).values())
+    stats["clients"] = {"clients": len(per_client), "sessions_with_client_id": len(clients),
+                        "sessions_without_client_id": len(sessions) - len(clients),
+                        "sessions_per_client": describe(per_client)}
+    stats["speakers"] = {key: loaded.stats.counts.get(key, 0)
+                         for key in ("sessions_with_speaker_roles", "sessions_roles_by_first_speaker")}
     over_limit = {s.session_id for s in sessions if len(s.turns) > config.max_session_exchanges}
     stats["chunking"] = {"sessions_over_limit": len(over_limit),
                          "chunks": sum(1 for c in chunks if c.session_id in over_limit)}
@@ -312,6 +321,12 @@ def summary_tables(stats: dict[str, Any], config: ProcessingConfig,
             [f"sessions over max_session_exchanges ({config.max_session_exchanges})",
              chunking["sessions_over_limit"]],
             [f"chunks they make (overlap {context['overlap']} exchanges)", chunking["chunks"]],
+            ["roles from speaker_roles_file / by first speaker (sessions)",
+             f"{stats['speakers']['sessions_with_speaker_roles']} / {stats['speakers']['sessions_roles_by_first_speaker']}"],
+            ["clients (client_id / patient_id)", stats["clients"]["clients"]],
+            ["sessions without a client id (each its own client)", stats["clients"]["sessions_without_client_id"]],
+            ["sessions per client: median / max", " / ".join(
+                str(stats["clients"]["sessions_per_client"][k] or "-") for k in ("median", "max"))],
         ])),
         ("Therapist turns as training targets", _table(["", "turns"], [
             ["therapist turns", filters["therapist_turns"]],

@@ -41,7 +41,7 @@ from therapy_pipeline.config import (
 )
 from therapy_pipeline.encoding import ExampleEncoder
 from therapy_pipeline.loaders import SKIP_UNMAPPED, LoadResult, load_corpus, redact_reason
-from therapy_pipeline.model import InputError, Stats
+from therapy_pipeline.model import InputError, Session, Stats
 from therapy_pipeline.planning import plan_examples
 from therapy_pipeline.saving import EXPORTS, MANIFEST, save_output, staging_dir, write_json
 from therapy_pipeline.splitting import SPLITS, split_examples
@@ -73,8 +73,10 @@ class TherapyDataProcessor:
         with clock("load_tokenizer"):
             tokenizer, tokenizer_source = load_tokenizer(cfg.model_name, cfg.cache_dir)
             encoder = ExampleEncoder(tokenizer, example_rules(cfg))
-        # The key first: a key that cannot be read stops the run before any work.
-        key = deid.load_key(cfg.deid_key_file) if cfg.deidentify != deid.OFF else None
+        # The key first: a key that cannot be read stops the run before any work. (Split by client,
+        # the manifest names clients by keyed pseudonyms even with de-identification off.)
+        needs_key = cfg.deidentify != deid.OFF or cfg.split_by == "client"
+        key = deid.load_key(cfg.deid_key_file) if needs_key else None
         with _gc_paused():
             with clock("load"):
                 loaded = load_sessions(
@@ -83,7 +85,7 @@ class TherapyDataProcessor:
                 self.skipped = list(loaded.skips)
             with clock("deidentify"):
                 deidentifier = None
-                if key is not None:
+                if key is not None and cfg.deidentify != deid.OFF:
                     deidentifier = deid.Deidentifier(cfg.deidentify, key, deid.load_word_lists(cfg.cache_dir))
                 sessions, deid_stats = deid.deidentify_sessions(loaded.sessions, deidentifier)
                 loaded.sessions = []  # the text as read is not needed again
@@ -95,7 +97,10 @@ class TherapyDataProcessor:
                 overlap = overlap_turns(cfg.max_session_exchanges, cfg.overlap_percentage)
                 chunks, chunk_stats = chunk_sessions(sessions, cfg.max_session_exchanges, overlap)
             with clock("plan"):
-                planned = plan_examples(chunks, plan_rules(cfg), cfg.split_by, cfg.split_ratios, cfg.seed, work)
+                clients = clients_of(sessions) if cfg.split_by == "client" else None
+                planned = plan_examples(
+                    chunks, plan_rules(cfg), cfg.split_by, cfg.split_ratios, cfg.seed, work, clients
+                )
                 if not len(planned.plans):
                     raise InputError(
                         cfg.input_data_dir, "no session has a therapist turn that can be a training target"
@@ -115,18 +120,53 @@ class TherapyDataProcessor:
                     examples, split_of, cfg.split_by, cfg.split_ratios, cfg.seed, fingerprint
                 )
                 stats += split_stats
+                by_client = None
+                if clients is not None:
+                    # with de-identification off, the manifest's client ids are made keyed pseudonyms here
+                    by_client, client_stats = clients_per_split(
+                        split_of, clients, key if deidentifier is None else None
+                    )
+                    stats += client_stats
             with clock("save"):
                 exported = save_output(dataset, tokenizer, staging, exports, cfg.prompt_format)
             accounting = {**balances, "sessions_without_examples": without_examples}
             manifest = build_manifest(
                 cfg, tokenizer, tokenizer_source, loaded, deidentifier, dataset, stats, accounting, clock.seconds
             )
+            if by_client is not None:
+                manifest["clients"] = by_client  # split -> client pseudonym -> its sessions
             if exported:
                 manifest["exports"] = exported  # rows written and left out, per export and split
             write_json(staging / MANIFEST, manifest)
             del examples, dataset
             shutil.rmtree(work)
         return manifest
+
+
+def clients_of(sessions: list[Session]) -> dict[str, str]:
+    """Session -> client, for the sessions that name one (de-identified: keyed pseudonyms already)."""
+    return {s.session_id: s.client_id for s in sessions if s.client_id is not None}
+
+
+def clients_per_split(
+    split_of: dict[str, str], clients: dict[str, str], key: bytes | None
+) -> tuple[dict[str, dict[str, list[str]]], Stats]:
+    """Split -> client -> its sessions (those with examples), and the counts: clients per split and
+    sessions without a client id (each its own client). With `key`, the client ids are shown as keyed
+    pseudonyms (de-identification off; on, they are pseudonyms already)."""
+    stats = Stats()
+    if key is not None:
+        clients = {session: deid.pseudonym(key, "client", client) for session, client in clients.items()}
+    by_client: dict[str, dict[str, list[str]]] = {name: {} for name in SPLITS}
+    for session_id in sorted(split_of):
+        if session_id in clients:
+            by_client[split_of[session_id]].setdefault(clients[session_id], []).append(session_id)
+        else:
+            stats.counts["sessions_without_client_id"] += 1
+    stats.counts["clients"] = {name: len(by_client[name]) for name in SPLITS}
+    stats.counts.setdefault("sessions_without_client_id", 0)
+    by_client = {name: dict(sorted(groups.items())) for name, groups in by_client.items()}
+    return by_client, stats
 
 
 class StepClock:

@@ -567,6 +567,12 @@ def check_split_ratios(out: Output) -> CheckResult:
     if split_by == "session":
         sessions = Counter(sid for ds in splits.values() for sid in column_values(ds, "session_id"))
         unit, why = max(sessions.values()), "the largest session: whole sessions go to one split"
+    elif split_by == "client":
+        client_of = {session: client for groups in ((out.manifest or {}).get("clients") or {}).values()
+                     for client, listed in groups.items() for session in listed}
+        sessions = Counter(client_of.get(sid, "session:" + sid)
+                           for ds in splits.values() for sid in column_values(ds, "session_id"))
+        unit, why = max(sessions.values()), "the largest client: all sessions of a client go to one split"
     else:
         sessions, unit, why = Counter(), 1, "one example"
     tolerance = max(SPLIT_TOLERANCE, unit / total)
@@ -600,6 +606,41 @@ def check_no_session_leak(out: Output) -> CheckResult:
                        + problem("rows in a second split", offenders))
     per_split = Counter(split_of.values())
     return True, f"{total} sessions, each in one split (" + ", ".join(f"{n} {per_split[n]}" for n in SPLITS) + ")"
+
+
+def check_no_client_leak(out: Output) -> CheckResult:
+    """split_by client: no client in two splits. The manifest's `clients` (split -> client -> sessions)
+    is checked against the sessions each split of the dataset really holds."""
+    if out.setting("split_by") != "client":
+        return True, f"info: split_by {out.setting('split_by')}: clients are not kept apart"
+    listed = out.manifest_part("clients")
+    if not isinstance(listed, dict) or set(listed) != set(SPLITS):
+        return False, "split_by client, but the manifest has no clients per split"
+    split_of_client: dict[str, str] = {}
+    in_two: set[str] = set()
+    listed_split: dict[str, tuple[str, str]] = {}  # session -> (client, split the manifest lists it in)
+    for name in SPLITS:
+        for client, sessions in listed[name].items():
+            if split_of_client.setdefault(client, name) != name:
+                in_two.add(client)
+            for session in sessions:
+                listed_split[session] = (client, name)
+    held = {name: set(column_values(ds, "session_id")) for name, ds in out.splits(*SPLITS).items()}
+    # a client's session found in another split than its client's, and a listed one not in its split
+    misplaced = [(name, s) for name in SPLITS for s in held[name] if s in listed_split and listed_split[s][1] != name]
+    absent = [s for s, (_, name) in listed_split.items() if s not in held[name]]
+    problems = []
+    if in_two:
+        problems.append(f"{len(in_two)} clients are listed in more than one split")
+    if misplaced:
+        problems.append(f"{len(misplaced)} sessions of a client are in a split other than their client's")
+    if absent:
+        problems.append(f"{len(absent)} sessions the manifest lists are not in their split")
+    if problems:
+        return False, "; ".join(problems)
+    per_split = ", ".join(f"{n} {len(listed[n])}" for n in SPLITS)
+    return True, (f"{len(split_of_client)} clients, each in one split ({per_split}), {len(listed_split)} of their "
+                  "sessions checked against the dataset's splits")
 
 
 def check_response_leak(out: Output) -> CheckResult:
@@ -799,6 +840,7 @@ CHECKS: list[tuple[str, Callable[[Output], CheckResult]]] = [
     ("prompt_not_supervised", check_prompt_not_supervised),
     ("split_ratios", check_split_ratios),
     ("no_session_leak", check_no_session_leak),
+    ("no_client_leak", check_no_client_leak),
     ("response_leak", check_response_leak),
     ("dynamic_padding", check_dynamic_padding),
     ("ready_for_fine_tuning", check_ready_for_fine_tuning),

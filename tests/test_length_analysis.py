@@ -102,8 +102,12 @@ def run_main(argv: list[str]) -> tuple[int, str]:
 def test_json_stdout_is_one_object_with_the_stable_keys(cli):
     result = json.loads(cli.stdout)  # raises if anything else is on stdout
     assert list(result) == ["sessions", "exchanges", "words_per_exchange", "exchanges_per_session", "by_speaker",
-                            "deidentification", "chunking", "filters", "tokens", "report_dir", "plots"]
+                            "deidentification", "clients", "speakers", "chunking", "filters", "tokens", "report_dir",
+                            "plots"]
     assert result["deidentification"] == {"mode": "off", "values_replaced": {}}
+    assert list(result["clients"]) == ["clients", "sessions_with_client_id", "sessions_without_client_id",
+                                       "sessions_per_client"]
+    assert result["speakers"] == {"sessions_with_speaker_roles": 0, "sessions_roles_by_first_speaker": 0}
     stats = ["mean", "median", "p90", "p99", "max"]
     assert list(result["words_per_exchange"]) == stats
     assert list(result["exchanges_per_session"]) == ["min", "max", "mean"]

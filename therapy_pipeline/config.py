@@ -99,7 +99,11 @@ class ProcessingConfig:
     )
     split_by: str = field(
         default="session",
-        metadata={"help": "session: all examples of a session in one split; example: the seed's random split"},
+        metadata={
+            "help": "session: all examples of a session in one split; client: all sessions of a client (the "
+            "session's client_id / patient_id field or column; none: its own client) in one split; "
+            "example: the seed's random split"
+        },
     )
     seed: int = field(
         default=42, metadata={"help": "seed of the split; same input + same config = byte-identical output"}
@@ -266,7 +270,7 @@ class ProcessingConfig:
             "prompt_format",
             "alpaca holds one response per example: use it with example_format sliding_window",
         )
-        need(self.split_by in ("session", "example"), "split_by", "must be session or example")
+        need(self.split_by in ("session", "client", "example"), "split_by", "must be session, client or example")
         need(self.deidentify in deid.MODES, "deidentify", f"must be one of {', '.join(deid.MODES)}")
         need(self.deid_key_file.strip() != "", "deid_key_file", "must not be empty")
         need(set(self.split_ratios) == set(SPLITS), "split_ratios", "needs exactly train, validation, test")

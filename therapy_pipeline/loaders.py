@@ -36,6 +36,7 @@ SPEAKER_KEYS = ("speaker", "role", "from", "interlocutor", "author", "participan
 TEXT_KEYS = ("text", "content", "value", "utterance", "utterance_text", "message")
 ORDER_KEYS = ("utterance_id", "turn", "turn_id", "index", "order")
 SESSION_ID_KEYS = ("session_id", "id", "conversation_id", "transcript_id")
+CLIENT_ID_KEYS = ("client_id", "patient_id")  # whose session it is (split_by: client)
 SPEAKER_LABELS = {
     **dict.fromkeys(
         ("therapist", "counselor", "counsellor", "clinician", "psychologist", "provider", "t", "assistant", "gpt"),
@@ -108,6 +109,7 @@ class RawSession:
     known_names: tuple[tuple[str, str], ...] = ()
     cues: list[list[tuple[str | None, str]]] | None = None  # structure 8: parsed once the speaker map is known
     unattributed: int = 0  # structures 8 and 9: text before the first speaker, dropped and counted
+    client_id: str | None = None  # the session's client_id / patient_id field or column
 
 
 @dataclass
@@ -255,6 +257,11 @@ def _session_id_of(obj: dict) -> str | None:
     return _as_session_id(obj[key]) if key else None
 
 
+def _client_id_of(obj: dict) -> str | None:
+    key = _first_key(obj, CLIENT_ID_KEYS)
+    return _as_session_id(obj[key]) if key else None
+
+
 def _build_session(raw: RawSession, default_id: str, source: str, speakers: SpeakerRules, stats: Stats) -> Session:
     """Map speakers, order turns and drop empty ones (counted). _Bad names the first broken turn, or
     the first label no rule maps."""
@@ -334,7 +341,9 @@ def _build_session(raw: RawSession, default_id: str, source: str, speakers: Spea
     labels = tuple(
         ("speaker", label) for label in roles if isinstance(label, str) and label.strip().lower() not in SPEAKER_LABELS
     )
-    return Session(session_id=session_id, source=source, turns=turns, known_names=raw.known_names + labels)
+    return Session(
+        session_id=session_id, source=source, turns=turns, known_names=raw.known_names + labels, client_id=raw.client_id
+    )
 
 
 def _roles_by_first_speaker(
@@ -426,6 +435,17 @@ def _turn_per_line(record: Any) -> tuple[str | None, dict] | None:
     return None
 
 
+def _add_turn(grouped: dict, session_id: str | None, turn: dict, line: int, client_id: str | None) -> None:
+    """A turn of a row-per-turn file (structures 5 and 6) into its session; the session's client is
+    the first its rows name."""
+    session = grouped.get(session_id)
+    if session is None:
+        session = grouped[session_id] = RawSession([], session_id, line)
+    session.turns.append(turn)
+    if session.client_id is None:
+        session.client_id = client_id
+
+
 class CsvTable(NamedTuple):
     """A .csv file as its recognisers see it."""
 
@@ -441,7 +461,8 @@ def _turn_per_row(table: CsvTable) -> list[RawSession] | None:
     if speaker_col is None or text_col is None:
         return None
     id_col, order_col = _first_key(columns, SESSION_ID_KEYS), _first_key(columns, ORDER_KEYS)
-    picks = {name: columns.index(name) for name in (speaker_col, text_col, id_col, order_col) if name}
+    client_col = _first_key(columns, CLIENT_ID_KEYS)
+    picks = {name: columns.index(name) for name in (speaker_col, text_col, id_col, order_col, client_col) if name}
     grouped: dict[str | None, RawSession] = {}
     try:
         for row in rows:
@@ -453,7 +474,8 @@ def _turn_per_row(table: CsvTable) -> list[RawSession] | None:
             if order_col:
                 turn["order"] = row[picks[order_col]]
             session_id = _as_session_id(row[picks[id_col]]) if id_col else None
-            grouped.setdefault(session_id, RawSession([], session_id, rows.line_num)).turns.append(turn)
+            client_id = _as_session_id(row[picks[client_col]]) if client_col else None
+            _add_turn(grouped, session_id, turn, rows.line_num, client_id)
     except csv.Error as err:
         raise _Bad(f"invalid CSV at line {rows.line_num}: {err}") from None
     if not grouped:
@@ -566,7 +588,7 @@ def _session_object(obj: dict) -> RawSession | None:
     session_id = _session_id_of(obj)
     found = _recognise(SESSION, obj)
     if found is not None:
-        found.session_id, found.known_names = session_id, metadata_names(obj)
+        found.session_id, found.known_names, found.client_id = session_id, metadata_names(obj), _client_id_of(obj)
         return found
     for value in obj.values():
         if isinstance(value, dict):
@@ -574,6 +596,7 @@ def _session_object(obj: dict) -> RawSession | None:
             if found is not None:
                 found.session_id = _session_id_of(value) or session_id
                 found.known_names = metadata_names(obj) + metadata_names(value)
+                found.client_id = _client_id_of(value) or _client_id_of(obj)
                 return found
     key = _first_key(obj, TURN_LIST_KEYS)
     if key is not None:
@@ -818,7 +841,7 @@ def read_jsonl(text: str) -> Iterator[RawSession | _Bad]:
         turn = _recognise(JSONL_LINE, record)
         if turn is not None:
             session_id, record = turn
-            grouped.setdefault(session_id, RawSession([], session_id, number)).turns.append(record)
+            _add_turn(grouped, session_id, record, number, _client_id_of(record))
             continue
         try:
             session = sessions_from_document(record)

@@ -41,6 +41,8 @@ class Session:
     # (where, value): names the file gives for this session, in its metadata ("metadata") or as
     # speaker labels ("speaker"). Read only by de-identification, as identifiers known in advance.
     known_names: tuple[tuple[str, str], ...] = ()
+    # Whose session it is (the file's client_id / patient_id), for split_by client; None: its own client.
+    client_id: str | None = None
 
 
 @dataclass(frozen=True)

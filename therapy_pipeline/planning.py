@@ -57,8 +57,8 @@ class PlanRules:
 class Planned:
     """What planning gives the steps after it."""
 
-    plans: Dataset  # one row per chunk with targets, split by split when split by session
-    split_of: dict[str, str] | None  # session -> split, when split by session
+    plans: Dataset  # one row per chunk with targets, split by split when split by session or client
+    split_of: dict[str, str] | None  # session -> split, when split by session or client
     # per session, per turn: index into IF_UNUSED of what to call the turn if no example uses it,
     # NOT_SHOWN if no plan shows it; every session, in input order
     if_unused: dict[str, np.ndarray]
@@ -164,14 +164,22 @@ def _plan_session(
 
 
 def plan_examples(
-    chunks: list[Chunk], rules: PlanRules, split_by: str, ratios: Mapping[str, float], seed: int, work: Path
+    chunks: list[Chunk],
+    rules: PlanRules,
+    split_by: str,
+    ratios: Mapping[str, float],
+    seed: int,
+    work: Path,
+    clients: Mapping[str, str] | None = None,
 ) -> Planned:
     """The plans of all chunks, as an Arrow file in `work` (memory-mapped, so neither this process
     nor map workers hold them), and the facts the accounting needs.
 
-    With split_by session, each session's split is decided here from its targets, and the plans are
-    written split by split: each split's examples then come out of the encoder as one run of rows.
-    A plan row is made only as it is written, so the rows are never all in memory.
+    With split_by session, each session's split is decided here from its targets; with split_by
+    client, each client's, from the targets of all its sessions (`clients`: session -> client; a
+    session not in it is its own client). The plans are then written split by split: each split's
+    examples come out of the encoder as one run of rows. A plan row is made only as it is written,
+    so the rows are never all in memory.
     """
     stats = Stats()
     planned: list[tuple[Chunk, list[int]]] = []  # the chunks with targets, and their targets
@@ -187,11 +195,8 @@ def plan_examples(
             )
         planned += session_planned
     split_of = None
-    if split_by == "session":
-        sizes: Counter = Counter()
-        for chunk, targets in planned:
-            sizes[chunk.session_id] += len(targets)
-        split_of = assign_sessions(sizes, ratios, seed)
+    if split_by in ("session", "client"):
+        split_of = _assign(planned, split_by, clients or {}, ratios, seed)
         rank = {name: position for position, name in enumerate(SPLITS)}
         planned.sort(key=lambda p: rank[split_of[p[0].session_id]])  # stable: input order within a split
 
@@ -217,6 +222,29 @@ def plan_examples(
         rules.example_format,
     )
     return Planned(plans, split_of, if_unused, without_targets, stats)
+
+
+def _assign(
+    planned: list[tuple[Chunk, list[int]]],
+    split_by: str,
+    clients: Mapping[str, str],
+    ratios: Mapping[str, float],
+    seed: int,
+) -> dict[str, str]:
+    """The split of every session with targets: its own (by session), or its client's (by client),
+    the groups weighed by their targets (assign_sessions)."""
+    if split_by == "session":
+        group_of = {chunk.session_id: chunk.session_id for chunk, _ in planned}
+    else:  # a client id and a session id never meet: a session without a client is a group of one
+        group_of = {
+            c.session_id: "client:" + clients[c.session_id] if c.session_id in clients else "session:" + c.session_id
+            for c, _ in planned
+        }
+    sizes: Counter = Counter()
+    for chunk, targets in planned:
+        sizes[group_of[chunk.session_id]] += len(targets)
+    split_of_group = assign_sessions(sizes, ratios, seed)
+    return {session_id: split_of_group[group] for session_id, group in group_of.items()}
 
 
 def _write_plans(rows: Iterator[dict], path: Path) -> Dataset:

@@ -122,15 +122,11 @@ def _cache_key() -> str:
 def _convert_embedded() -> PreTrainedTokenizerFast:
     # No special tokens in the converter: they are added below, in id order, so that they land on
     # 128000..128255 (passing them to PreTrainedTokenizerFast would number them in passing order).
-    backend = TikTokenConverter(
-        vocab_file=str(embedded_tokenizer_file()), pattern=MetaTokenizer.pat_str
-    ).converted()
+    backend = TikTokenConverter(vocab_file=str(embedded_tokenizer_file()), pattern=MetaTokenizer.pat_str).converted()
     base_size = backend.get_vocab_size()
     if base_size != _FIRST_SPECIAL_ID:
         raise TokenizerError(f"embedded tokenizer.model has {base_size} base tokens, not {_FIRST_SPECIAL_ID}")
-    backend.add_special_tokens(
-        [AddedToken(token, normalized=False, special=True) for token in LLAMA31_SPECIAL_TOKENS]
-    )
+    backend.add_special_tokens([AddedToken(token, normalized=False, special=True) for token in LLAMA31_SPECIAL_TOKENS])
     # As in the official tokenizer.json: <|begin_of_text|> is prepended when add_special_tokens=True.
     backend.post_processor = processors.Sequence(
         [
@@ -307,8 +303,7 @@ def _ensure_pad_and_template(tok: PreTrainedTokenizerFast, model_name: str) -> N
     if tok.pad_token is None or tok.pad_token_id in end_ids:
         if PAD_TOKEN not in vocab:
             raise TokenizerError(
-                f"tokenizer '{model_name}' needs a pad token distinct from its end-of-turn token "
-                f"and has no {PAD_TOKEN}"
+                f"tokenizer '{model_name}' needs a pad token distinct from its end-of-turn token and has no {PAD_TOKEN}"
             )
         tok.pad_token = PAD_TOKEN
     if not tok.chat_template and is_llama3_chat_tokenizer(tok):

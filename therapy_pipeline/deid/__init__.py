@@ -81,7 +81,10 @@ class Deidentifier:
         else:
             turns = session.turns
         renamed = Session(
-            pseudonym(self.key, "session", session.session_id), self.pseudonym_path(session.source), turns
+            pseudonym(self.key, "session", session.session_id),
+            self.pseudonym_path(session.source),
+            turns,
+            client_id=pseudonym(self.key, "client", session.client_id) if session.client_id is not None else None,
         )
         return renamed, replaced
 
