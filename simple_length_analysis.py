@@ -32,7 +32,7 @@ import matplotlib.pyplot as plt
 from datasets import Dataset
 from matplotlib.ticker import LogLocator, MaxNLocator, NullFormatter, StrMethodFormatter
 
-from therapy_data_processor import load_sessions
+from therapy_data_processor import deduplicate, load_sessions
 from therapy_pipeline import deid
 from therapy_pipeline.chunking import chunk_sessions, overlap_turns
 from therapy_pipeline.collator import padding_efficiency, training_orders
@@ -96,6 +96,7 @@ def main(argv: list[str] | None = None) -> int:
     except (InputError, TokenizerError, deid.KeyFileError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 1
+    deduplicate(loaded, config.dedupe)  # the copies of other sessions are not trained: not measured either
     # What de-identification would replace in these sessions; lengths are measured after it, as trained.
     sessions, deid_stats = deid.deidentify_sessions(loaded.sessions, deidentifier)
     overlap = overlap_turns(config.max_session_exchanges, config.overlap_percentage)
@@ -115,6 +116,9 @@ def main(argv: list[str] | None = None) -> int:
                         "sessions_per_client": describe(per_client)}
     stats["speakers"] = {key: loaded.stats.counts.get(key, 0)
                          for key in ("sessions_with_speaker_roles", "sessions_roles_by_first_speaker")}
+    dropped = loaded.stats.exchanges_dropped
+    stats["duplicates"] = {"mode": config.dedupe, "sessions": loaded.stats.counts.get("sessions_deduplicated", 0),
+                           "exchanges": dropped.get("duplicate_session", 0) + dropped.get("near_duplicate_session", 0)}
     over_limit = {s.session_id for s in sessions if len(s.turns) > config.max_session_exchanges}
     stats["chunking"] = {"sessions_over_limit": len(over_limit),
                          "chunks": sum(1 for c in chunks if c.session_id in over_limit)}
@@ -323,6 +327,7 @@ def summary_tables(stats: dict[str, Any], config: ProcessingConfig,
             [f"chunks they make (overlap {context['overlap']} exchanges)", chunking["chunks"]],
             ["roles from speaker_roles_file / by first speaker (sessions)",
              f"{stats['speakers']['sessions_with_speaker_roles']} / {stats['speakers']['sessions_roles_by_first_speaker']}"],
+            [f"copies of another session, dropped (dedupe {config.dedupe})", stats["duplicates"]["sessions"]],
             ["clients (client_id / patient_id)", stats["clients"]["clients"]],
             ["sessions without a client id (each its own client)", stats["clients"]["sessions_without_client_id"]],
             ["sessions per client: median / max", " / ".join(

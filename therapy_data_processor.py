@@ -39,6 +39,7 @@ from therapy_pipeline.config import (
     plan_rules,
     speaker_roles,
 )
+from therapy_pipeline.dedupe import dedupe_sessions
 from therapy_pipeline.encoding import ExampleEncoder
 from therapy_pipeline.loaders import SKIP_UNMAPPED, LoadResult, load_corpus, redact_reason
 from therapy_pipeline.model import InputError, Session, Stats
@@ -82,6 +83,8 @@ class TherapyDataProcessor:
                 loaded = load_sessions(
                     cfg.input_data_dir, cfg.speaker_map, cfg.strict, speaker_roles(cfg), cfg.unmapped_speakers
                 )
+            with clock("dedupe"):
+                deduplicate(loaded, cfg.dedupe)
                 self.skipped = list(loaded.skips)
             with clock("deidentify"):
                 deidentifier = None
@@ -205,6 +208,19 @@ def load_sessions(
     if not result.sessions:
         raise InputError(input_data_dir, "no usable sessions found")
     return result
+
+
+def deduplicate(loaded: LoadResult, mode: str) -> None:
+    """The dedupe step on the loaded corpus (before de-identification: copies are compared as written,
+    not as their surrogates differ); its skips and counts join the load's."""
+    kept, skips, stats = dedupe_sessions(loaded.sessions, mode)
+    for skip in skips:
+        logger.warning("skipped %s", skip)
+    loaded.sessions = kept
+    loaded.skips += skips
+    stats.counts["sessions_skipped"] += len(skips)
+    loaded.stats += stats
+    loaded.stats.counts["sessions"] = len(kept)
 
 
 def build_manifest(

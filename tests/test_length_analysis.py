@@ -102,7 +102,7 @@ def run_main(argv: list[str]) -> tuple[int, str]:
 def test_json_stdout_is_one_object_with_the_stable_keys(cli):
     result = json.loads(cli.stdout)  # raises if anything else is on stdout
     assert list(result) == ["sessions", "exchanges", "words_per_exchange", "exchanges_per_session", "by_speaker",
-                            "deidentification", "clients", "speakers", "chunking", "filters", "tokens", "report_dir",
+                            "deidentification", "clients", "speakers", "duplicates", "chunking", "filters", "tokens", "report_dir",
                             "plots"]
     assert result["deidentification"] == {"mode": "off", "values_replaced": {}}
     assert list(result["clients"]) == ["clients", "sessions_with_client_id", "sessions_without_client_id",

@@ -8,12 +8,12 @@ import json
 
 import pytest
 from corpus_files import write
+from test_captions import load, srt, vtt
 
 import run_data_processing
 from therapy_data_processor import MANIFEST, ConfigError, ProcessingConfig, TherapyDataProcessor
 from therapy_pipeline.loaders import read_speaker_roles
 from therapy_pipeline.model import InputError
-from test_captions import load, srt, vtt
 
 T, C = "therapist", "client"
 UNMAPPED = "unmapped speaker label '{}' (map it in speaker_map or speaker_roles_file)"
@@ -132,8 +132,8 @@ def test_first_is_therapist_after_the_roles_file_and_the_default_skips(tmp_path)
 # --- the roles file itself ----------------------------------------------------------------------------
 
 @pytest.mark.parametrize("text, reason", [
-    ("session,speaker,role\na,B,client\n", "line 1: the header needs the columns session_id, speaker, role "
-                                           "(session_id missing)"),
+    ("session,speaker,role\na,B,client\n", ("line 1: the header needs the columns session_id, speaker, role "
+                                           "(session_id missing)")),
     ("session_id,speaker,role\na,B,doctor\n", "line 2: role must be therapist or client, got 'doctor'"),
     ("session_id,speaker,role\na,,client\n", "line 2: needs a session_id, a speaker and a role"),
     ("session_id,speaker,role\na,B\n", "line 2: needs a session_id, a speaker and a role"),

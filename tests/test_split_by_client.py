@@ -101,6 +101,10 @@ def test_sessions_without_a_client_are_their_own_client(tmp_path):
 
 # --- through the pipeline and the validator ------------------------------------------------------------
 
+WORDS = ("sleep work sister anger skill diary urge breath week night phone mother school court money shift "
+         "friend fear calm walk pills rent car dog exam rain bus boss coffee letter garden song").split()
+
+
 def write_corpus(root, clients=24, seed=5):
     """`clients` fictional clients with 1-6 sessions each, in two structures."""
     rng = random.Random(seed)
@@ -109,7 +113,8 @@ def write_corpus(root, clients=24, seed=5):
             turns = []
             for i in range(rng.randint(6, 14)):
                 who = "Therapist" if i % 2 else "Client"
-                turns.append({"speaker": who, "text": f"{who} line {i} of visit {k} for person {c}, about the week."})
+                words = " ".join(rng.choice(WORDS) for _ in range(rng.randint(6, 14)))
+                turns.append({"speaker": who, "text": f"{words.capitalize()}, on visit {k}."})
             if k % 2:
                 write(root, f"c{c:02d}/v{k}.json", {"session_id": f"c{c:02d}-v{k}", "client_id": f"MRN-{c:04d}",
                                                     "dialogue": turns})

@@ -12,7 +12,7 @@ from typing import Any
 
 import yaml
 
-from . import deid
+from . import dedupe, deid
 from .chunking import overlap_turns
 from .loaders import SKIP_UNMAPPED, UNMAPPED_SPEAKERS, read_speaker_roles
 from .planning import MULTI_TURN, SLIDING_WINDOW, PlanRules
@@ -123,6 +123,14 @@ class ProcessingConfig:
         metadata={
             "help": "skip: a session with a label that maps to no role is skipped (the reason names the label); "
             "first_is_therapist: in a session with exactly two unmapped labels, the first to speak is the therapist"
+        },
+    )
+    dedupe: str = field(
+        default=dedupe.NEAR,
+        metadata={
+            "help": "near: sessions that are exact or near copies of another (exported twice, re-transcribed, "
+            "lightly edited; other ids and file names) are dropped and counted, the one with the most words "
+            "kept; exact: identical turns only; off"
         },
     )
     deidentify: str = field(
@@ -271,6 +279,7 @@ class ProcessingConfig:
             "alpaca holds one response per example: use it with example_format sliding_window",
         )
         need(self.split_by in ("session", "client", "example"), "split_by", "must be session, client or example")
+        need(self.dedupe in dedupe.MODES, "dedupe", f"must be one of {', '.join(dedupe.MODES)}")
         need(self.deidentify in deid.MODES, "deidentify", f"must be one of {', '.join(deid.MODES)}")
         need(self.deid_key_file.strip() != "", "deid_key_file", "must not be empty")
         need(set(self.split_ratios) == set(SPLITS), "split_ratios", "needs exactly train, validation, test")

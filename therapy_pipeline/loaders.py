@@ -67,6 +67,14 @@ _REDACTABLE = (
         "label",
     ),
     (re.compile(r"duplicate of the session with this id in (.*)$"), "file", DUPLICATE_OF, "path"),
+    # the dedupe step's reasons: the kept session's pseudonym is its session_id in the dataset
+    (
+        re.compile(r"^near duplicate of session (.*)$"),
+        "session",
+        "near duplicate of session {session_id}",
+        "session_id",
+    ),
+    (re.compile(r"^duplicate of session (.*)$"), "session", "duplicate of session {session_id}", "session_id"),
 )
 
 

@@ -98,7 +98,7 @@ class Deidentifier:
         _WORK = (self, sessions)
         try:
             with multiprocessing.get_context("fork").Pool(workers) as pool:
-                for part in pool.imap(_deidentify_part, _parts(sessions, workers * 8)):
+                for part in pool.imap(_deidentify_part, equal_parts(sessions, workers * 8)):
                     yield from part
         finally:
             _WORK = None
@@ -125,7 +125,7 @@ class Deidentifier:
 _WORK: tuple[Deidentifier, list[Session]] | None = None  # what forked workers read, set before the fork
 
 
-def _parts(sessions: list[Session], count: int) -> list[tuple[int, int]]:
+def equal_parts(sessions: list[Session], count: int) -> list[tuple[int, int]]:
     """[start, end) ranges of about equal turns, in session order."""
     total = sum(len(s.turns) for s in sessions)
     bounds, start, running = [], 0, 0
