@@ -176,3 +176,18 @@ def test_the_length_analysis_reports_the_copies_it_would_drop(tmp_path, tokenize
     result = json.loads(capsys.readouterr().out)
     assert result["duplicates"] == {"mode": "near", "sessions": 1, "exchanges": 24}
     assert result["sessions"] == 6
+
+
+def test_forked_workers_give_the_same_result_as_one_process(monkeypatch):
+    from therapy_pipeline import deid
+
+    sessions = corpus(30)
+    sessions += [copy_of(sessions[5], "c1", edited), copy_of(sessions[9], "c2", reformatted),
+                 copy_of(sessions[20], "c3", lambda t: t[:-4])]
+    alone = dropped(sessions)
+    monkeypatch.setattr(deid, "PARALLEL_TURNS", 0)  # forked workers from the first turn
+    monkeypatch.setattr("os.cpu_count", lambda: 2)
+    forked = dropped(sessions)
+    assert forked[0] == alone[0] == {"c1": "near duplicate of session s05", "c2": "near duplicate of session s09",
+                                     "c3": "near duplicate of session s20"}
+    assert [s.session_id for s in forked[1]] == [s.session_id for s in alone[1]]

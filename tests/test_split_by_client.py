@@ -101,8 +101,7 @@ def test_sessions_without_a_client_are_their_own_client(tmp_path):
 
 # --- through the pipeline and the validator ------------------------------------------------------------
 
-WORDS = ("sleep work sister anger skill diary urge breath week night phone mother school court money shift "
-         "friend fear calm walk pills rent car dog exam rain bus boss coffee letter garden song").split()
+WORDS = ["sleep", "work", "sister", "anger", "skill", "diary", "urge", "breath", "week", "night", "phone", "mother", "school", "court", "money", "shift", "friend", "fear", "calm", "walk", "pills", "rent", "car", "dog", "exam", "rain", "bus", "boss", "coffee", "letter", "garden", "song"]
 
 
 def write_corpus(root, clients=24, seed=5):
