@@ -156,8 +156,13 @@ def test_the_pipeline_drops_a_renamed_copy_before_the_split_and_the_manifest_nam
     assert off["counts"]["sessions"] == 13 and off["counts"]["sessions_deduplicated"] == 0
 
 
-def test_dedupe_is_a_checked_config_key():
+def test_dedupe_is_a_checked_config_key(tmp_path):
     from therapy_data_processor import ConfigError
+
+    (tmp_path / "c.yaml").write_text("dedupe: off\n")  # YAML reads a bare off as false
+    assert ProcessingConfig.from_yaml(tmp_path / "c.yaml").dedupe == "off"
+    assert ProcessingConfig.from_yaml(tmp_path / "c.yaml", ["dedupe=off"]).dedupe == "off"
+    assert ProcessingConfig.from_yaml(tmp_path / "c.yaml", ["dedupe=exact"]).dedupe == "exact"
 
     with pytest.raises(ConfigError, match="dedupe: must be one of near, exact, off"):
         ProcessingConfig.from_dict({"dedupe": "fuzzy"})

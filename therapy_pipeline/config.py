@@ -188,8 +188,9 @@ class ProcessingConfig:
         unknown = sorted(set(values) - known)
         if unknown:
             raise ConfigError("\n".join(f"{k}: unknown config key" for k in unknown))
-        if values.get("deidentify") is False:  # YAML reads a bare `off` as false: the documented value
-            values = {**values, "deidentify": deid.OFF}
+        for key in ("deidentify", "dedupe"):  # YAML reads a bare `off` as false: the documented value
+            if values.get(key) is False:
+                values = {**values, key: "off"}
         config = cls(**values)
         config.validate()
         return config
