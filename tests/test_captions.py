@@ -327,3 +327,18 @@ def test_the_sample_corpus_caption_and_speech_to_text_files():
     for speakers in turns.values():  # merged: the speakers alternate, the therapist first
         assert speakers == [T, C] * (len(speakers) // 2) + [T] * (len(speakers) % 2)
     assert not [s for s in result.skips if s.path in files]
+
+
+def test_speaker_names_in_any_script_are_prefixes_in_captions_and_text(tmp_path):
+    """A client called Lucía or Nguyễn is a speaker label like any other (found on AnnoMI exported as
+    SubRip: the accented name's lines had been run into the therapist's turn)."""
+    files = {"a.srt": srt("Dr. Ortega: How was the week?", "Lucía Peña: Long.", "Dr. Ortega: Tell me.",
+                          "Lucía Peña: I slept badly."),
+             "b.txt": "Nguyễn Văn An: Xin chào.\nTherapist: Welcome.\nNguyễn Văn An: Thanks.\n",
+             "c.txt": "Zoë O’Brien: Hi.\nTherapist: Hello.\nZoë O’Brien: Hey again.\n"}
+    sessions, skips, _ = load(tmp_path, files, unmapped="first_is_therapist")
+    assert skips == [("b.txt", "b", ("turn 1: unmapped speaker label 'Nguyễn Văn An' (map it in speaker_map or "
+                                    "speaker_roles_file)")),
+                     ("c.txt", "c", ("turn 1: unmapped speaker label 'Zoë O’Brien' (map it in speaker_map or "
+                                    "speaker_roles_file)"))]
+    assert sessions == {"a": [(T, "How was the week?"), (C, "Long."), (T, "Tell me."), (C, "I slept badly.")]}

@@ -88,8 +88,9 @@ def redact_reason(reason: str, pseudonym: Callable[[str, str], str]) -> str:
 
 
 # "Speaker: text", optionally after a timestamp such as "[00:01:23]" or "00:01".
+# A label starts with a letter of any script (Lucía, Zoë, Nguyễn, 李), then letters, digits, spaces and . _ ' ’ ( ) -.
 _SPEAKER_LINE = re.compile(
-    r"^\s*(?:\[?\d{1,2}:\d{2}(?::\d{2})?\]?\s*)?([A-Za-z][A-Za-z0-9 ._'()-]{0,39}?)\s*:(?:\s+|$)(.*)$"
+    r"^\s*(?:\[?\d{1,2}:\d{2}(?::\d{2})?\]?\s*)?([^\W\d_][\w .'\u2019()-]{0,39}?)\s*:(?:\s+|$)(.*)$"
 )
 
 
