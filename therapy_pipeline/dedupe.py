@@ -68,8 +68,9 @@ class _WordHashes(dict):
 
 
 def shingles(session: Session, hashes: _WordHashes | None = None) -> np.ndarray:
-    """The session's distinct word 3-grams as 61-bit hashes: words lower-cased, punctuation and
-    whitespace dropped; the n-grams run across turns, as people's words do."""
+    """The session's word 3-grams as 61-bit hashes, repeats included (np.unique makes the set):
+    words lower-cased, punctuation and whitespace dropped; the n-grams run across turns, as people's
+    words do."""
     words = _WORD.findall(" ".join(turn.text for turn in session.turns).lower())
     if len(words) < SHINGLE:
         return np.zeros(0, dtype=np.uint64)
@@ -79,10 +80,12 @@ def shingles(session: Session, hashes: _WordHashes | None = None) -> np.ndarray:
         grams = ids[: len(ids) - SHINGLE + 1].copy()
         for k in range(1, SHINGLE):
             grams = grams * np.uint64(0x9E3779B97F4A7C15) + ids[k : len(ids) - SHINGLE + 1 + k]
-    return np.unique(grams % _PRIME)
+    return grams % _PRIME
 
 
 def _same_session(a: np.ndarray, b: np.ndarray) -> bool:
+    """The decision on a candidate pair, from their shingles: exact, on the sets."""
+    a, b = np.unique(a), np.unique(b)
     common = np.intersect1d(a, b, assume_unique=True).size
     jaccard = common / (a.size + b.size - common)
     contained = common / min(a.size, b.size)
@@ -121,26 +124,24 @@ def dedupe_sessions(sessions: list[Session], mode: str) -> tuple[list[Session], 
     if mode == OFF or len(sessions) < 2:
         return sessions, [], stats
     groups = _Groups(sessions)
+    keys = [_exact_key(session) for session in sessions]
     exact_first: dict[bytes, int] = {}
-    near = set()  # positions joined by similarity, not by identity
-    for i, session in enumerate(sessions):
-        key = _exact_key(session)
+    for i, key in enumerate(keys):
         if key in exact_first:
             groups.join(exact_first[key], i)
         else:
             exact_first[key] = i
     if mode == NEAR:
-        for i, j in _similar_pairs([sessions[i] for i in sorted(exact_first.values())], sorted(exact_first.values())):
-            if groups.find(i) != groups.find(j):
-                groups.join(i, j)
-                near.update((i, j))
+        distinct = sorted(exact_first.values())
+        for i, j in _similar_pairs([sessions[i] for i in distinct], distinct):
+            groups.join(i, j)
     kept, skips = [], []
     for i, session in enumerate(sessions):
         root = groups.find(i)
         if root == i:
             kept.append(session)
             continue
-        exact = _exact_key(session) == _exact_key(sessions[root])
+        exact = keys[i] == keys[root]
         template = DUPLICATE_OF if exact else NEAR_DUPLICATE_OF
         skips.append(Skip(session.source, template.format(session_id=sessions[root].session_id), session.session_id))
         stats.exchanges_dropped["duplicate_session" if exact else "near_duplicate_session"] += len(session.turns)
