@@ -196,3 +196,17 @@ def test_forked_workers_give_the_same_result_as_one_process(monkeypatch):
     assert forked[0] == alone[0] == {"c1": "near duplicate of session s05", "c2": "near duplicate of session s09",
                                      "c3": "near duplicate of session s20"}
     assert [s.session_id for s in forked[1]] == [s.session_id for s in alone[1]]
+
+
+def test_curly_and_straight_quotes_and_dashes_are_the_same_words():
+    """One export typed don't and "fine" -- the other don’t and “fine” — (a caption tool's typography)."""
+    sessions = corpus(5)
+    plain = [Turn(t.speaker, t.text + " I don't know, it's \"fine\" -- or not.") for t in sessions[2].turns]
+    curly = [Turn(t.speaker, t.text + " I don’t know, it’s “fine” — or not.") for t in sessions[2].turns]
+    sessions[2] = Session("s02", "s02.json", plain)
+    sessions.append(Session("typeset", "typeset.vtt", curly))
+    skips, _, _ = dropped(sessions)
+    assert skips == {"typeset": "near duplicate of session s02"}
+    from therapy_pipeline.dedupe import shingles
+
+    assert sorted(set(shingles(sessions[2]).tolist())) == sorted(set(shingles(sessions[-1]).tolist()))

@@ -27,6 +27,7 @@ import logging
 import multiprocessing
 import os
 import re
+import string
 from collections.abc import Iterable
 
 import numpy as np
@@ -48,7 +49,19 @@ MIN_SHINGLES = 12  # fewer: too short to tell a copy from a session of stock phr
 DUPLICATE_OF = "duplicate of session {session_id}"
 NEAR_DUPLICATE_OF = "near duplicate of session {session_id}"
 
-_WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)*")  # words, apostrophes inside kept; punctuation dropped
+_WORD = re.compile(r"[^\W_]+")  # a word, for the keep rule's word count
+# Words for the shingles: the UTF-8 text split at whitespace and ASCII punctuation (bytes.translate
+# and split: a third of a regex's time); the apostrophe stays, so "don't" is one word. Non-ASCII
+# text first has its common punctuation made ASCII, so curly and straight quotes give one word.
+_SPLIT_AT = bytes(32 if (chr(i) in string.punctuation and chr(i) != "'") or chr(i).isspace() else i for i in range(256))
+_UNICODE_PUNCTUATION = str.maketrans(
+    {
+        "\u2019": "'",
+        "\u2018": "'",
+        "\u02bc": "'",
+        **dict.fromkeys("\u201c\u201d\u2013\u2014\u2026\u00a0\u00ab\u00bb\u00bf\u00a1", " "),
+    }
+)
 _PRIME = np.uint64((1 << 61) - 1)
 
 
@@ -58,12 +71,10 @@ def _exact_key(session: Session) -> bytes:
 
 
 class _WordHashes(dict):
-    """word -> its 64-bit hash (blake2b: the same in every process and run), each computed once."""
+    """word (UTF-8) -> its 64-bit hash (blake2b: the same in every process and run), each computed once."""
 
-    def __missing__(self, word: str) -> int:
-        value = self[word] = int.from_bytes(
-            hashlib.blake2b(word.encode("utf-8", "surrogatepass"), digest_size=8).digest(), "little"
-        )
+    def __missing__(self, word: bytes) -> int:
+        value = self[word] = int.from_bytes(hashlib.blake2b(word, digest_size=8).digest(), "little")
         return value
 
 
@@ -71,7 +82,10 @@ def shingles(session: Session, hashes: _WordHashes | None = None) -> np.ndarray:
     """The session's word 3-grams as 61-bit hashes, repeats included (np.unique makes the set):
     words lower-cased, punctuation and whitespace dropped; the n-grams run across turns, as people's
     words do."""
-    words = _WORD.findall(" ".join(turn.text for turn in session.turns).lower())
+    text = " ".join(turn.text for turn in session.turns).lower()
+    if not text.isascii():
+        text = text.translate(_UNICODE_PUNCTUATION)
+    words = text.encode("utf-8", "surrogatepass").translate(_SPLIT_AT).split()
     if len(words) < SHINGLE:
         return np.zeros(0, dtype=np.uint64)
     lookup = (hashes if hashes is not None else _WordHashes()).__getitem__
