@@ -32,7 +32,7 @@ import matplotlib.pyplot as plt
 from datasets import Dataset
 from matplotlib.ticker import LogLocator, MaxNLocator, NullFormatter, StrMethodFormatter
 
-from therapy_data_processor import deduplicate, load_sessions
+from therapy_data_processor import clients_of, deduplicate, load_sessions
 from therapy_pipeline import deid
 from therapy_pipeline.chunking import chunk_sessions, overlap_turns
 from therapy_pipeline.collator import padding_efficiency, training_orders
@@ -103,7 +103,7 @@ def main(argv: list[str] | None = None) -> int:
     chunks, _ = chunk_sessions(sessions, config.max_session_exchanges, overlap)
     # The plans hold transcript text: a private temporary folder (0700), removed when this exits.
     work = tempfile.TemporaryDirectory(prefix="length-analysis-")
-    clients = {s.session_id: s.client_id for s in sessions if s.client_id is not None}
+    clients = clients_of(sessions)
     planned = plan_examples(chunks, plan_rules(config), config.split_by, config.split_ratios, config.seed,
                             Path(work.name), clients)
 

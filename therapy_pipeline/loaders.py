@@ -276,7 +276,7 @@ def _build_session(raw: RawSession, default_id: str, source: str, speakers: Spea
     the first label no rule maps."""
     session_id = raw.session_id or default_id
     speaker_map = speakers.of_session(session_id)
-    if speaker_map is not speakers.speaker_map:
+    if session_id in speakers.roles:
         stats.counts["sessions_with_speaker_roles"] += 1
     if raw.transcript is not None:
         raw.turns = parse_transcript_lines(raw.transcript.splitlines(), speaker_map)
@@ -289,9 +289,9 @@ def _build_session(raw: RawSession, default_id: str, source: str, speakers: Spea
     parsed: list[tuple[str, str]] = []
     orders: list[int | None] = []
     roles: dict[str, str] = {}  # label -> role, for the labels met so far
-    # first_is_therapist: label key -> the turn that first has it, for the labels no rule maps (their
-    # turns hold the key as role until the first to speak is known)
-    unmapped: dict[str, int] = {}
+    # first_is_therapist: label key -> (the turn that first has it, the reason speaker_role gave), for
+    # the labels no rule maps (their turns hold the key as role until the first to speak is known)
+    unmapped: dict[str, tuple[int, str]] = {}
     not_turns = 0  # system, tool and function messages: no speaker's turn, dropped and counted
     for number, item in enumerate(raw.turns, 1):
         if not isinstance(item, dict):
@@ -312,11 +312,11 @@ def _build_session(raw: RawSession, default_id: str, source: str, speakers: Spea
             if role is None:
                 try:
                     role = roles[label] = speaker_role(label, speaker_map)
-                except _Bad:
+                except _Bad as unknown:
                     if speakers.unmapped != FIRST_IS_THERAPIST or type(label) is not str:
                         raise
                     role = roles[label] = label.strip().lower()
-                    unmapped.setdefault(role, number)
+                    unmapped.setdefault(role, (number, str(unknown)))
             text = item[text_key] if text_key else ""
             if not (type(text) is str and text.isascii()):  # ASCII text needs no checking
                 text = _as_text(text)
@@ -328,7 +328,7 @@ def _build_session(raw: RawSession, default_id: str, source: str, speakers: Spea
         # Stable: equal order values keep file order.
         parsed = [p for _, p in sorted(zip(orders, parsed), key=lambda pair: pair[0])]
     if unmapped:
-        parsed = _roles_by_first_speaker(parsed, unmapped, raw.turns)
+        parsed = _roles_by_first_speaker(parsed, unmapped)
         stats.counts["sessions_roles_by_first_speaker"] += 1
     turns = []
     for role, text in parsed:
@@ -356,14 +356,13 @@ def _build_session(raw: RawSession, default_id: str, source: str, speakers: Spea
 
 
 def _roles_by_first_speaker(
-    parsed: list[tuple[str, str]], unmapped: dict[str, int], raw_turns: list
+    parsed: list[tuple[str, str]], unmapped: dict[str, tuple[int, str]]
 ) -> list[tuple[str, str]]:
     """`unmapped_speakers: first_is_therapist`: with exactly two unmapped labels, the first of them to
-    speak (in the session's order) is the therapist, the other the client; else _Bad names the first."""
+    speak (in the session's order) is the therapist, the other the client; else _Bad names the first
+    (in file order), with the reason speaker_role gave it."""
     if len(unmapped) != 2:
-        number = min(unmapped.values())
-        label = raw_turns[number - 1][_turn_fields(tuple(raw_turns[number - 1]))[0]]
-        reason = UNMAPPED_LABEL.format(label=label.strip()[:40].encode("utf-8", "backslashreplace").decode("utf-8"))
+        number, reason = min(unmapped.values())
         raise _Bad(
             f"turn {number}: {reason}"
             + (f"; first_is_therapist needs exactly two, found {len(unmapped)}" if len(unmapped) > 2 else "")
