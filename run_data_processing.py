@@ -15,6 +15,7 @@ from pathlib import Path
 from therapy_data_processor import TherapyDataProcessor
 from therapy_pipeline.config import ConfigError, ProcessingConfig, load_config
 from therapy_pipeline.deid import KeyFileError
+from therapy_pipeline.engines import EngineError
 from therapy_pipeline.logs import setup_logging
 from therapy_pipeline.model import InputError
 from therapy_pipeline.saving import EXPORTS, MANIFEST, file_in_the_way
@@ -79,7 +80,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         processor = TherapyDataProcessor(config)
         manifest = processor.run(export=args.export)
-    except (InputError, TokenizerError, KeyFileError) as err:
+    except (InputError, TokenizerError, KeyFileError, EngineError) as err:
         print(f"error: {err}", file=sys.stderr)
         print("the previous output, if any, was left as it was", file=sys.stderr)
         return 1

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import gc
 import hashlib
 import json
 import logging
@@ -24,12 +23,12 @@ from typing import Any
 
 import datasets
 import yaml
-from datasets import DatasetDict
+from datasets import Dataset, DatasetDict, concatenate_datasets
 from transformers import PreTrainedTokenizerBase
 
 from therapy_pipeline import __version__, deid
-from therapy_pipeline.accounting import account, check_books
-from therapy_pipeline.chunking import chunk_sessions, overlap_turns
+from therapy_pipeline.accounting import check_books
+from therapy_pipeline.chunking import overlap_turns
 from therapy_pipeline.columns import column_values
 from therapy_pipeline.config import (
     NOT_CONTENT,
@@ -39,14 +38,22 @@ from therapy_pipeline.config import (
     plan_rules,
     speaker_roles,
 )
-from therapy_pipeline.dedupe import dedupe_sessions
-from therapy_pipeline.encoding import ExampleEncoder
-from therapy_pipeline.loaders import SKIP_UNMAPPED, LoadResult, load_corpus, redact_reason
+from therapy_pipeline.dedupe import copy_skips, dedupe_sessions, find_copies
+from therapy_pipeline.engines import open_engine
+from therapy_pipeline.loaders import (
+    SKIP_UNMAPPED,
+    LoadResult,
+    find_input_files,
+    load_corpus,
+    redact_reason,
+    settle,
+)
 from therapy_pipeline.model import InputError, Session, Stats
-from therapy_pipeline.planning import plan_examples
-from therapy_pipeline.saving import EXPORTS, MANIFEST, save_output, staging_dir, write_json
+from therapy_pipeline.planning import assign_splits
+from therapy_pipeline.saving import EXPORTS, MANIFEST, save_output, save_tokenizer, staging_dir, write_json
 from therapy_pipeline.splitting import SPLITS, split_examples
 from therapy_pipeline.tokenizer import PAD_TOKEN, load_tokenizer
+from therapy_pipeline.units import SessionRecord, Unit, UnitSettings, log_prepared, make_units, shingles_reader
 
 __all__ = ["MANIFEST", "ConfigError", "ProcessingConfig", "TherapyDataProcessor", "load_sessions"]
 
@@ -64,6 +71,11 @@ class TherapyDataProcessor:
         """The whole pipeline; returns the manifest. Output appears only when complete. Every step
         but the save returns its counts (the save returns what the exports wrote).
 
+        The steps run unit by unit (units.py; `engine` says where), in three passes: scan (load, and
+        what dedupe needs), then, once the driver has settled ids and copies, prepare (de-identify,
+        chunk, plan), then, once it has assigned the splits, encode (tokenize, account). The driver
+        puts the units' examples together in unit order, splits and saves.
+
         `export`: the extra forms to write under `export/` (saving.EXPORTS), one name or several."""
         cfg = self.config
         exports = (export,) if isinstance(export, str) else tuple(export or ())
@@ -73,58 +85,65 @@ class TherapyDataProcessor:
         clock = StepClock()
         with clock("load_tokenizer"):
             tokenizer, tokenizer_source = load_tokenizer(cfg.model_name, cfg.cache_dir)
-            encoder = ExampleEncoder(tokenizer, example_rules(cfg))
         # The key first: a key that cannot be read stops the run before any work. (Split by client,
         # the manifest names clients by keyed pseudonyms even with de-identification off.)
         needs_key = cfg.deidentify != deid.OFF or cfg.split_by == "client"
         key = deid.load_key(cfg.deid_key_file) if needs_key else None
-        with _gc_paused():
-            with clock("load"):
-                loaded = load_sessions(
-                    cfg.input_data_dir, cfg.speaker_map, cfg.strict, speaker_roles(cfg), cfg.unmapped_speakers
-                )
-            with clock("dedupe"):
-                deduplicate(loaded, cfg.dedupe)
-                self.skipped = list(loaded.skips)
-            with clock("deidentify"):
-                deidentifier = None
-                if key is not None and cfg.deidentify != deid.OFF:
-                    deidentifier = deid.Deidentifier(cfg.deidentify, key, deid.load_word_lists(cfg.cache_dir))
-                sessions, deid_stats = deid.deidentify_sessions(loaded.sessions, deidentifier)
-                loaded.sessions = []  # the text as read is not needed again
-        fingerprint = dataset_fingerprint(cfg, loaded, tokenizer_source, deidentifier)
-        with _gc_frozen(), staging_dir(Path(cfg.output_dir), private=cfg.private_output) as staging:
-            work = staging / "_work"  # intermediate Arrow files: inside the private staging folder
+        deidentifier = None
+        if key is not None and cfg.deidentify != deid.OFF:
+            deidentifier = deid.Deidentifier(cfg.deidentify, key, deid.load_word_lists(cfg.cache_dir))
+        roles = speaker_roles(cfg)
+        input_dir = Path(cfg.input_data_dir)
+        if not input_dir.is_dir():
+            raise InputError(str(input_dir), "input directory does not exist")
+        units = make_units(find_input_files(input_dir), input_dir, max(1, int(cfg.unit_mb * 2**20)))
+        with staging_dir(Path(cfg.output_dir), private=cfg.private_output) as staging:
+            work = staging / "_work"  # the units' intermediate files: inside the private staging folder
             work.mkdir()
-            with clock("chunk"):
-                overlap = overlap_turns(cfg.max_session_exchanges, cfg.overlap_percentage)
-                chunks, chunk_stats = chunk_sessions(sessions, cfg.max_session_exchanges, overlap)
-            with clock("plan"):
-                clients = clients_of(sessions) if cfg.split_by == "client" else None
-                planned = plan_examples(
-                    chunks, plan_rules(cfg), cfg.split_by, cfg.split_ratios, cfg.seed, work, clients
-                )
-                if not len(planned.plans):
+            if cfg.engine != "local":  # what every worker encodes with (the local one has it in hand)
+                save_tokenizer(tokenizer, work / "tokenizer")
+            settings = unit_settings(cfg, input_dir, work, roles, key if deidentifier is not None else None)
+            engine = open_engine(cfg.engine, settings, cfg.ray_address, deidentifier, tokenizer)
+            try:
+                loaded, kept = self._scan(engine, units, roles, settings.work_dir, clock)
+                fingerprint = dataset_fingerprint(cfg, loaded, tokenizer_source, deidentifier)
+                prepared = engine.map("prepare", [(unit, kept[unit.index]) for unit in units])
+                clock.add(*(p.seconds for p in prepared))
+                prepare_stats = Stats.total(*(p.stats for p in prepared))
+                plan_rows = sum(p.plan_rows for p in prepared)
+                log_prepared(prepare_stats, plan_rows, cfg.deidentify, cfg.example_format)
+                if not plan_rows:
                     raise InputError(
                         cfg.input_data_dir, "no session has a therapist turn that can be a training target"
                     )
-            del sessions, chunks  # the plans hold what the next steps need
-            with clock("tokenize"):
-                examples, encode_stats = encoder.encode_plans(planned.plans, work, fingerprint, cfg.num_proc)
+                with clock("plan"):  # the split assignment: from every session's targets
+                    targets = {s: n for p in prepared for s, n in p.targets.items()}
+                    clients = {s: c for p in prepared for s, c in p.clients.items()}
+                    split_of = None
+                    if cfg.split_by in ("session", "client"):
+                        split_of = assign_splits(targets, cfg.split_by, clients, cfg.split_ratios, cfg.seed)
+                calls = [
+                    (unit, {s: split_of[s] for s in p.targets} if split_of is not None else None, fingerprint)
+                    for unit, p in zip(units, prepared)
+                ]
+                encoded = engine.map("encode", calls)
+                clock.add(*(e.seconds for e in encoded))
+            finally:
+                engine.close()
+            parts = [_examples(e.files) for e in encoded if e.files]  # (a unit without plans has none)
+            stats = Stats.total(loaded.stats, prepare_stats, *(e.stats for e in encoded))
+            log_examples(sum(len(part) for part in parts), stats)
             with clock("account"):
-                without_examples, account_stats = account(planned, examples)
-                stats = Stats.total(loaded.stats, deid_stats, chunk_stats, planned.stats, encode_stats, account_stats)
                 balances = check_books(stats)
-            split_of = planned.split_of
-            del planned  # the plans' memory-mapped file is not read again: not in memory during the save
+                without_examples = [row for e in encoded for row in e.without_examples]
             with clock("split"):
-                examples = examples.remove_columns(["turn_indices", "targets"])
+                parts = [part.remove_columns(["turn_indices", "targets"]) for part in parts]
                 dataset, split_stats = split_examples(
-                    examples, split_of, cfg.split_by, cfg.split_ratios, cfg.seed, fingerprint
+                    parts, split_of, cfg.split_by, cfg.split_ratios, cfg.seed, fingerprint
                 )
                 stats += split_stats
                 by_client = None
-                if clients is not None:
+                if cfg.split_by == "client":
                     # with de-identification off, the manifest's client ids are made keyed pseudonyms here
                     by_client, client_stats = clients_per_split(
                         split_of, clients, key if deidentifier is None else None
@@ -141,9 +160,43 @@ class TherapyDataProcessor:
             if exported:
                 manifest["exports"] = exported  # rows written and left out, per export and split
             write_json(staging / MANIFEST, manifest)
-            del examples, dataset
+            del parts, dataset
             shutil.rmtree(work)
         return manifest
+
+    def _scan(
+        self, engine, units: list[Unit], roles: dict | None, work_dir: str, clock: StepClock
+    ) -> tuple[LoadResult, dict[int, dict[int, str]]]:
+        """Pass 1 and what the driver decides from it: the corpus as loaded (its files, skips and
+        counts; its sessions as records), the copies dropped, and per unit the sessions kept (their
+        position in the unit -> their id)."""
+        cfg = self.config
+        scans = engine.map("scan", [(unit,) for unit in units])
+        clock.add(*(scan.seconds for scan in scans))
+        with clock("load"):  # one session per id, across files
+            loaded = settle(
+                (load for scan in scans for load in scan.loads), roles or {}, cfg.strict, lambda r: (r.key, r.turns)
+            )
+            log_loaded(loaded, cfg.input_data_dir)
+        with clock("dedupe"):  # copies, across the corpus
+            records: list[SessionRecord] = loaded.sessions
+            copies = find_copies(records, cfg.dedupe, shingles_reader(work_dir, records))
+            skips, stats = copy_skips(
+                copies, records, [r.session_id for r in records], [r.source for r in records], cfg.dedupe
+            )
+            for skip in skips:
+                logger.warning("skipped %s", skip)
+            loaded.skips += skips
+            stats.counts["sessions_skipped"] += len(skips)
+            loaded.stats += stats
+            loaded.stats.counts["sessions"] = len(records) - len(copies)
+            self.skipped = list(loaded.skips)
+        kept: dict[int, dict[int, str]] = {unit.index: {} for unit in units}
+        for i, record in enumerate(records):
+            if i not in copies:
+                kept[record.unit][record.position] = record.session_id
+        loaded.sessions = []
+        return loaded, kept
 
 
 def clients_of(sessions: list[Session]) -> dict[str, str]:
@@ -173,7 +226,8 @@ def clients_per_split(
 
 
 class StepClock:
-    """`with clock("step"):` records the step's wall-clock seconds, for the manifest's `step_seconds`."""
+    """`with clock("step"):` adds the step's wall-clock seconds, for the manifest's `step_seconds`;
+    `add` adds the seconds the units' steps took (under engine ray: summed over its workers)."""
 
     def __init__(self) -> None:
         self.seconds: dict[str, float] = {}
@@ -184,7 +238,12 @@ class StepClock:
         try:
             yield
         finally:
-            self.seconds[step] = round(time.perf_counter() - start, 3)
+            self.add({step: time.perf_counter() - start})
+
+    def add(self, *seconds: dict[str, float]) -> None:
+        for part in seconds:
+            for step, value in part.items():
+                self.seconds[step] = round(self.seconds.get(step, 0.0) + value, 3)
 
 
 def load_sessions(
@@ -208,6 +267,61 @@ def load_sessions(
     if not result.sessions:
         raise InputError(input_data_dir, "no usable sessions found")
     return result
+
+
+def log_loaded(result: LoadResult, input_data_dir: str) -> None:
+    """The load step's line (and its end: a corpus without a usable session)."""
+    logger.info(
+        "loaded %d sessions (%d exchanges) from %d files; %d files and %d sessions skipped",
+        len(result.sessions),
+        result.stats.counts["exchanges_loaded"],
+        result.stats.counts["files"],
+        result.stats.counts["files_skipped"],
+        result.stats.counts["sessions_skipped"],
+    )
+    if not result.sessions:
+        raise InputError(input_data_dir, "no usable sessions found")
+
+
+def log_examples(examples: int, stats: Stats) -> None:
+    reasons = stats.examples_dropped
+    logger.info(
+        "%d examples tokenized; %d dropped (%s)",
+        examples,
+        sum(reasons.values()),
+        ", ".join(f"{k}: {v}" for k, v in sorted(reasons.items())) or "none",
+    )
+
+
+def unit_settings(
+    cfg: ProcessingConfig, input_dir: Path, work: Path, roles: dict | None, key: bytes | None
+) -> UnitSettings:
+    """What every unit worker reads; paths absolute (a worker may run elsewhere)."""
+    return UnitSettings(
+        input_dir=str(input_dir.resolve()),
+        work_dir=str(work.resolve()),
+        cache_dir=str(Path(cfg.cache_dir).resolve()),
+        tokenizer_dir=str((work / "tokenizer").resolve()),
+        speaker_map=dict(cfg.speaker_map),
+        roles=roles,
+        unmapped=cfg.unmapped_speakers,
+        dedupe=cfg.dedupe,
+        deidentify=cfg.deidentify,
+        key=key,
+        chunk_size=cfg.max_session_exchanges,
+        overlap=overlap_turns(cfg.max_session_exchanges, cfg.overlap_percentage),
+        plan_rules=plan_rules(cfg),
+        example_rules=example_rules(cfg),
+        num_proc=cfg.num_proc if cfg.engine == "local" else 1,
+        workers=None if cfg.engine == "local" else 1,
+    )
+
+
+def _examples(files: list[str]) -> Dataset:
+    """A unit's examples, from the Arrow files its encode pass wrote (memory-mapped)."""
+    parts = [Dataset.from_file(f) for f in files]
+    examples = parts[0] if len(parts) == 1 else concatenate_datasets(parts)
+    return examples.remove_columns(["drop_reason"])
 
 
 def deduplicate(loaded: LoadResult, mode: str) -> None:
@@ -317,27 +431,3 @@ def _versions() -> dict[str, str]:
     except Exception:  # noqa: BLE001 - the version is informative only
         versions["llama-models"] = "not installed"
     return versions
-
-
-@contextlib.contextmanager
-def _gc_paused() -> Iterator[None]:
-    """No collections while the corpus is read: it makes millions of objects and no cycles, and
-    every full collection would walk them all again."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
-@contextlib.contextmanager
-def _gc_frozen() -> Iterator[None]:
-    """Keep the collector off the objects alive now (the loaded sessions): it stops re-scanning
-    millions of turns at every collection, and forked map workers do not copy them by touching them."""
-    gc.freeze()
-    try:
-        yield
-    finally:
-        gc.unfreeze()

@@ -242,6 +242,24 @@ def _rss_mb() -> dict[str, float]:
     return fields
 
 
+def _ray_workers_rss_mb() -> list[float]:
+    """RSS (MiB) of each Ray worker process running one of our units (its command line names the
+    actor class), for engine ray."""
+    sizes = []
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            if b"_RayCalls" not in (proc / "cmdline").read_bytes():
+                continue
+            for line in (proc / "status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    sizes.append(int(line.split()[1]) / 1024)
+        except OSError:
+            continue
+    return sizes
+
+
 class _RssSampler(threading.Thread):
     """Samples RSS (MiB) every 50 ms: anonymous memory (the heap) apart from file pages (mapped Arrow files)."""
 
@@ -250,9 +268,18 @@ class _RssSampler(threading.Thread):
         self.stop = threading.Event()
         self.peak: dict[str, Any] = {"total_mb": 0.0}
         self.peak_anon_mb = 0.0
+        self.ray_worker_peak_mb = 0.0
+        self.ray_workers_peak_total_mb = 0.0
 
     def run(self) -> None:
+        ticks = 0
         while not self.stop.wait(0.05):
+            ticks += 1
+            if ticks % 10 == 0:  # engine ray: its workers' memory, every half second
+                workers = _ray_workers_rss_mb()
+                if workers:
+                    self.ray_worker_peak_mb = max(self.ray_worker_peak_mb, max(workers))
+                    self.ray_workers_peak_total_mb = max(self.ray_workers_peak_total_mb, sum(workers))
             rss = _rss_mb()
             total = sum(rss.values())
             self.peak_anon_mb = max(self.peak_anon_mb, rss["RssAnon"])
@@ -316,6 +343,8 @@ def run_pipeline_child(spec_path: str) -> None:
         "peak_rss_anon_mb": round(sampler.peak_anon_mb, 1),
         "peak_rss_mb_getrusage": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         "children_peak_rss_mb_getrusage": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
+        "ray_worker_peak_rss_mb": round(sampler.ray_worker_peak_mb, 1),
+        "ray_workers_peak_total_rss_mb": round(sampler.ray_workers_peak_total_mb, 1),
         "step_seconds": steps,
         "counts": manifest["counts"],
         "tokenizer_source": manifest["tokenizer_source"],
@@ -500,6 +529,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--deidentify", default="surrogate", choices=["surrogate", "tag", "off"],
                         help="the pipeline's deidentify setting (default surrogate, as config.yaml)")
     parser.add_argument("--label", help="free text recorded in the result (e.g. the commit of a snapshot)")
+    parser.add_argument("--engine", default="local", choices=["local", "ray"],
+                        help="the pipeline's engine (ray: a local Ray instance on this machine's cores)")
+    parser.add_argument("--unit-mb", type=float, default=64.0, help="the pipeline's unit_mb")
+    parser.add_argument("--skip-limit", action="store_true",
+                        help="skip the tokenizer limit, the parity check and the padding report (the pipeline only)")
     parser.add_argument("--_child", help=argparse.SUPPRESS)
     parser.add_argument("--_warm", help=argparse.SUPPRESS)
     return parser.parse_args(argv)
@@ -536,6 +570,8 @@ def main(argv: list[str] | None = None) -> int:
                 "num_proc": args.num_proc,
                 "deidentify": args.deidentify,
                 "deid_key_file": str(work / "deid.key"),
+                "engine": args.engine,
+                "unit_mb": args.unit_mb,
             },
             "result": str(work / "pipeline_result.json"),
             "profile": args.profile and str(Path(args.profile).resolve()),
@@ -545,6 +581,22 @@ def main(argv: list[str] | None = None) -> int:
         _child("--_child", str(work / "spec.json"))
         pipeline = json.loads((work / "pipeline_result.json").read_text())
         say(f"pipeline {pipeline['pipeline_seconds']:.2f} s; steps {pipeline['step_seconds']}")
+        if args.skip_limit:  # the pipeline's own figures only
+            brief = {
+                "code": {**code_version(), "label": args.label},
+                "exchanges": args.exchanges,
+                "engine": args.engine,
+                "unit_mb": args.unit_mb,
+                **{k: pipeline[k] for k in ("pipeline_seconds", "pipeline_cpu_seconds", "peak_rss_mb",
+                                            "peak_rss_anon_mb", "rss_at_peak", "ray_worker_peak_rss_mb",
+                                            "ray_workers_peak_total_rss_mb", "step_seconds",
+                                            "load_average")},
+                "exchanges_per_second": round(args.exchanges / pipeline["pipeline_seconds"], 1),
+                "examples": pipeline["counts"]["examples"],
+                "corpus": corpus,
+            }
+            print(json.dumps(brief) if args.json else json.dumps(brief, indent=2))
+            return 0
 
         import datasets
         from transformers import AutoTokenizer
@@ -585,6 +637,10 @@ def main(argv: list[str] | None = None) -> int:
             "ratio": round(seconds / limit["seconds"], 3),
             "deidentify": args.deidentify,
             "deidentify_seconds": pipeline["step_seconds"].get("deidentify"),
+            "engine": args.engine,
+            "unit_mb": args.unit_mb,
+            "ray_worker_peak_rss_mb": pipeline["ray_worker_peak_rss_mb"],
+            "ray_workers_peak_total_rss_mb": pipeline["ray_workers_peak_total_rss_mb"],
             "phi_replaced": pipeline["counts"].get("phi_replaced"),
             "pipeline_cpu_seconds": round(pipeline["pipeline_cpu_seconds"], 3),
             "tokenizer_limit_cpu_seconds": round(limit["cpu_seconds"], 3),

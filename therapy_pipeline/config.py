@@ -14,6 +14,7 @@ import yaml
 
 from . import dedupe, deid
 from .chunking import overlap_turns
+from .engines import ENGINES, RAY, RAY_REQUIREMENTS, ray_available
 from .loaders import SKIP_UNMAPPED, UNMAPPED_SPEAKERS, read_speaker_roles
 from .planning import MULTI_TURN, SLIDING_WINDOW, PlanRules
 from .rendering import ExampleRules
@@ -21,7 +22,18 @@ from .splitting import SPLITS
 
 # Config keys that change where or how fast the output is made, never what it holds.
 NOT_CONTENT = frozenset(
-    {"input_data_dir", "output_dir", "cache_dir", "num_proc", "private_output", "strict", "deid_key_file"}
+    {
+        "input_data_dir",
+        "output_dir",
+        "cache_dir",
+        "num_proc",
+        "private_output",
+        "strict",
+        "deid_key_file",
+        "engine",
+        "ray_address",
+        "unit_mb",
+    }
 )
 
 
@@ -157,6 +169,24 @@ class ProcessingConfig:
         metadata={
             "help": "worker processes for tokenization (Dataset.map num_proc); "
             "1 already uses every core: a thread tokenizes ahead"
+        },
+    )
+    engine: str = field(
+        default="local",
+        metadata={
+            "help": "local: this machine, the corpus a unit (unit_mb) at a time; ray: the same steps on Ray Data "
+            "(pip install -r requirements-ray.txt), output identical to local"
+        },
+    )
+    ray_address: str | None = field(
+        default=None,
+        metadata={"help": "engine ray: null starts a local Ray instance; auto or an address joins a running cluster"},
+    )
+    unit_mb: float = field(
+        default=64.0,
+        metadata={
+            "help": "input files are processed in units of about this many MB (whole files, in order): memory "
+            "grows with a unit, not with the corpus; the output does not depend on it"
         },
     )
     pad_to_multiple_of: int = field(
@@ -305,6 +335,10 @@ class ProcessingConfig:
             f"must be {' or '.join(UNMAPPED_SPEAKERS)}",
         )
         need(self.num_proc >= 1, "num_proc", "must be at least 1")
+        need(self.engine in ENGINES, "engine", f"must be {' or '.join(ENGINES)}")
+        need(self.unit_mb > 0, "unit_mb", "must be above 0")
+        if self.engine == RAY and not ray_available():
+            errors.append(f"engine: ray is not installed; pip install -r {RAY_REQUIREMENTS}")
         inputs, output = Path(self.input_data_dir).resolve(), Path(self.output_dir).resolve()
         need(
             inputs != output and inputs not in output.parents,

@@ -28,12 +28,13 @@ import multiprocessing
 import os
 import re
 import string
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 
 import numpy as np
 
 from . import deid
-from .model import Session, Skip, Stats
+from .model import Session, Skip, Stats, turns_key
 
 logger = logging.getLogger(__name__)
 
@@ -66,8 +67,19 @@ _PRIME = np.uint64((1 << 61) - 1)
 
 
 def _exact_key(session: Session) -> bytes:
-    text = "\0".join(f"{turn.speaker}\0{turn.text}" for turn in session.turns)
-    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).digest()
+    return turns_key(session.turns)
+
+
+@dataclass
+class Sketch:
+    """What the dedupe decision needs of a session, made where the session is read (a unit): its
+    exact key, its words (the keep rule) and turns (the counts), its MinHash hash values (None: too
+    short to judge, or not `near`)."""
+
+    key: bytes
+    words: int
+    turns: int
+    signature: np.ndarray | None = None
 
 
 class _WordHashes(dict):
@@ -109,13 +121,13 @@ def _same_session(a: np.ndarray, b: np.ndarray) -> bool:
 class _Groups:
     """Union-find over session positions; a group's root is its member kept."""
 
-    def __init__(self, sessions: list[Session]) -> None:
-        self.parent = list(range(len(sessions)))
-        self.sessions = sessions
+    def __init__(self, sketches: list[Sketch]) -> None:
+        self.parent = list(range(len(sketches)))
+        self.sketches = sketches
 
     def rank(self, i: int) -> tuple[int, int]:
         """Lower keeps: the most words, then the first in input order."""
-        return -sum(len(_WORD.findall(t.text)) for t in self.sessions[i].turns), i
+        return -self.sketches[i].words, i
 
     def find(self, i: int) -> int:
         while self.parent[i] != i:
@@ -130,89 +142,118 @@ class _Groups:
             self.parent[drop] = keep
 
 
+def sketch_sessions(sessions: list[Session], mode: str, workers: int | None = None) -> tuple[list[Sketch], list]:
+    """Each session's Sketch, and (near) its shingles, which the decision reads for candidate pairs
+    only. `workers`: forked processes for the shingles (None: as many as pay, by the turns)."""
+    signed = _signed(sessions, workers) if mode == NEAR else [(None, None)] * len(sessions)
+    sketches = [
+        Sketch(_exact_key(s), sum(len(_WORD.findall(t.text)) for t in s.turns), len(s.turns), signature)
+        for s, (_, signature) in zip(sessions, signed)
+    ]
+    return sketches, [values for values, _ in signed]
+
+
+def find_copies(
+    sketches: list[Sketch], mode: str, shingles_of: Callable[[int], np.ndarray]
+) -> dict[int, tuple[int, bool]]:
+    """The sessions (by position) that are copies of another, each with the position of the one kept
+    of its group and whether it is an exact copy. `shingles_of(position)`: a session's shingles, read
+    for candidate pairs only."""
+    if mode == OFF or len(sketches) < 2:
+        return {}
+    groups = _Groups(sketches)
+    exact_first: dict[bytes, int] = {}
+    for i, sketch in enumerate(sketches):
+        if sketch.key in exact_first:
+            groups.join(exact_first[sketch.key], i)
+        else:
+            exact_first[sketch.key] = i
+    if mode == NEAR:
+        for i, j in _similar_pairs(sketches, sorted(exact_first.values()), shingles_of):
+            groups.join(i, j)
+    copies = {}
+    for i, sketch in enumerate(sketches):
+        root = groups.find(i)
+        if root != i:
+            copies[i] = (root, sketch.key == sketches[root].key)
+    return copies
+
+
+def copy_skips(
+    copies: dict[int, tuple[int, bool]], sketches: list[Sketch], ids: list[str], sources: list[str], mode: str
+) -> tuple[list[Skip], Stats]:
+    """A Skip for each copy (in input order), naming the kept session by id, and the counts:
+    `duplicate_session` / `near_duplicate_session` exchanges dropped, `sessions_deduplicated`."""
+    stats = Stats()
+    stats.counts["sessions_deduplicated"] = len(copies)
+    skips = []
+    for i in sorted(copies):
+        root, exact = copies[i]
+        template = DUPLICATE_OF if exact else NEAR_DUPLICATE_OF
+        skips.append(Skip(sources[i], template.format(session_id=ids[root]), ids[i]))
+        stats.exchanges_dropped["duplicate_session" if exact else "near_duplicate_session"] += sketches[i].turns
+    if skips:
+        logger.info("dedupe (%s): %d of %d sessions are copies of another, dropped", mode, len(skips), len(sketches))
+    return skips, stats
+
+
 def dedupe_sessions(sessions: list[Session], mode: str) -> tuple[list[Session], list[Skip], Stats]:
     """The sessions without their duplicates (in input order), a Skip for each dropped one, and the
     counts: `duplicate_session` / `near_duplicate_session` exchanges dropped, `sessions_deduplicated`."""
-    stats = Stats()
-    stats.counts["sessions_deduplicated"] = 0
     if mode == OFF or len(sessions) < 2:
+        stats = Stats()
+        stats.counts["sessions_deduplicated"] = 0
         return sessions, [], stats
-    groups = _Groups(sessions)
-    keys = [_exact_key(session) for session in sessions]
-    exact_first: dict[bytes, int] = {}
-    for i, key in enumerate(keys):
-        if key in exact_first:
-            groups.join(exact_first[key], i)
-        else:
-            exact_first[key] = i
-    if mode == NEAR:
-        distinct = sorted(exact_first.values())
-        for i, j in _similar_pairs([sessions[i] for i in distinct], distinct):
-            groups.join(i, j)
-    kept, skips = [], []
-    for i, session in enumerate(sessions):
-        root = groups.find(i)
-        if root == i:
-            kept.append(session)
-            continue
-        exact = keys[i] == keys[root]
-        template = DUPLICATE_OF if exact else NEAR_DUPLICATE_OF
-        skips.append(Skip(session.source, template.format(session_id=sessions[root].session_id), session.session_id))
-        stats.exchanges_dropped["duplicate_session" if exact else "near_duplicate_session"] += len(session.turns)
-        stats.counts["sessions_deduplicated"] += 1
-    if skips:
-        logger.info("dedupe (%s): %d of %d sessions are copies of another, dropped", mode, len(skips), len(sessions))
-    return kept, skips, stats
+    sketches, shingled = sketch_sessions(sessions, mode)
+    copies = find_copies(sketches, mode, shingled.__getitem__)
+    ids, sources = [s.session_id for s in sessions], [s.source for s in sessions]
+    skips, stats = copy_skips(copies, sketches, ids, sources, mode)
+    return [s for i, s in enumerate(sessions) if i not in copies], skips, stats
 
 
-def _similar_pairs(sessions: list[Session], positions: list[int]) -> Iterable[tuple[int, int]]:
-    """Pairs (by position) of sessions that are near duplicates (_same_session), in order."""
-    from datasketch import MinHashLSH
+def _similar_pairs(
+    sketches: list[Sketch], positions: list[int], shingles_of: Callable[[int], np.ndarray]
+) -> Iterable[tuple[int, int]]:
+    """Pairs (by position, among `positions`) of sessions that are near duplicates (_same_session), in order."""
+    from datasketch import LeanMinHash, MinHash, MinHashLSH
 
-    signed = _signed(sessions)
+    scheme = MinHash(num_perm=NUM_PERM, seed=1).scheme
     lsh = MinHashLSH(threshold=LSH_THRESHOLD, num_perm=NUM_PERM)
-    for k, (_, signature) in enumerate(signed):
-        if signature is not None:
-            lsh.insert(k, signature)
+    signed = [
+        (p, LeanMinHash(seed=1, hashvalues=sketches[p].signature, scheme=scheme))
+        for p in positions
+        if sketches[p].signature is not None
+    ]
+    for p, signature in signed:
+        lsh.insert(p, signature)
     pairs = set()
-    for k, (values, signature) in enumerate(signed):
-        if signature is None:
-            continue
+    for p, signature in signed:
         for other in lsh.query(signature):
-            if other > k and _same_session(values, signed[other][0]):
-                pairs.add((k, other))
-    for k, other in sorted(pairs):
-        yield positions[k], positions[other]
+            if other > p and _same_session(shingles_of(p), shingles_of(other)):
+                pairs.add((p, other))
+    yield from sorted(pairs)
 
 
-def _signed(sessions: list[Session]) -> list[tuple[np.ndarray, object]]:
-    """Per session, its shingles and their MinHash (None if too short to judge); with many turns,
-    in forked workers (each session on its own: the same result)."""
+def _signed(sessions: list[Session], workers: int | None = None) -> list[tuple[np.ndarray, np.ndarray | None]]:
+    """Per session, its shingles and their MinHash hash values (None if too short to judge); with
+    many turns, in forked workers (each session on its own: the same result)."""
     from datasketch import MinHash
 
-    turns = sum(len(s.turns) for s in sessions)
-    workers = min(os.cpu_count() or 1, deid.WORKERS) if turns >= deid.PARALLEL_TURNS else 1
+    if workers is None:
+        turns = sum(len(s.turns) for s in sessions)
+        workers = min(os.cpu_count() or 1, deid.WORKERS) if turns >= deid.PARALLEL_TURNS else 1
     first = MinHash(num_perm=NUM_PERM, seed=1)  # its permutations, drawn once, are everyone's
     global _WORK
     _WORK = (sessions, first.permutations, first.scheme)
     try:
-        if workers == 1:
+        if workers <= 1 or len(sessions) < 2 * workers:
             parts = [_signatures((0, len(sessions)))]
         else:
             with multiprocessing.get_context("fork").Pool(workers) as pool:
                 parts = pool.map(_signatures, deid.equal_parts(sessions, workers * 4))
     finally:
         _WORK = None
-    return [
-        (
-            values,
-            MinHash(num_perm=NUM_PERM, hashvalues=hv, permutations=first.permutations, scheme=first.scheme)
-            if hv is not None
-            else None,
-        )
-        for part in parts
-        for values, hv in part
-    ]
+    return [item for part in parts for item in part]
 
 
 _WORK: tuple | None = None  # what forked workers read, set before the fork

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from .model import CLIENT, THERAPIST, InputError, Session, Skip, Stats, Turn
+from .model import CLIENT, THERAPIST, InputError, Session, Skip, Stats, Turn, turns_key
 
 logger = logging.getLogger(__name__)
 
@@ -975,34 +975,36 @@ def load_file(file: Path, input_dir: Path, speakers: SpeakerRules) -> FileLoad:
     return loaded
 
 
-def deduplicate(session: Session, kept: dict[str, tuple[str, tuple[Turn, ...]]], stats: Stats) -> Skip | None:
+def deduplicate(
+    session_id: str, source: str, key: bytes, turns: int, kept: dict[str, tuple[str, bytes]], stats: Stats
+) -> Skip | str:
     """The rule for an id that two sessions have (in two files, or twice in one), applied to a session
-    about to be kept; `kept` maps each id kept so far to its file and turns. A session with the turns
-    of the one that has its id is a duplicate: a Skip naming that one's file. A different one is kept
-    as `id@file` (the file's path without extension; `#2`, `#3`... while that is taken too): None."""
-    turns = tuple(session.turns)
-    previous = kept.get(session.session_id)
+    about to be kept: its id, file, turns_key and number of turns; `kept` maps each id kept so far to
+    its file and key. A session with the turns of the one that has its id is a duplicate: a Skip naming
+    that one's file. A different one is kept as `id@file` (the file's path without extension; `#2`,
+    `#3`... while that is taken too). Returns the Skip, or the id the session is kept under."""
+    previous = kept.get(session_id)
     if previous is not None:
-        if previous[1] == turns:
-            stats.exchanges_dropped["duplicate_session"] += len(turns)
+        if previous[1] == key:
+            stats.exchanges_dropped["duplicate_session"] += turns
             stats.counts["sessions_skipped"] += 1
-            return Skip(session.source, DUPLICATE_OF.format(path=previous[0]), session_id=session.session_id)
-        renamed = base = f"{session.session_id}@{session.source.rsplit('.', 1)[0]}"
+            return Skip(source, DUPLICATE_OF.format(path=previous[0]), session_id=session_id)
+        renamed = base = f"{session_id}@{source.rsplit('.', 1)[0]}"
         copy = 1
         while renamed in kept:  # the same id again in this file, or taken by another
             copy += 1
             renamed = f"{base}#{copy}"
         logger.warning(
             "%s: session id %s is also used in %s for a different session; kept as %s",
-            session.source,
-            session.session_id,
+            source,
+            session_id,
             previous[0],
             renamed,
         )
         stats.counts["session_ids_renamed"] += 1
-        session.session_id = renamed
-    kept[session.session_id] = (session.source, turns)
-    return None
+        session_id = renamed
+    kept[session_id] = (source, key)
+    return session_id
 
 
 def load_corpus(
@@ -1013,16 +1015,36 @@ def load_corpus(
     roles: dict[str, dict[str, str]] | None = None,
     unmapped: str = SKIP_UNMAPPED,
 ) -> LoadResult:
-    """Load every session under input_dir, file by file (load_file), one session per id (deduplicate).
+    """Load every session under input_dir, file by file (load_file), one session per id (settle).
     Bad files, lines and sessions become Skips with a reason (or, with strict, the first one raises
     InputError); good ones are never lost. Speakers: `speaker_map` for every session, `roles` per
     session id (read_speaker_roles), `unmapped` as SpeakerRules says."""
     input_dir = Path(input_dir)
     if not input_dir.is_dir():
         raise InputError(str(input_dir), "input directory does not exist")
-    speakers = SpeakerRules({k.strip().lower(): v for k, v in (speaker_map or {}).items()}, roles or {}, unmapped)
+    speakers = speaker_rules(speaker_map, roles, unmapped)
+    loads = (load_file(file, input_dir, speakers) for file in find_input_files(input_dir))
+    return settle(loads, speakers.roles, strict, lambda s: (turns_key(s.turns), len(s.turns)))
+
+
+def speaker_rules(
+    speaker_map: dict[str, str] | None, roles: dict[str, dict[str, str]] | None, unmapped: str
+) -> SpeakerRules:
+    return SpeakerRules({k.strip().lower(): v for k, v in (speaker_map or {}).items()}, roles or {}, unmapped)
+
+
+def settle(
+    loads: Iterable[FileLoad],
+    roles: dict[str, dict[str, str]],
+    strict: bool,
+    key_of: Callable[[Any], tuple[bytes, int]],
+) -> LoadResult:
+    """The corpus from its files' loads, in file order: one session per id (deduplicate), each skip
+    logged (or, with strict, the first raised), the roles file's ids that no file has counted. The
+    sessions may be Sessions or what stands for them where they were read (a unit's records):
+    `key_of(item)` gives their turns_key and number of turns."""
     result = LoadResult()
-    kept: dict[str, tuple[str, tuple[Turn, ...]]] = {}
+    kept: dict[str, tuple[str, bytes]] = {}
     seen: set[str | None] = set()  # the session ids met, before any is renamed
 
     def skip(item: Skip) -> None:
@@ -1031,23 +1053,26 @@ def load_corpus(
         logger.warning("skipped %s", item)
         result.skips.append(item)
 
-    for file in find_input_files(input_dir):
-        loaded = load_file(file, input_dir, speakers)
+    for loaded in loads:
         result.files.append(loaded.record)
         result.stats += loaded.stats
         for item in loaded.found:
-            if speakers.roles:
+            if roles:
                 seen.add(item.session_id)
             if isinstance(item, Skip):
                 skip(item)
-            elif (duplicate := deduplicate(item, kept, result.stats)) is not None:
-                skip(duplicate)
+                continue
+            key, turns = key_of(item)
+            kept_as = deduplicate(item.session_id, item.source, key, turns, kept, result.stats)
+            if isinstance(kept_as, Skip):
+                skip(kept_as)
             else:
+                item.session_id = kept_as
                 loaded.record.sessions += 1
                 result.sessions.append(item)
     counts = result.stats.counts
-    if speakers.roles:
-        not_found = sorted(set(speakers.roles) - seen)
+    if roles:
+        not_found = sorted(set(roles) - seen)
         counts["speaker_roles_sessions_not_found"] = len(not_found)
         if not_found:
             logger.warning(

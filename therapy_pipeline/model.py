@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Self
@@ -31,6 +32,12 @@ class Turn:
     @property
     def words(self) -> int:
         return len(self.text.split())
+
+
+def turns_key(turns: list[Turn]) -> bytes:
+    """A digest that two sessions share exactly when their turns (speaker and text) are the same."""
+    text = "\0".join(f"{turn.speaker}\0{len(turn.text)}\0{turn.text}" for turn in turns)
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).digest()
 
 
 @dataclass

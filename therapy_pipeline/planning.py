@@ -163,6 +163,75 @@ def _plan_session(
     return planned, np.array([_CODE[reason] for reason in exclusion], dtype=np.int8)
 
 
+@dataclass
+class SessionPlans:
+    """Planning's decisions for a run of sessions, before any split is known."""
+
+    planned: list[tuple[Chunk, list[int]]]  # the chunks with targets, and their targets, in input order
+    if_unused: dict[str, np.ndarray]  # as Planned's, NOT_SHOWN marked once the plans are written
+    without_targets: dict[str, str]
+    stats: Stats
+
+    def targets(self) -> dict[str, int]:
+        """Session -> its targets, for the sessions with any (what the split assignment weighs)."""
+        sizes: Counter = Counter()
+        for chunk, targets in self.planned:
+            sizes[chunk.session_id] += len(targets)
+        return dict(sizes)
+
+
+def plan_sessions(chunks: list[Chunk], rules: PlanRules) -> SessionPlans:
+    """Each session's targets and windows (_plan_session), from its chunks (those of a session together)."""
+    plans = SessionPlans([], {}, {}, Stats())
+    for session_id, session_chunks in itertools.groupby(chunks, key=lambda c: c.session_id):
+        if session_id in plans.if_unused:
+            raise AssertionError(f"the chunks of session {session_id} are not together (a bug)")
+        session_planned, plans.if_unused[session_id] = _plan_session(list(session_chunks), rules, plans.stats)
+        if not session_planned:
+            plans.without_targets[session_id] = (
+                "no turns with text" if not len(plans.if_unused[session_id]) else "no eligible therapist turn"
+            )
+        plans.planned += session_planned
+    return plans
+
+
+def write_plans(plans: SessionPlans, rules: PlanRules, path: Path) -> Dataset:
+    """The plan rows of `plans.planned`, in its order, as an Arrow file at `path` (memory-mapped, so
+    neither this process nor map workers hold them). The turns no plan shows are counted under their
+    reason and marked NOT_SHOWN in `plans.if_unused`. A row is made only as it is written."""
+    shown = {session_id: np.zeros(len(codes), dtype=bool) for session_id, codes in plans.if_unused.items()}
+
+    def rows() -> Iterator[dict]:
+        for chunk, targets in plans.planned:
+            row = plan_row(chunk, targets, rules.example_format, rules.context_exchanges)
+            end = chunk.start + len(chunk.turns)
+            shown[chunk.session_id][chunk.start : end] |= shown_by(row, rules.example_format)
+            yield row
+
+    written = _write_plans(rows(), path)
+    for session_id, codes in plans.if_unused.items():  # the turns no plan shows: no example can use them
+        unseen = ~shown[session_id]
+        tally(codes[unseen], _NOT_SHOWN_REASON, plans.stats.exchanges_dropped)
+        codes[unseen] = NOT_SHOWN
+    return written
+
+
+def log_plans(stats: Stats, rows: int, example_format: str) -> None:
+    logger.info(
+        "%d therapist turns, %d eligible as targets, in %d chunk plans (%s)",
+        stats.counts["therapist_turns"],
+        stats.counts["targets_eligible"],
+        rows,
+        example_format,
+    )
+
+
+def split_order(session_ids: Sequence[str], split_of: Mapping[str, str]) -> list[int]:
+    """The rows' positions split by split (train, validation, test), input order within a split."""
+    rank = {name: position for position, name in enumerate(SPLITS)}
+    return sorted(range(len(session_ids)), key=lambda i: rank[split_of[session_ids[i]]])
+
+
 def plan_examples(
     chunks: list[Chunk],
     rules: PlanRules,
@@ -172,79 +241,49 @@ def plan_examples(
     work: Path,
     clients: Mapping[str, str] | None = None,
 ) -> Planned:
-    """The plans of all chunks, as an Arrow file in `work` (memory-mapped, so neither this process
-    nor map workers hold them), and the facts the accounting needs.
+    """The plans of all chunks, as an Arrow file in `work`, and the facts the accounting needs, in one
+    step (the pipeline runs the same parts unit by unit: plan_sessions, assign_splits, write_plans).
 
     With split_by session, each session's split is decided here from its targets; with split_by
     client, each client's, from the targets of all its sessions (`clients`: session -> client; a
     session not in it is its own client). The plans are then written split by split: each split's
-    examples come out of the encoder as one run of rows. A plan row is made only as it is written,
-    so the rows are never all in memory.
+    examples come out of the encoder as one run of rows.
     """
-    stats = Stats()
-    planned: list[tuple[Chunk, list[int]]] = []  # the chunks with targets, and their targets
-    if_unused: dict[str, np.ndarray] = {}
-    without_targets: dict[str, str] = {}
-    for session_id, session_chunks in itertools.groupby(chunks, key=lambda c: c.session_id):
-        if session_id in if_unused:
-            raise AssertionError(f"the chunks of session {session_id} are not together (a bug)")
-        session_planned, if_unused[session_id] = _plan_session(list(session_chunks), rules, stats)
-        if not session_planned:
-            without_targets[session_id] = (
-                "no turns with text" if not len(if_unused[session_id]) else "no eligible therapist turn"
-            )
-        planned += session_planned
+    plans = plan_sessions(chunks, rules)
     split_of = None
     if split_by in ("session", "client"):
-        split_of = _assign(planned, split_by, clients or {}, ratios, seed)
-        rank = {name: position for position, name in enumerate(SPLITS)}
-        planned.sort(key=lambda p: rank[split_of[p[0].session_id]])  # stable: input order within a split
-
-    shown = {session_id: np.zeros(len(codes), dtype=bool) for session_id, codes in if_unused.items()}
-
-    def rows() -> Iterator[dict]:
-        for chunk, targets in planned:
-            row = plan_row(chunk, targets, rules.example_format, rules.context_exchanges)
-            end = chunk.start + len(chunk.turns)
-            shown[chunk.session_id][chunk.start : end] |= shown_by(row, rules.example_format)
-            yield row
-
-    plans = _write_plans(rows(), work / "plans.arrow")
-    for session_id, codes in if_unused.items():  # the turns no plan shows: no example can use them
-        unseen = ~shown[session_id]
-        tally(codes[unseen], _NOT_SHOWN_REASON, stats.exchanges_dropped)
-        codes[unseen] = NOT_SHOWN
-    logger.info(
-        "%d therapist turns, %d eligible as targets, in %d chunk plans (%s)",
-        stats.counts["therapist_turns"],
-        stats.counts["targets_eligible"],
-        len(planned),
-        rules.example_format,
-    )
-    return Planned(plans, split_of, if_unused, without_targets, stats)
+        split_of = assign_splits(plans.targets(), split_by, clients or {}, ratios, seed)
+        order = split_order([chunk.session_id for chunk, _ in plans.planned], split_of)
+        plans.planned = [plans.planned[i] for i in order]
+    written = write_plans(plans, rules, work / "plans.arrow")
+    log_plans(plans.stats, len(plans.planned), rules.example_format)
+    return Planned(written, split_of, plans.if_unused, plans.without_targets, plans.stats)
 
 
-def _assign(
-    planned: list[tuple[Chunk, list[int]]],
+def assign_splits(
+    targets: Mapping[str, int],
     split_by: str,
     clients: Mapping[str, str],
     ratios: Mapping[str, float],
     seed: int,
 ) -> dict[str, str]:
-    """The split of every session with targets: its own (by session), or its client's (by client),
-    the groups weighed by their targets (assign_sessions)."""
+    """The split of every session with targets (`targets`: session -> its targets, in input order):
+    its own (by session), or its client's (by client), the groups weighed by their targets
+    (assign_sessions)."""
     if split_by == "session":
-        group_of = {chunk.session_id: chunk.session_id for chunk, _ in planned}
+        group_of = {session_id: session_id for session_id in targets}
     else:  # a client id and a session id never meet: a session without a client is a group of one
-        group_of = {
-            c.session_id: "client:" + clients[c.session_id] if c.session_id in clients else "session:" + c.session_id
-            for c, _ in planned
-        }
+        group_of = {s: "client:" + clients[s] if s in clients else "session:" + s for s in targets}
     sizes: Counter = Counter()
-    for chunk, targets in planned:
-        sizes[group_of[chunk.session_id]] += len(targets)
+    for session_id, count in targets.items():
+        sizes[group_of[session_id]] += count
     split_of_group = assign_sessions(sizes, ratios, seed)
     return {session_id: split_of_group[group] for session_id, group in group_of.items()}
+
+
+def open_plans(path: Path) -> Dataset:
+    """The plan rows write_plans wrote at `path`, memory-mapped."""
+    return Dataset.from_file(str(path), info=DatasetInfo(features=plan_features()))
 
 
 def _write_plans(rows: Iterator[dict], path: Path) -> Dataset:
@@ -263,7 +302,7 @@ def _write_plans(rows: Iterator[dict], path: Path) -> Dataset:
             if written % _ROWS_PER_WRITE == 0:
                 flush()
         flush()
-    return Dataset.from_file(str(path), info=DatasetInfo(features=features))
+    return open_plans(path)
 
 
 def plan_features() -> Features:

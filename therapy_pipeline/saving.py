@@ -145,13 +145,7 @@ def save_output(
             dataset.select_columns(list(MODEL_COLUMNS)).save_to_disk(
                 str(folder / "export" / "tokenized"), num_shards=single
             )
-    try:
-        tokenizer.save_pretrained(str(folder / "tokenizer"))
-    except Exception as err:  # `tokenizers` raises a plain Exception for an OS error: "... (os error 28)"
-        code = re.search(r"\(os error (\d+)\)$", str(err))
-        if code is None:
-            raise
-        raise OSError(int(code[1]), os.strerror(int(code[1])), str(folder / "tokenizer")) from None
+    save_tokenizer(tokenizer, folder / "tokenizer")
     if "jsonl" in exports:
         (folder / "export").mkdir(exist_ok=True)
         for name in dataset:
@@ -165,6 +159,17 @@ def save_output(
         chat = prompt_format == "chat"
         written["llamafactory"] = write_export(dataset, folder / "export" / "llamafactory", eot, chat)
     return written
+
+
+def save_tokenizer(tokenizer: PreTrainedTokenizerBase, folder: Path) -> None:
+    """`save_pretrained`, its OS errors as OSError naming the folder."""
+    try:
+        tokenizer.save_pretrained(str(folder))
+    except Exception as err:  # `tokenizers` raises a plain Exception for an OS error: "... (os error 28)"
+        code = re.search(r"\(os error (\d+)\)$", str(err))
+        if code is None:
+            raise
+        raise OSError(int(code[1]), os.strerror(int(code[1])), str(folder)) from None
 
 
 @contextlib.contextmanager

@@ -6,9 +6,9 @@ import itertools
 import logging
 import random
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
-from datasets import Dataset, DatasetDict
+from datasets import Dataset, DatasetDict, concatenate_datasets
 
 from .columns import column_values
 from .model import Stats
@@ -62,7 +62,7 @@ def split_by_example(n_rows: int, ratios: dict[str, float], seed: int) -> dict[s
 
 
 def split_examples(
-    examples: Dataset,
+    examples: Dataset | Sequence[Dataset],
     split_of: Mapping[str, str] | None,
     split_by: str,
     ratios: dict[str, float],
@@ -71,23 +71,35 @@ def split_examples(
 ) -> tuple[DatasetDict, Stats]:
     """The split step: train / validation / test, counted (`examples` per split).
 
-    With `split_of` (decided at planning), the examples come split by split, each split one run of
-    rows, which is selected as a range; without it, the seed's random split of examples.
+    `examples` may come in parts (one per unit, in unit order). With `split_of` (decided at
+    planning), each part's examples come split by split, each split one run of rows: a split is
+    those runs, part after part. Without it, the seed's random split of all the examples.
     """
     stats = Stats()
-    rows: dict[str, range | list[int]]
+    parts = [examples] if isinstance(examples, Dataset) else list(examples)
+    pieces: dict[str, list[Dataset]] = {name: [] for name in SPLITS}
     if split_of is not None:
-        splits = [split_of[s] for s in column_values(examples, "session_id")]
-        counts = Counter(splits)
-        if splits != [name for name in SPLITS for _ in range(counts[name])]:
-            raise AssertionError("examples are not in split order (a bug)")
-        ends = dict(zip(SPLITS, itertools.accumulate(counts[name] for name in SPLITS)))
-        # (an empty range at the very end is refused by `select`: an empty list is not)
-        rows = {name: range(ends[name] - counts[name], ends[name]) if counts[name] else [] for name in SPLITS}
+        for part in parts:
+            splits = [split_of[s] for s in column_values(part, "session_id")]
+            counts = Counter(splits)
+            if splits != [name for name in SPLITS for _ in range(counts[name])]:
+                raise AssertionError("examples are not in split order (a bug)")
+            ends = dict(zip(SPLITS, itertools.accumulate(counts[name] for name in SPLITS)))
+            for name in SPLITS:
+                if counts[name]:
+                    pieces[name].append(part.select(range(ends[name] - counts[name], ends[name])))
+        whole = {name: concatenate_datasets(pieces[name]) if pieces[name] else parts[0].select([]) for name in SPLITS}
+        rows: dict[str, range | list[int]] = {name: range(len(whole[name])) for name in SPLITS}
     else:
-        rows = split_by_example(len(examples), ratios, seed)
+        joined = parts[0] if len(parts) == 1 else concatenate_datasets(parts).with_format(None)
+        whole = dict.fromkeys(SPLITS, joined)
+        rows = split_by_example(len(joined), ratios, seed)
     dataset = DatasetDict(
-        {name: examples.select(rows[name], new_fingerprint=f"{fingerprint}-{name}") for name in SPLITS}
+        {
+            # (an empty range is refused by `select`: an empty list is not)
+            name: whole[name].select(rows[name] or [], new_fingerprint=f"{fingerprint}-{name}")
+            for name in SPLITS
+        }
     )
     stats.counts["examples"] = {name: len(dataset[name]) for name in SPLITS}
     empty = [name for name in SPLITS if len(dataset[name]) == 0 and ratios[name] > 0]

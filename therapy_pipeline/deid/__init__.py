@@ -139,15 +139,19 @@ def equal_parts(sessions: list[Session], count: int) -> list[tuple[int, int]]:
     return bounds
 
 
-def deidentify_sessions(sessions: list[Session], deidentifier: Deidentifier | None) -> tuple[list[Session], Stats]:
+def deidentify_sessions(
+    sessions: list[Session], deidentifier: Deidentifier | None, workers: int | None = None
+) -> tuple[list[Session], Stats]:
     """The de-identify step: every turn with its PHI replaced, every session id and source a keyed
-    pseudonym, and what was replaced counted by type (`phi_replaced`). None: de-identification off."""
+    pseudonym, and what was replaced counted by type (`phi_replaced`). None: de-identification off.
+    `workers`: forked processes (None: as many as pay, by the turns)."""
     stats = Stats()
     if deidentifier is None:
         logger.info("de-identification off: the text is kept as it is (deidentify: off)")
         return sessions, stats
-    turns = sum(len(s.turns) for s in sessions)
-    workers = min(os.cpu_count() or 1, WORKERS) if turns >= PARALLEL_TURNS else 1
+    if workers is None:
+        turns = sum(len(s.turns) for s in sessions)
+        workers = min(os.cpu_count() or 1, WORKERS) if turns >= PARALLEL_TURNS else 1
     replaced: Counter = Counter()
     out = []
     for session, counts in deidentifier.sessions(sessions, workers):
