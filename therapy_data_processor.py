@@ -50,8 +50,16 @@ from therapy_pipeline.loaders import (
 )
 from therapy_pipeline.model import InputError, Session, Stats
 from therapy_pipeline.planning import assign_splits
-from therapy_pipeline.saving import EXPORTS, MANIFEST, save_output, save_tokenizer, staging_dir, write_json
-from therapy_pipeline.splitting import SPLITS, split_examples
+from therapy_pipeline.saving import (
+    EXPORTS,
+    MANIFEST,
+    assemble_splits,
+    save_output,
+    save_tokenizer,
+    staging_dir,
+    write_json,
+)
+from therapy_pipeline.splitting import SPLITS, split_counts, split_examples
 from therapy_pipeline.tokenizer import PAD_TOKEN, load_tokenizer
 from therapy_pipeline.units import SessionRecord, Unit, UnitSettings, log_prepared, make_units, shingles_reader
 
@@ -130,17 +138,22 @@ class TherapyDataProcessor:
                 clock.add(*(e.seconds for e in encoded))
             finally:
                 engine.close()
-            parts = [_examples(e.files) for e in encoded if e.files]  # (a unit without plans has none)
             stats = Stats.total(loaded.stats, prepare_stats, *(e.stats for e in encoded))
-            log_examples(sum(len(part) for part in parts), stats)
+            log_examples(sum(e.rows for e in encoded), stats)
             with clock("account"):
                 balances = check_books(stats)
                 without_examples = [row for e in encoded for row in e.without_examples]
             with clock("split"):
-                parts = [part.remove_columns(["turn_indices", "targets"]) for part in parts]
-                dataset, split_stats = split_examples(
-                    parts, split_of, cfg.split_by, cfg.split_ratios, cfg.seed, fingerprint
-                )
+                if split_of is None:  # the seed's random split of all the examples: made here
+                    parts = [_examples(e.files) for e in encoded if e.files]  # (a unit without plans has none)
+                    parts = [part.remove_columns(["turn_indices", "targets"]) for part in parts]
+                    dataset, split_stats = split_examples(
+                        parts, split_of, cfg.split_by, cfg.split_ratios, cfg.seed, fingerprint
+                    )
+                else:  # the units saved their shards of each split: put in place, in unit order
+                    shards = {name: [e.shards[name] for e in encoded if name in e.shards] for name in SPLITS}
+                    dataset, _ = assemble_splits(shards, staging, fingerprint, cfg.private_output)
+                    split_stats = split_counts(dataset, cfg.split_by, cfg.split_ratios)
                 stats += split_stats
                 by_client = None
                 if cfg.split_by == "client":
@@ -150,7 +163,9 @@ class TherapyDataProcessor:
                     )
                     stats += client_stats
             with clock("save"):
-                exported = save_output(dataset, tokenizer, staging, exports, cfg.prompt_format)
+                exported = save_output(
+                    dataset, tokenizer, staging, exports, cfg.prompt_format, saved=split_of is not None
+                )
             accounting = {**balances, "sessions_without_examples": without_examples}
             manifest = build_manifest(
                 cfg, tokenizer, tokenizer_source, loaded, deidentifier, dataset, stats, accounting, clock.seconds
@@ -160,7 +175,7 @@ class TherapyDataProcessor:
             if exported:
                 manifest["exports"] = exported  # rows written and left out, per export and split
             write_json(staging / MANIFEST, manifest)
-            del parts, dataset
+            del dataset
             shutil.rmtree(work)
         return manifest
 

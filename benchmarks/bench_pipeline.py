@@ -22,6 +22,7 @@
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import logging
 import math
@@ -352,6 +353,19 @@ def run_pipeline_child(spec_path: str) -> None:
     Path(spec["result"]).write_text(json.dumps(result))
 
 
+def output_digest(output: Path) -> str:
+    """sha256 of the saved dataset's files (the splits' data, features and state; not the manifest,
+    whose timings differ): equal digests, identical datasets (engine local against engine ray)."""
+    digest = hashlib.sha256()
+    for path in sorted(output.glob("*/*")):
+        if path.parent.name in SPLITS and path.is_file():
+            digest.update(path.relative_to(output).as_posix().encode() + b"\0")
+            with open(path, "rb") as data:
+                for block in iter(lambda: data.read(1 << 24), b""):
+                    digest.update(block)
+    return digest.hexdigest()[:16]
+
+
 def warm_tokenizer_cache(cache_dir: str) -> None:
     """Child process: build the embedded tokenizer into the persistent cache, if not there yet."""
     from therapy_pipeline.tokenizer import build_embedded_tokenizer
@@ -570,19 +584,21 @@ def main(argv: list[str] | None = None) -> int:
                 "num_proc": args.num_proc,
                 "deidentify": args.deidentify,
                 "deid_key_file": str(work / "deid.key"),
-                "engine": args.engine,
-                "unit_mb": args.unit_mb,
             },
             "result": str(work / "pipeline_result.json"),
             "profile": args.profile and str(Path(args.profile).resolve()),
         }
+        if args.engine != "local" or args.unit_mb != 64.0:  # (the defaults left out: older code runs too)
+            spec["config"].update(engine=args.engine, unit_mb=args.unit_mb)
         (work / "spec.json").write_text(json.dumps(spec))
         say("running the pipeline in a child process")
         _child("--_child", str(work / "spec.json"))
         pipeline = json.loads((work / "pipeline_result.json").read_text())
         say(f"pipeline {pipeline['pipeline_seconds']:.2f} s; steps {pipeline['step_seconds']}")
+        digest = output_digest(output)
         if args.skip_limit:  # the pipeline's own figures only
             brief = {
+                "output_digest": digest,
                 "code": {**code_version(), "label": args.label},
                 "exchanges": args.exchanges,
                 "engine": args.engine,
@@ -637,6 +653,7 @@ def main(argv: list[str] | None = None) -> int:
             "ratio": round(seconds / limit["seconds"], 3),
             "deidentify": args.deidentify,
             "deidentify_seconds": pipeline["step_seconds"].get("deidentify"),
+            "output_digest": digest,
             "engine": args.engine,
             "unit_mb": args.unit_mb,
             "ray_worker_peak_rss_mb": pipeline["ray_worker_peak_rss_mb"],

@@ -15,7 +15,7 @@ names); trained twice it weighs double, and split apart it leaks the test set in
   only. Speakers are not part of the shingles: the same words with the roles swapped (a diarization
   or roles-file mix-up) are the same session.
 
-Duplicates group transitively; of each group the session with the most words is kept (ties: the first
+Duplicates group transitively; of each group the session with the most words (words_of) is kept (ties: the first
 in input order), the others become Skips whose reason names the kept session by id (a keyed pseudonym
 in the manifest). The result does not depend on the order of hashing or of the LSH buckets.
 """
@@ -26,7 +26,6 @@ import hashlib
 import logging
 import multiprocessing
 import os
-import re
 import string
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -50,7 +49,6 @@ MIN_SHINGLES = 12  # fewer: too short to tell a copy from a session of stock phr
 DUPLICATE_OF = "duplicate of session {session_id}"
 NEAR_DUPLICATE_OF = "near duplicate of session {session_id}"
 
-_WORD = re.compile(r"[^\W_]+")  # a word, for the keep rule's word count
 # Words for the shingles: the UTF-8 text split at whitespace and ASCII punctuation (bytes.translate
 # and split: a third of a regex's time); the apostrophe stays, so "don't" is one word. Non-ASCII
 # text first has its common punctuation made ASCII, so curly and straight quotes give one word.
@@ -90,14 +88,21 @@ class _WordHashes(dict):
         return value
 
 
-def shingles(session: Session, hashes: _WordHashes | None = None) -> np.ndarray:
-    """The session's word 3-grams as 61-bit hashes, repeats included (np.unique makes the set):
-    words lower-cased, punctuation and whitespace dropped; the n-grams run across turns, as people's
-    words do."""
+def words_of(session: Session) -> list[bytes]:
+    """The session's words, as the shingles and the keep rule count them: lower-cased, split at
+    whitespace and punctuation, across turns."""
     text = " ".join(turn.text for turn in session.turns).lower()
     if not text.isascii():
         text = text.translate(_UNICODE_PUNCTUATION)
-    words = text.encode("utf-8", "surrogatepass").translate(_SPLIT_AT).split()
+    return text.encode("utf-8", "surrogatepass").translate(_SPLIT_AT).split()
+
+
+def shingles(session: Session, hashes: _WordHashes | None = None, words: list[bytes] | None = None) -> np.ndarray:
+    """The session's word 3-grams as 61-bit hashes, repeats included (np.unique makes the set):
+    words lower-cased, punctuation and whitespace dropped; the n-grams run across turns, as people's
+    words do. `words`: words_of(session), if already made."""
+    if words is None:
+        words = words_of(session)
     if len(words) < SHINGLE:
         return np.zeros(0, dtype=np.uint64)
     lookup = (hashes if hashes is not None else _WordHashes()).__getitem__
@@ -145,12 +150,14 @@ class _Groups:
 def sketch_sessions(sessions: list[Session], mode: str, workers: int | None = None) -> tuple[list[Sketch], list]:
     """Each session's Sketch, and (near) its shingles, which the decision reads for candidate pairs
     only. `workers`: forked processes for the shingles (None: as many as pay, by the turns)."""
-    signed = _signed(sessions, workers) if mode == NEAR else [(None, None)] * len(sessions)
+    if mode == NEAR:
+        signed = _signed(sessions, workers)
+    else:  # (off: no copy is looked for; the words are not needed)
+        signed = [(None, None, len(words_of(s)) if mode == EXACT else 0) for s in sessions]
     sketches = [
-        Sketch(_exact_key(s), sum(len(_WORD.findall(t.text)) for t in s.turns), len(s.turns), signature)
-        for s, (_, signature) in zip(sessions, signed)
+        Sketch(_exact_key(s), words, len(s.turns), signature) for s, (_, signature, words) in zip(sessions, signed)
     ]
-    return sketches, [values for values, _ in signed]
+    return sketches, [values for values, _, _ in signed]
 
 
 def find_copies(
@@ -234,8 +241,9 @@ def _similar_pairs(
     yield from sorted(pairs)
 
 
-def _signed(sessions: list[Session], workers: int | None = None) -> list[tuple[np.ndarray, np.ndarray | None]]:
-    """Per session, its shingles and their MinHash hash values (None if too short to judge); with
+def _signed(sessions: list[Session], workers: int | None = None) -> list[tuple[np.ndarray, np.ndarray | None, int]]:
+    """Per session, its shingles, their MinHash hash values (None if too short to judge) and its
+    words (words_of); with
     many turns, in forked workers (each session on its own: the same result)."""
     from datasketch import MinHash
 
@@ -259,18 +267,19 @@ def _signed(sessions: list[Session], workers: int | None = None) -> list[tuple[n
 _WORK: tuple | None = None  # what forked workers read, set before the fork
 
 
-def _signatures(bounds: tuple[int, int]) -> list[tuple[np.ndarray, np.ndarray | None]]:
+def _signatures(bounds: tuple[int, int]) -> list[tuple[np.ndarray, np.ndarray | None, int]]:
     from datasketch import MinHash
 
     sessions, permutations, scheme = _WORK
     hashes = _WordHashes()  # a corpus has far fewer distinct words than words
     out = []
     for session in sessions[bounds[0] : bounds[1]]:
-        values = shingles(session, hashes)
+        words = words_of(session)
+        values = shingles(session, hashes, words)
         if values.size < MIN_SHINGLES:
-            out.append((values, None))
+            out.append((values, None, len(words)))
             continue
         signature = MinHash(num_perm=NUM_PERM, hashfunc=int, permutations=permutations, scheme=scheme)
         signature.update_batch((values & np.uint64(0xFFFFFFFF)).tolist())  # its hash values are 32-bit
-        out.append((values, signature.hashvalues))
+        out.append((values, signature.hashvalues, len(words)))
     return out

@@ -13,6 +13,7 @@ import logging
 import pickle
 import warnings
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import datasets
@@ -40,10 +41,15 @@ class LocalEngine:
     def map(self, method: str, calls: Sequence[tuple]) -> list[Any]:
         """`worker.method(*args)` for each args in `calls`, the results in that order."""
         run = getattr(self.worker, method)
-        bar = tqdm(
-            calls, desc=f"{method} units", unit="unit", disable=len(calls) < 2 or not datasets.is_progress_bar_enabled()
-        )
-        return [run(*args) for args in bar]
+        order = list(range(len(calls)))
+        last = self.worker.last_scan
+        if last is not None:  # the unit still in memory first: it is not read again
+            order.sort(key=lambda i: calls[i][0].index != last[0])
+        results: list[Any] = [None] * len(calls)
+        hidden = len(calls) < 2 or not datasets.is_progress_bar_enabled()
+        for i in tqdm(order, desc=f"{method} units", unit="unit", disable=hidden):
+            results[i] = run(*calls[i])
+        return results
 
     def close(self) -> None:
         pass
@@ -91,13 +97,16 @@ class RayEngine:
             kwargs: dict[str, Any] = {"log_to_driver": False, "logging_level": logging.ERROR}
             if address is None:  # a local instance of our own, without the dashboard
                 kwargs.update(address="local", include_dashboard=False)
-            else:
-                kwargs.update(address=address)
+            else:  # a cluster: this package travels with the job (its dependencies must be on the nodes)
+                kwargs.update(address=address, runtime_env={"py_modules": [str(Path(__file__).parent)]})
             try:
                 ray.init(**kwargs)
             except (ConnectionError, RuntimeError, ValueError) as err:
                 raise InputError(f"ray_address {address or 'local'}", f"cannot start or join Ray: {err}") from None
             self.started = True
+        for handler in logging.getLogger("ray.data").handlers:  # Ray Data's console lines: its own log file keeps them
+            if handler.name == "console":
+                handler.setLevel(logging.ERROR)
         context = ray.data.DataContext.get_current()
         context.enable_progress_bars = False
         context.print_on_execution_start = False

@@ -16,12 +16,13 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import datasets
-from datasets import DatasetDict
+from datasets import Dataset, DatasetDict, load_from_disk
 from transformers import PreTrainedTokenizerBase
 
 from .collator import MODEL_COLUMNS
 from .columns import column_values
 from .llamafactory import write_export
+from .splitting import SPLITS
 
 logger = logging.getLogger(__name__)
 
@@ -121,12 +122,53 @@ def write_json(path: Path, data: dict) -> None:
 EXPORTS = ("jsonl", "tokenized", "llamafactory")
 
 
+def assemble_splits(
+    shards: dict[str, list[str]], folder: Path, fingerprint: str, private: bool
+) -> tuple[DatasetDict, int]:
+    """The DatasetDict in `folder` from the units' shards (split -> its shards, saved by
+    `save_to_disk` in the units, in unit order): each shard moved in as `data-<k>-of-<n>.arrow`, beside
+    the split's `dataset_info.json` and `state.json` as `save_to_disk` writes them. Nothing is read or
+    copied, so the driver's memory does not grow with the output. Returns it (memory-mapped) and the
+    shards moved."""
+    first = next(paths[0] for paths in shards.values() if paths)
+    features = Dataset.from_file(first).features
+    moved = 0
+    for name in SPLITS:
+        paths, split = shards.get(name, []), folder / name
+        if not paths:  # datasets writes an empty split without a shard file and then cannot load it: force one
+            empty = Dataset.from_dict({column: [] for column in features}, features=features)
+            empty.save_to_disk(str(split), num_shards=1)
+        else:
+            split.mkdir()
+            for k, path in enumerate(paths):
+                target = split / f"data-{k:05d}-of-{len(paths):05d}.arrow"
+                os.replace(path, target)
+                if private:  # (a Ray worker writes with its own umask)
+                    target.chmod(0o600)
+            shutil.copyfile(Path(first).parent / "dataset_info.json", split / "dataset_info.json")
+            moved += len(paths)
+        n = max(1, len(paths))
+        state = {
+            "_data_files": [{"filename": f"data-{k:05d}-of-{n:05d}.arrow"} for k in range(n)],
+            "_fingerprint": f"{fingerprint}-{name}",
+            "_format_columns": None,
+            "_format_kwargs": {},
+            "_format_type": None,
+            "_output_all_columns": False,
+            "_split": None,
+        }
+        (split / "state.json").write_text(json.dumps(state, indent=2, sort_keys=True), encoding="utf-8")  # as datasets
+    (folder / "dataset_dict.json").write_text(json.dumps({"splits": list(SPLITS)}), encoding="utf-8")
+    return load_from_disk(str(folder)), moved
+
+
 def save_output(
     dataset: DatasetDict,
     tokenizer: PreTrainedTokenizerBase,
     folder: Path,
     exports: Sequence[str] = (),
     prompt_format: str = "chat",
+    saved: bool = False,
 ) -> dict:
     """The save step: the DatasetDict and `tokenizer/` into `folder` (the staging folder; the
     manifest is written after), and under `export/` each export asked for:
@@ -140,7 +182,8 @@ def save_output(
     with _progress_bars(False):
         # datasets writes an empty split without a shard file and then cannot load it: force one.
         single = {n: 1 for n in dataset if len(dataset[n]) == 0}
-        dataset.save_to_disk(str(folder), num_shards=single)
+        if not saved:  # (saved: assemble_splits put it in place)
+            dataset.save_to_disk(str(folder), num_shards=single)
         if "tokenized" in exports:
             dataset.select_columns(list(MODEL_COLUMNS)).save_to_disk(
                 str(folder / "export" / "tokenized"), num_shards=single

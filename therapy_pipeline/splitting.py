@@ -75,7 +75,6 @@ def split_examples(
     planning), each part's examples come split by split, each split one run of rows: a split is
     those runs, part after part. Without it, the seed's random split of all the examples.
     """
-    stats = Stats()
     parts = [examples] if isinstance(examples, Dataset) else list(examples)
     pieces: dict[str, list[Dataset]] = {name: [] for name in SPLITS}
     if split_of is not None:
@@ -101,9 +100,15 @@ def split_examples(
             for name in SPLITS
         }
     )
+    return dataset, split_counts(dataset, split_by, ratios)
+
+
+def split_counts(dataset: DatasetDict, split_by: str, ratios: dict[str, float]) -> Stats:
+    """The split step's counts (`examples` per split), and its line."""
+    stats = Stats()
     stats.counts["examples"] = {name: len(dataset[name]) for name in SPLITS}
     empty = [name for name in SPLITS if len(dataset[name]) == 0 and ratios[name] > 0]
     if empty:
         logger.warning("corpus too small for three non-empty splits: %s empty", ", ".join(empty))
     logger.info("split by %s: %s", split_by, ", ".join(f"{n} {len(dataset[n])}" for n in SPLITS))
-    return dataset, stats
+    return stats

@@ -55,7 +55,8 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-PLANS, FACTS, SHINGLES = "plans.arrow", "plan_facts.pickle", "shingles.npz"
+PLANS, FACTS, SHINGLES, OFFSETS = "plans.arrow", "plan_facts.pickle", "shingles.npy", "shingle_offsets.npy"
+SHARD = "data-00000-of-00001.arrow"  # the one shard save_to_disk writes with num_shards=1
 
 
 @dataclass(frozen=True)
@@ -120,7 +121,10 @@ class UnitPrepared:
 @dataclass
 class UnitEncoded:
     unit: int
-    files: list[str]  # the Arrow files of the unit's examples, split by split (when split_of)
+    rows: int  # its examples
+    files: list[str]  # the Arrow files of the unit's examples (split_by example: the driver splits them)
+    # split -> the unit's shard of it, saved (split_by session or client), for the splits it has rows of
+    shards: dict[str, str]
     stats: Stats  # tokenize and accounting counts
     without_examples: list[dict]
     seconds: dict[str, float]
@@ -163,6 +167,10 @@ class UnitWorker:
         self.settings = settings
         self.speakers = speaker_rules(settings.speaker_map, settings.roles, settings.unmapped)
         self._deidentifier = deidentifier
+        # The sessions of the unit scanned last, kept for its prepare pass (one unit: memory stays
+        # bounded), so a corpus of one unit is read once. Only where one worker runs both passes.
+        self.keep_last_scan = tokenizer is not None
+        self.last_scan: tuple[int, list[Session]] | None = None
         self._encoder: ExampleEncoder | None = None
         if tokenizer is not None:
             from .encoding import ExampleEncoder
@@ -199,13 +207,16 @@ class UnitWorker:
             if self.settings.dedupe == NEAR and sessions:
                 lengths = np.array([len(values) for values in shingled], dtype=np.int64)
                 offsets = np.concatenate([[0], np.cumsum(lengths)])
-                np.savez(self.unit_dir(unit) / SHINGLES, values=np.concatenate(shingled), offsets=offsets)
+                folder = self.unit_dir(unit)
+                np.save(folder / SHINGLES, np.concatenate(shingled))
+                np.save(folder / OFFSETS, offsets)
         records = iter(
             SessionRecord(s.session_id, s.source, unit.index, k, sk.key, sk.turns, sk.words, sk.signature, s.client_id)
             for k, (s, sk) in enumerate(zip(sessions, sketches))
         )
         for loaded in loads:  # the same loads, their sessions replaced by their records
             loaded.found = [item if isinstance(item, Skip) else next(records) for item in loaded.found]
+        self.last_scan = (unit.index, sessions) if self.keep_last_scan else None
         return UnitScan(unit.index, loads, clock.seconds)
 
     # ------------------------------------------------------------------ pass 2
@@ -226,13 +237,17 @@ class UnitWorker:
         s = self.settings
         clock = Clock()
         with clock("load"):
-            loads = self._load(unit, "prepare")
+            if self.last_scan is not None and self.last_scan[0] == unit.index:
+                read = self.last_scan[1]
+            else:
+                read = [i for loaded in self._load(unit, "prepare") for i in loaded.found if isinstance(i, Session)]
+            self.last_scan = None
         sessions = []
-        for position, session in enumerate(i for loaded in loads for i in loaded.found if isinstance(i, Session)):
+        for position, session in enumerate(read):
             if position in kept:
                 session.session_id = kept[position]
                 sessions.append(session)
-        del loads
+        del read
         with _quiet():
             with clock("deidentify"):
                 sessions, deid_stats = deid.deidentify_sessions(sessions, self.deidentifier, s.workers)
@@ -299,18 +314,38 @@ class UnitWorker:
             planned = Planned(plans, split_of, if_unused, without_targets, Stats())
             without_examples, account_stats = account(planned, examples)
         files = [f["filename"] for f in examples.cache_files]  # none for a unit without plans
-        return UnitEncoded(unit.index, files, Stats.total(encode_stats, account_stats), without_examples, clock.seconds)
+        shards = {}
+        if split_of is not None and len(examples):
+            with clock("save"):
+                shards = self._save_shards(examples, split_of, folder)
+        stats = Stats.total(encode_stats, account_stats)
+        return UnitEncoded(unit.index, len(examples), files, shards, stats, without_examples, clock.seconds)
+
+    def _save_shards(self, examples: Dataset, split_of: dict[str, str], folder: Path) -> dict[str, str]:
+        """The unit's examples (in split order) saved as one shard per split, as `save_to_disk`
+        writes it: the driver only moves the shards into place (saving.assemble_splits)."""
+        names = [split_of[s] for s in column_values(examples, "session_id")]
+        shards, start = {}, 0
+        examples = examples.remove_columns(["turn_indices", "targets"])
+        with _quiet():
+            for name in dict.fromkeys(names):  # in split order, as the rows are
+                end = start + names.count(name)
+                examples.select(range(start, end)).save_to_disk(str(folder / "shards" / name), num_shards=1)
+                shards[name] = str(folder / "shards" / name / SHARD)
+                start = end
+        return shards
 
 
 def shingles_reader(work_dir: str, records: list[SessionRecord]):
-    """record position in `records` -> its shingles, read from its unit's file (memory-mapped)."""
+    """record position in `records` -> its shingles, read from its unit's file (memory-mapped: the
+    pages of the candidates only are read, and the system may drop them again)."""
     opened: dict[int, tuple[np.ndarray, np.ndarray]] = {}
 
     def shingles_of(i: int) -> np.ndarray:
         record = records[i]
         if record.unit not in opened:
-            data = np.load(Path(work_dir) / f"unit-{record.unit:06d}" / SHINGLES)
-            opened[record.unit] = (data["values"], data["offsets"])
+            folder = Path(work_dir) / f"unit-{record.unit:06d}"
+            opened[record.unit] = (np.load(folder / SHINGLES, mmap_mode="r"), np.load(folder / OFFSETS))
         values, offsets = opened[record.unit]
         return values[offsets[record.position] : offsets[record.position + 1]]
 
