@@ -124,7 +124,7 @@ class TherapyDataProcessor:
                     raise InputError(
                         cfg.input_data_dir, "no session has a therapist turn that can be a training target"
                     )
-                with clock("plan"):  # the split assignment: from every session's targets
+                with clock("assign"):  # the driver: the split assignment, from every session's targets
                     targets = {s: n for p in prepared for s, n in p.targets.items()}
                     clients = {s: c for p in prepared for s, c in p.clients.items()}
                     split_of = None
@@ -140,7 +140,7 @@ class TherapyDataProcessor:
                 engine.close()
             stats = Stats.total(loaded.stats, prepare_stats, *(e.stats for e in encoded))
             log_examples(sum(e.rows for e in encoded), stats)
-            with clock("account"):
+            with clock("books"):  # the driver: the counts of every unit add up
                 balances = check_books(stats)
                 without_examples = [row for e in encoded for row in e.without_examples]
             with clock("split"):
@@ -188,12 +188,12 @@ class TherapyDataProcessor:
         cfg = self.config
         scans = engine.map("scan", [(unit,) for unit in units])
         clock.add(*(scan.seconds for scan in scans))
-        with clock("load"):  # one session per id, across files
+        with clock("ids"):  # the driver: one session per id, across files
             loaded = settle(
                 (load for scan in scans for load in scan.loads), roles or {}, cfg.strict, lambda r: (r.key, r.turns)
             )
             log_loaded(loaded, cfg.input_data_dir)
-        with clock("dedupe"):  # copies, across the corpus
+        with clock("copies"):  # the driver: copies across the corpus (LSH, candidates verified)
             records: list[SessionRecord] = loaded.sessions
             copies = find_copies(records, cfg.dedupe, shingles_reader(work_dir, records))
             skips, stats = copy_skips(
@@ -242,7 +242,8 @@ def clients_per_split(
 
 class StepClock:
     """`with clock("step"):` adds the step's wall-clock seconds, for the manifest's `step_seconds`;
-    `add` adds the seconds the units' steps took (under engine ray: summed over its workers)."""
+    `add` adds the seconds the units' steps took (under engine ray: summed over its workers). The
+    driver's own steps between the passes are `ids`, `copies`, `assign`, `books` and `split`."""
 
     def __init__(self) -> None:
         self.seconds: dict[str, float] = {}

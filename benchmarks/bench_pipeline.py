@@ -583,7 +583,9 @@ def main(argv: list[str] | None = None) -> int:
                 "cache_dir": args.cache_dir,
                 "num_proc": args.num_proc,
                 "deidentify": args.deidentify,
-                "deid_key_file": str(work / "deid.key"),
+                # one key for every run (kept with the cache): the same corpus gives the same output,
+                # so output_digest compares runs (engine local against engine ray)
+                "deid_key_file": str(Path(args.cache_dir) / "bench-deid.key"),
             },
             "result": str(work / "pipeline_result.json"),
             "profile": args.profile and str(Path(args.profile).resolve()),

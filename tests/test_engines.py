@@ -187,3 +187,23 @@ def test_a_killed_ray_worker_fails_the_run_and_leaves_the_previous_output(tmp_pa
     assert tree_digest(tmp_path / "out") == before
     assert json.loads((tmp_path / "out" / MANIFEST).read_text())["config"]["engine"] == "local"
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []  # no staging left behind
+
+
+def test_a_workers_failure_is_named_in_one_line_and_bad_input_is_raised_as_on_one_machine():
+    """What the Ray engine makes of a worker's exception, found inside Ray's wrappers (`cause`)."""
+    from therapy_pipeline.engines import _cause, _failure
+    from therapy_pipeline.model import InputError
+
+    class Wrapper(Exception):  # as Ray's RayTaskError and Ray Data's wrappers hold the worker's exception
+        def __init__(self, cause):
+            super().__init__("wrapped")
+            self.cause = cause
+
+    class ActorDiedError(Exception):
+        pass
+
+    bad = InputError("a.json", "invalid JSON")
+    assert _cause(Wrapper(Wrapper(bad))) is bad
+    assert _failure("encode", ActorDiedError()) == (
+        "engine ray: a worker died during the encode pass (ActorDiedError), after 3 attempts")
+    assert _failure("scan", KeyError("x")) == "engine ray: the scan pass failed in a worker (KeyError): a bug, please report it"
