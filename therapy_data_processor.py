@@ -4,7 +4,9 @@
 load -> de-identify -> chunk -> plan -> tokenize -> account -> split -> save.
 Each step is a function in the `therapy_pipeline` package that takes what it needs and returns its
 result with its counts; `run()` passes every value explicitly, adds the counts up, checks the books
-and records each step's seconds.
+and records each step's seconds. The steps run on units of input files (`units.py`), in three
+passes that an engine runs here or on Ray (`engines.py`); between the passes this driver decides
+what needs the whole corpus: one session per id, the copies, the splits.
 """
 
 from __future__ import annotations
