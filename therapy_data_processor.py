@@ -11,15 +11,13 @@ what needs the whole corpus: one session per id, the copies, the splits.
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import hashlib
 import json
 import logging
 import platform
 import shutil
-import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -41,7 +39,8 @@ from therapy_pipeline.config import (
     speaker_roles,
 )
 from therapy_pipeline.dedupe import copy_skips, dedupe_sessions, find_copies
-from therapy_pipeline.engines import open_engine
+from therapy_pipeline.encoding import log_examples
+from therapy_pipeline.engines import LOCAL, open_engine
 from therapy_pipeline.loaders import (
     SKIP_UNMAPPED,
     LoadResult,
@@ -63,7 +62,15 @@ from therapy_pipeline.saving import (
 )
 from therapy_pipeline.splitting import SPLITS, split_counts, split_examples
 from therapy_pipeline.tokenizer import PAD_TOKEN, load_tokenizer
-from therapy_pipeline.units import SessionRecord, Unit, UnitSettings, log_prepared, make_units, shingles_reader
+from therapy_pipeline.units import (
+    SessionRecord,
+    StepClock,
+    Unit,
+    UnitSettings,
+    log_prepared,
+    make_units,
+    shingles_reader,
+)
 
 __all__ = ["MANIFEST", "ConfigError", "ProcessingConfig", "TherapyDataProcessor", "load_sessions"]
 
@@ -110,7 +117,7 @@ class TherapyDataProcessor:
         with staging_dir(Path(cfg.output_dir), private=cfg.private_output) as staging:
             work = staging / "_work"  # the units' intermediate files: inside the private staging folder
             work.mkdir()
-            if cfg.engine != "local":  # what every worker encodes with (the local one has it in hand)
+            if cfg.engine != LOCAL:  # what every worker encodes with (the local one has it in hand)
                 save_tokenizer(tokenizer, work / "tokenizer")
             settings = unit_settings(cfg, input_dir, work, roles, key if deidentifier is not None else None)
             engine = open_engine(cfg.engine, settings, cfg.ray_address, deidentifier, tokenizer)
@@ -141,7 +148,7 @@ class TherapyDataProcessor:
             finally:
                 engine.close()
             stats = Stats.total(loaded.stats, prepare_stats, *(e.stats for e in encoded))
-            log_examples(sum(e.rows for e in encoded), stats)
+            log_examples(sum(e.rows for e in encoded), stats.examples_dropped)
             with clock("books"):  # the driver: the counts of every unit add up
                 balances = check_books(stats)
                 without_examples = [row for e in encoded for row in e.without_examples]
@@ -242,28 +249,6 @@ def clients_per_split(
     return by_client, stats
 
 
-class StepClock:
-    """`with clock("step"):` adds the step's wall-clock seconds, for the manifest's `step_seconds`;
-    `add` adds the seconds the units' steps took (under engine ray: summed over its workers). The
-    driver's own steps between the passes are `ids`, `copies`, `assign`, `books` and `split`."""
-
-    def __init__(self) -> None:
-        self.seconds: dict[str, float] = {}
-
-    @contextlib.contextmanager
-    def __call__(self, step: str) -> Iterator[None]:
-        start = time.perf_counter()
-        try:
-            yield
-        finally:
-            self.add({step: time.perf_counter() - start})
-
-    def add(self, *seconds: dict[str, float]) -> None:
-        for part in seconds:
-            for step, value in part.items():
-                self.seconds[step] = round(self.seconds.get(step, 0.0) + value, 3)
-
-
 def load_sessions(
     input_data_dir: str,
     speaker_map: dict[str, str],
@@ -274,16 +259,7 @@ def load_sessions(
     """The load step: every session of every file, and what was skipped and why. Speakers through
     `speaker_map`, the `roles` of speaker_roles_file per session id, and `unmapped_speakers`."""
     result = load_corpus(input_data_dir, speaker_map, strict=strict, roles=roles, unmapped=unmapped_speakers)
-    logger.info(
-        "loaded %d sessions (%d exchanges) from %d files; %d files and %d sessions skipped",
-        len(result.sessions),
-        result.stats.counts["exchanges_loaded"],
-        result.stats.counts["files"],
-        result.stats.counts["files_skipped"],
-        result.stats.counts["sessions_skipped"],
-    )
-    if not result.sessions:
-        raise InputError(input_data_dir, "no usable sessions found")
+    log_loaded(result, input_data_dir)
     return result
 
 
@@ -299,16 +275,6 @@ def log_loaded(result: LoadResult, input_data_dir: str) -> None:
     )
     if not result.sessions:
         raise InputError(input_data_dir, "no usable sessions found")
-
-
-def log_examples(examples: int, stats: Stats) -> None:
-    reasons = stats.examples_dropped
-    logger.info(
-        "%d examples tokenized; %d dropped (%s)",
-        examples,
-        sum(reasons.values()),
-        ", ".join(f"{k}: {v}" for k, v in sorted(reasons.items())) or "none",
-    )
 
 
 def unit_settings(
@@ -330,8 +296,8 @@ def unit_settings(
         overlap=overlap_turns(cfg.max_session_exchanges, cfg.overlap_percentage),
         plan_rules=plan_rules(cfg),
         example_rules=example_rules(cfg),
-        num_proc=cfg.num_proc if cfg.engine == "local" else 1,
-        workers=None if cfg.engine == "local" else 1,
+        num_proc=cfg.num_proc if cfg.engine == LOCAL else 1,
+        workers=None if cfg.engine == LOCAL else 1,
     )
 
 

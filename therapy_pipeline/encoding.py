@@ -193,12 +193,7 @@ class ExampleEncoder:
                 new_fingerprint=f"{fingerprint}-kept",
                 desc="Removing examples that cannot fit max_length",
             )
-        logger.info(
-            "%d examples tokenized; %d dropped (%s)",
-            len(encoded),
-            sum(reasons.values()),
-            ", ".join(f"{k}: {v}" for k, v in sorted(reasons.items())) or "none",
-        )
+        log_examples(len(encoded), reasons)
         return encoded.remove_columns(["drop_reason"]), stats
 
     def _encode_unique(self, texts: list[str]) -> dict[str, list[int]]:
@@ -696,6 +691,16 @@ def _gather_ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
     ends = np.cumsum(lengths)
     total = int(ends[-1]) if len(ends) else 0
     return np.repeat(np.asarray(starts, dtype=np.int64) - (ends - lengths), lengths) + np.arange(total)
+
+
+def log_examples(examples: int, dropped: Counter) -> None:
+    """The tokenize step's line: examples made, and those dropped by reason."""
+    logger.info(
+        "%d examples tokenized; %d dropped (%s)",
+        examples,
+        sum(dropped.values()),
+        ", ".join(f"{k}: {v}" for k, v in sorted(dropped.items())) or "none",
+    )
 
 
 def example_features() -> Features:

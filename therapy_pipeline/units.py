@@ -198,7 +198,7 @@ class UnitWorker:
             return self._scan(unit)
 
     def _scan(self, unit: Unit) -> UnitScan:
-        clock = Clock()
+        clock = StepClock()
         with clock("load"):
             loads = self._load(unit, "scan")
         sessions = [item for loaded in loads for item in loaded.found if isinstance(item, Session)]
@@ -235,7 +235,7 @@ class UnitWorker:
 
     def _prepare(self, unit: Unit, kept: dict[int, str]) -> UnitPrepared:
         s = self.settings
-        clock = Clock()
+        clock = StepClock()
         with clock("load"):
             if self.last_scan is not None and self.last_scan[0] == unit.index:
                 read = self.last_scan[1]
@@ -288,7 +288,7 @@ class UnitWorker:
         """The unit's plan rows (in split order with `split_of`: session -> split) tokenized and
         accounted; `fingerprint`: the run's dataset fingerprint."""
         self._maybe_die("encode", unit)
-        clock = Clock()
+        clock = StepClock()
         folder = self.unit_dir(unit)
         plans = open_plans(folder / PLANS)
         if split_of is not None and len(plans):
@@ -368,8 +368,11 @@ def log_prepared(stats: Stats, rows: int, deidentify: str, example_format: str) 
     log_plans(stats, rows, example_format)
 
 
-class Clock:
-    """`with clock("step"):` adds the step's wall-clock seconds to `clock.seconds[step]`."""
+class StepClock:
+    """`with clock("step"):` adds the step's wall-clock seconds to `clock.seconds[step]` (the
+    manifest's `step_seconds`); `add` adds another clock's (the driver adds the units': under engine
+    ray, summed over its workers). The driver's own steps between the passes are `ids`, `copies`,
+    `assign`, `books` and `split`."""
 
     def __init__(self) -> None:
         self.seconds: dict[str, float] = {}
@@ -380,7 +383,12 @@ class Clock:
         try:
             yield
         finally:
-            self.seconds[step] = self.seconds.get(step, 0.0) + time.perf_counter() - start
+            self.add({step: time.perf_counter() - start})
+
+    def add(self, *seconds: dict[str, float]) -> None:
+        for part in seconds:
+            for step, value in part.items():
+                self.seconds[step] = round(self.seconds.get(step, 0.0) + value, 3)
 
 
 @contextlib.contextmanager
