@@ -325,7 +325,9 @@ FACILITY_KINDS = (
     "Dialysis|Shipyard|Buffet|Bar|Pub|Tavern|Lounge|Auto Parts|Motors|Garage|Factory|Mill|Depot|Laundromat|Head Start|"
     "Montessori|Brewery|Tabernacle|Casino|Cannery|Refinery|Dairy|Orchard|Nursery|Club|Deli|Spa|Detention|Packing|"
     "Auto Body|Body Shop|Barbershop|Dealership|Hardware|Pizza|Pizzeria|Taqueria|Cantina|Laundry|Cleaners|Fitness|"
-    "Gurdwara|Mandir|Masjid|Kingdom Hall|Meeting House|Ashram|Monastery|Convent|Seminary"
+    "Gurdwara|Mandir|Masjid|Kingdom Hall|Meeting House|Ashram|Monastery|Convent|Seminary|Clubhouse|Dojo|"
+    "Martial Arts|Karate|Boxing|Pawn|Trattoria|Bistro|Steakhouse|Logistics|Distribution Center|Fulfillment Center|"
+    "Call Center|Processing|Marae|Yeshiva|Madrasa|Store|Shop|Supply|Storage|Farms|Foods|Industries|Manufacturing"
 )
 _FACILITY_KIND_WORDS = {w.lower() for w in re.split(r"[| ]", FACILITY_KINDS)}
 # Words of a facility's name that say what it is, not which one: kept by its surrogate.
@@ -590,6 +592,11 @@ STREET_RX = _rx(
     + _UNIT_WORD
     + r"\b|[a-z]?\d*[a-z]?\b)|,?\s*\d{1,3}(?:st|nd|rd|th)\s+floor\b)*"
 )
+# a house number, a compass direction and a capitalised name, with no street word: "3900 West Fullerton"
+DIRECTED_STREET_RX = re.compile(
+    r"\b\d{1,6}[A-Za-z]?\s+(?i:north|south|east|west|northeast|northwest|southeast|southwest|[NSEW]\.|NE|NW|SE|SW)"
+    r"\s+(?P<name>[A-Z][a-z][\w'’-]*(?:\s+[A-Z][a-z][\w'’-]*){0,2})"
+)
 STREET_PREFIX_RX = _rx(
     r"\b\d{1,6}\s+"
     + _STREET_PREFIXES
@@ -609,15 +616,18 @@ STREET_PREFIX_FIRST_RX = _rx(
 _ADDRESS_CUE_WORDS = (
     r"address(?:\s+is|'s|’s)?|live\s+at|lives\s+at|living\s+at|lived\s+at|staying\s+at|stay\s+at|"
     r"moved\s+(?:in)?to|move\s+(?:in)?to|mail\s+goes\s+to|send\s+(?:it|them|the\s+\w+)\s+to|house\s+at|place\s+at|"
-    r"we're\s+at|i'm\s+at|outside(?:\s+of)?|feet\s+of|(?:apartment|apt|unit|suite)\s+\w{1,4}\s+at"
+    r"we're\s+at|i'm\s+at|outside(?:\s+of)?|feet\s+of|(?:apartment|apt|unit|suite)\s+\w{1,4}\s+at|"
+    r"(?:live|lives|lived|living)\s+on|(?:house|place|address)\s+(?:is|was)|showed\s+up\s+at|"
+    r"(?:mail|send)\s+(?:\w+\s+)?to"
 )
 _ADDRESS_CUE = r"(?i:\b(?:" + _ADDRESS_CUE_WORDS + r")\s+)"
 _ADDRESS_CUE_FIRST = frozenset({"address", "live", "lives", "living", "lived", "staying", "stay", "moved", "move", "mail",
                                 "send", "house", "place", "we're", "i'm", "outside", "feet", "apartment", "apt", "unit",
-                                "suite"})  # fmt: skip
+                                "suite", "showed"})  # fmt: skip
 CUED_HOUSE_RX = re.compile(
     r"(?i:\b(?:" + _ADDRESS_CUE_WORDS + r"|at|it's|it’s)\s+)"
-    r"(?P<v>\d{1,6}[A-Za-z]?(?:\s+1/2|½)?\s+(?:(?i:north|south|east|west|[NSEW])\.?\s+)?[A-Z][a-z][\w'’-]*(?:\s+[A-Z][a-z][\w'’-]*){0,2})"
+    r"(?P<v>\d{1,6}[A-Za-z]?(?:\s+1/2|½)?\s+(?:(?i:north|south|east|west|[NSEW])\.?\s+)?[A-Z][a-z][\w'’-]*"
+    r"(?:\s+(?:(?:na|an|de|del|la|le|da|di|du|dos|van|von|y)\s+)?[A-Z][\w'’-]*){0,2})"
 )
 SPOKEN_HOUSE_RX = re.compile(
     _ADDRESS_CUE + r"(?P<v>(?i:(?:" + _NUMBER_WORDS + r")(?:[\s-]+(?:" + _NUMBER_WORDS + r")){1,4})\s+"
@@ -1468,6 +1478,9 @@ def _shaped(t: _Text, lists: WordLists) -> None:
                 t.add(m.start(), m.end(), ADDRESS)
         for m in CUED_HOUSE_RX.finditer(text, lo, hi):
             _cued_house(t, lists, m)
+        for m in DIRECTED_STREET_RX.finditer(text, lo, hi):  # "3900 West Fullerton", "105 E. Main"
+            if not any(w.lower() in lists.keep or w.lower() in MONTHS for w in WORD_RX.findall(m.group("name"))):
+                t.add(m.start(), m.end(), ADDRESS)
         for m in UNIT_RX.finditer(text, lo, hi):
             t.add(m.start(), m.end(), ADDRESS)
         for m in ZIP_CUED_RX.finditer(text, lo, hi):
@@ -1542,6 +1555,13 @@ def _street_addresses(t: _Text, lists: WordLists, lo: int, hi: int) -> None:
     m = STREET_RX.search(text, lo, hi)
     while m:
         words = m.group("words").split()
+        stop = next((w for w in words if w.lower().strip(".,") in STOPWORDS), None)
+        if stop is not None:
+            # "1844 Alberta St and i drive past it": the street ends before "and", not at "drive"
+            cut = text.find(" " + stop + " ", m.start("words") - 1)
+            shorter = STREET_RX.match(text, m.start(), cut) if cut != -1 else None
+            if shorter:
+                m, words = shorter, shorter.group("words").split()
         # "3 miles down the road": the words between number and suffix must name a street
         bare_suffix = not words and text[m.end("words")].isupper()  # "1720 Grove", "88 Broadway"
         amount = bool(words) and words[0].islower() and _AMOUNT_UNITS.fullmatch(" " + words[0])  # "3 points"
@@ -1573,12 +1593,16 @@ _VEHICLE_WORDS = frozenset({"plate", "plates", "tag", "tags", "car", "truck", "v
 _CAPS_WORD_RX = re.compile(r"(?<![\w'’-])[A-Z]{6,8}(?![\w'’-])")
 
 
+_HOUSE_PARTICLES = frozenset({"na", "an", "de", "del", "la", "le", "da", "di", "du", "dos", "van", "von", "y"})
+
+
 def _cued_house(t: _Text, lists: WordLists, m: re.Match) -> None:
     """A house number and a name after an address cue, unless the name is a kept word, a month, a
     weekday or a number ("at 9 Tuesday", "it's 7 Eleven")."""
     name = re.search(r"[A-Z][a-z].*", m.group("v")).group()
     words = [w.lower() for w in WORD_RX.findall(name)]
-    if any(w in lists.keep or w in MONTHS or w in STOPWORDS or w in _NUMBER_WORD_SET for w in words):
+    said = [w for w in words[1:-1] if w not in _HOUSE_PARTICLES] + [words[0], words[-1]]  # "3 Cnoc na Gréine"
+    if any(w in lists.keep or w in MONTHS or w in STOPWORDS or w in _NUMBER_WORD_SET for w in said):
         return
     if _AMOUNT_UNITS.match(" " + words[0]) or words[0] in lists.common and len(words) == 1:
         return  # "at 20 Minutes", "it's 2 Pills"; not "212 Elm"
@@ -1732,17 +1756,15 @@ def _word_dates(t: _Text, lists: WordLists) -> None:
                     continue
                 month = m.group("month")
                 bare = month.rstrip(".").lower()
-                if bare == "may" and month[0].islower() and not m.group("day")[0].isdigit():
-                    continue  # "you may first ...": a verb
+                day = m.group("day").lower()
+                if bare == "may" and month[0].islower() and rx is DATE_MONTH_DAY_RX and day in ("first", "second"):
+                    continue  # "you may first ...", "you may second-guess it": a verb; not "may seventeenth"
                 if (
                     bare in ("mar", "jan", "dec")
                     and month.islower()
                     and not (m.group("day")[0].isdigit() and (bare != "mar" or m.group("year")))
                 ):
                     continue  # "mar" is a verb; abbreviations are written capitalised, but "since jan 9" is a date
-                day = m.group("day").lower()
-                if not day[0].isdigit() and rx is DATE_MONTH_DAY_RX and bare == "may" and month[0].islower():
-                    continue  # "you may first ...": a verb
                 if day[0].isdigit() and not 1 <= int(re.sub(r"\D", "", day)) <= 31:
                     continue
                 t.add(m.start(), m.end(), DATE, ("words", m))
@@ -1994,8 +2016,33 @@ _ADDRESS_TAIL = re.compile(
 )
 
 
+# the flat said before the house ("apartment six b, two twelve Orchard Street", "Apt 4B, 212 Elm St"),
+# and the side of the house after the flat ("apartment 1 north", "unit 3 rear")
+_UNIT_SAID_BEFORE = _rx(
+    r"\b(?:apartment|apt\.?|unit|suite|flat)\s*(?:number\s+|no\.?\s*|#\s*)?(?:\d{1,4}[a-z]?|[a-z]|(?:"
+    + _NUMBER_WORDS
+    + r")(?:[\s-]+[a-z])?)\s*,?\s+$"
+)
+_UNIT_ENDS = _rx(r"(?:apartment|apt\.?|unit|suite|flat|#)\s*(?:number\s+)?\w{1,4}$")
+_UNIT_SIDE = _rx(r"\s+(?:north|south|east|west|rear|front|upstairs|downstairs|left|right)\b")
+
+
 def _address_tails(t: _Text, lists: WordLists) -> None:
     spans = t.claims.spans
+    text = t.text
+    for index, span in enumerate(spans):
+        if span.type != ADDRESS:
+            continue
+        start, end = span.start, span.end
+        before = _UNIT_SAID_BEFORE.search(text, max(0, start - 40), start)
+        if before and t.claims.free(before.start(), start):
+            start = before.start()
+        side = _UNIT_ENDS.search(text, max(span.start, end - 20), end) and _UNIT_SIDE.match(text, end)
+        if side and t.claims.free(end, side.end()):
+            end = side.end()
+        if (start, end) != (span.start, span.end):
+            t.claims.taken[start:end] = b"\x01" * (end - start)
+            spans[index] = Span(start, end, ADDRESS, span.detail)
     for span in [s for s in spans if s.type == ADDRESS]:
         m = _ADDRESS_TAIL.match(t.text, span.end, span.end + 60)
         if not m:
@@ -2765,6 +2812,100 @@ _PROPAGATED = (NAME, LOCATION, FACILITY, ADDRESS, ZIP, PHONE, EMAIL, URL, IP, SS
 _TITLE_TOKEN = re.compile(r"(?i)^(?:" + _TITLE_ABBR + "|" + _TITLE_WORDS + r")$")
 
 
+# Words a run of capitalised words may hold between two of its words: "Big Al's Pawn and Gold",
+# "Sisters of Mercy", "Casa de la Paz"; a person's name holds none ("Ben and Jerry" are two people).
+_RUN_JOINERS = frozenset({"of", "and", "&", "the", "de", "del", "la", "las", "los", "da", "do", "dos", "e", "y", "na",
+                          "an", "on"})  # fmt: skip
+_RUN_GAP = re.compile(r" (?:(\S+) )?")
+
+
+def _runs(t: _Text) -> list[list[tuple[int, str, str | None]]]:
+    """Runs of capitalised words one space apart, in the text's order, as (start, word, joiner
+    before it): "Golden Dragon Martial Arts", "Big Al's Pawn and Gold"."""
+    runs: list[list[tuple[int, str, str | None]]] = []
+    text, previous_end = t.text, -2
+    for start, word in t.cap_tokens:
+        gap = _RUN_GAP.fullmatch(text, previous_end, start) if previous_end >= 0 else None
+        joiner = gap.group(1) if gap else None
+        if runs and gap and (joiner is None or joiner.lower() in _RUN_JOINERS):
+            runs[-1].append((start, word, joiner))
+        else:
+            runs.append([(start, word, None)])
+        previous_end = start + len(word)
+    return [run for run in runs if len(run) > 1]
+
+
+def _close_runs(t: _Text, rules: _NameRules) -> None:
+    """A run of capitalised words that a detector took in part is taken whole: the words of a
+    name, a place or a facility that no list knows go with the words a list knew ("Tane Two
+    Bulls", "Golden Dragon Martial Arts", "Mama Lucia's Trattoria"). A person's other words become
+    surnames; a run that held a place or a kind word ("Gym", "Trattoria") becomes one facility.
+    Kept words, titles, relation words, acronyms and a sentence's first word end a run."""
+    lists = rules.lists
+    by_start = {span.start: span for span in t.claims.spans}
+    taken = t.claims.taken
+    opens = t.sentence_starts
+    for run in _runs(t):
+        pieces: list[list[tuple[int, str, str | None]]] = [[]]
+        for start, word, joiner in run:
+            lower = _bare(word.lower())
+            stop = (
+                lower in lists.keep
+                or lower in STOPWORDS
+                or lower in _TITLES
+                or lower in _RELATION_WORDS
+                or lower in _KIN_NAMES
+                or lower in MONTHS
+                or word.isupper()
+                and len(word) > 1
+                or start in opens
+                or len(lower) < 3  # "As and Bs": grades
+            )
+            if stop and not taken[start]:
+                pieces.append([])
+            elif taken[start] and start not in by_start:
+                pieces.append([])  # inside a longer span (an address): leave it to its detector
+            else:
+                if joiner is not None and not pieces[-1]:
+                    joiner = None
+                pieces[-1].append((start, word, joiner))
+        for piece in pieces:
+            _close_piece(t, piece, by_start)
+
+
+def _close_piece(t: _Text, piece: list[tuple[int, str, str | None]], by_start: dict[int, Span]) -> None:
+    spans = [by_start[start] for start, _, _ in piece if start in by_start]
+    if not spans or len(spans) == len(piece):
+        return
+    if any(span.type not in (NAME, LOCATION, FACILITY) for span in spans):
+        return
+    for span in spans:  # a span that reaches past its word ("Elk Grove Village") must end at a word of the run
+        if not any(
+            span.end == start + len(_bare_name(word)) or span.end == start + len(word) for start, word, _ in piece
+        ):
+            return
+    kinds = {span.type for span in spans}
+    kind_word = any(_bare(word.lower()) in _FACILITY_KIND_WORDS for _, word, _ in piece)
+    joined = any(joiner is not None for _, _, joiner in piece)
+    person = by_start.get(piece[0][0])
+    if person is not None and person.type == NAME and not kind_word and not joined:
+        # "Tane Two Bulls": a person's name goes on in surnames, whatever else a list took them for
+        others = [span for span in spans if span.type != NAME]
+        t.claims.spans = [span for span in t.claims.spans if span not in others]
+        for span in others:
+            t.claims.taken[span.start : span.end] = bytes(span.end - span.start)
+        for start, word, _ in piece:
+            if start not in by_start or by_start[start].type != NAME:
+                t.add(start, start + len(_bare_name(word)), NAME, "last")
+        return
+    first, (last, word, _) = piece[0][0], piece[-1]
+    end = last + len(word)
+    kind = LOCATION if kinds == {LOCATION} and not kind_word else FACILITY
+    t.claims.spans = [span for span in t.claims.spans if span not in spans]
+    t.claims.taken[first:end] = bytes(end - first)
+    t.add(first, end, kind)
+
+
 def seed_tokens(known: Iterable[tuple[str, str]], rules: _NameRules) -> list[str]:
     """Name tokens of a session's known identifiers: its metadata names (every word, titles aside)
     and the speaker labels that are names ("Dr. Lee", "Marisol"; not "Member" or "SPEAKER_00")."""
@@ -2888,5 +3029,6 @@ class PhiFinder:
         _relation_names(t, self.rules)
         _sayers(t, self.rules)
         _families(t, self.rules)
+        _close_runs(t, self.rules)
         _propagate(t, seed_tokens(known, self.rules), self.lists)
         return sorted(t.claims.spans, key=lambda s: s.start)
