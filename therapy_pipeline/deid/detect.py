@@ -2627,7 +2627,8 @@ def _relation_names(t: _Text, rules: _NameRules) -> None:
 _AFTER_COMMA = re.compile(r",\s*(?:(?:uh|um|er|erm|like),?\s+)?([^\W\d_]+(?:['’-][^\W\d_]+)*)")
 _AFTER_ME_AND = frozenset({"been", "were", "are", "went", "used", "have", "had", "got", "hung", "always", "never", "go",
                            "talked", "talk", "broke", "grew", "met", "started", "hang", "did", "do", "was"})  # fmt: skip
-_SAYS = frozenset({"said", "says", "told", "tells", "asked", "asks", "texted", "texts", "yelled", "screamed"})
+_SAYS = frozenset({"said", "says", "told", "tells", "asked", "asks", "texted", "texts", "yelled", "screamed", "called",
+                   "calls", "messaged", "emailed", "phoned", "facetimed"})  # fmt: skip
 _NOT_BEFORE_SAYER = _DETERMINERS | {"an", "every", "some", "no", "any", "of", "to", "in", "on", "at", "for", "with", "and",
                                     "or", "your", "its", "which", "what", "whose", "one", "own", "i", "you", "we",
                                     "they", "he", "she", "it", "who", "that"}  # fmt: skip
@@ -2647,7 +2648,14 @@ def _sayers(t: _Text, rules: _NameRules) -> None:
         word = m.group(1)
         start = max(0, i - 30) + m.start(1)
         lower = rules.base(word)
-        if lower not in rules.first or lower in STOPWORDS and lower not in CONTEXT_ONLY or lower in lists.keep:
+        unknown = not rules.familiar(lower) and len(lower) > 2  # "then tesfaye called": a word no list knows
+        if (
+            lower not in rules.first
+            and not unknown
+            or lower in STOPWORDS
+            and lower not in CONTEXT_ONLY
+            or lower in lists.keep
+        ):
             continue
         if lower in _RELATION_WORDS or lower in _KIN_NAMES or lower in _TITLES:
             continue
