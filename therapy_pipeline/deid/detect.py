@@ -443,13 +443,13 @@ SPOKEN_WWW_RX = _rx(
     r"[a-z0-9][\w-]*(?:\s+[a-z0-9][\w-]*){0,3}?(?:\s+dot\s+[a-z0-9][\w-]*)*\s+dot\s+" + _TLD + r"\b" + _SPOKEN_PATH
 )
 IPV4_RX = _rx(
-    r"(?<![\w.])(?:(?:25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(?:25[0-5]|2[0-4]\d|1?\d?\d)(?::\d{1,5}|/\d{1,2})?(?![\w]|\.\d)"
+    r"(?<![\w.:])(?:::ffff:)?(?:(?:25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(?:25[0-5]|2[0-4]\d|1?\d?\d)(?::\d{1,5}|/\d{1,2})?(?![\w]|\.\d)"
 )
 IPV6_CANDIDATE_RX = _rx(r"(?<![\w:])[0-9a-f]{0,4}(?::[0-9a-f]{0,4}){2,7}(?:/\d{1,3})?(?![\w:])")
 _SPOKEN_OCTET = r"(?:(?:" + _NUMBER_WORDS + r")(?:[\s-]+(?:and\s+)?(?:" + _NUMBER_WORDS + r")){0,3})"
 SPOKEN_IP_RX = _rx(r"\b" + _SPOKEN_OCTET + r"(?:\s+(?:dot|point)\s+" + _SPOKEN_OCTET + r"){3}\b")
 SSN_RX = _rx(
-    r"(?<![\w./–-])(?!000|666)\d{3}([- ./–—])(?!00)\d{2}\1(?!0000)\d{4}(?![\w–-]|\.\d)"
+    r"(?<![\w./–-])(?!000|666)\d{3}( ?[-./–—] ?| )(?!00)\d{2}\1(?!0000)\d{4}(?![\w–-]|\.\d)"
 )  # 9xx: an ITIN, as private
 _SSN_CUE = r"\b(?:social(?:\s+security)?(?:\s+(?:number|no\.?|#))?|ssn|ss#|ss\s+number|social's)\b"
 SSN_CUED_RX = _rx(_SSN_CUE + r"[^\x00\d]{0,30}?(?P<v>\d{3}[\s.-]?\d{2}[\s.-]?\d{4})(?![\w-])")
@@ -555,7 +555,7 @@ AGE_AFTER_RX = _rx(
 )
 AGE_BEFORE_RX = _rx(
     r"(?:\b(?:aged?|turned|turning|turns|turn|she\s+is|he\s+is|i\s+am|is(?:\s+now)?|was|were|are|lived\s+to(?:\s+be)?|"
-    r"made\s+it\s+to|all\s+of|reached|hit|to\s+be|at|be|being)|'s|’s|'m|’m|'re|’re)\s+"
+    r"made\s+it\s+to|all\s+of|reached|hit|to\s+be|at|be|being|(?:party|cake|candles)\s+for)|'s|’s|'m|’m|'re|’re)\s+"
     r"(?:(?:almost|nearly|over|about|like|only|just|already|probably|maybe|around|easily|at\s+least|gonna\s+be)\s+){0,2}"
     r"(?P<v>(?:"
     + _AGE_NUMBER
@@ -590,7 +590,7 @@ STREET_RX = _rx(
     + _UNIT
     + r"\s*(?:number\s+|no\.?\s*)?#?\s*(?:"
     + _UNIT_WORD
-    + r"\b|[a-z]?\d*[a-z]?\b)|,?\s*\d{1,3}(?:st|nd|rd|th)\s+floor\b)*"
+    + r"\b|ten\b|eleven\b|twelve\b|[a-z]-\d{1,4}[a-z]?\b|[a-z]?\d*[a-z]?\b)|,?\s*\d{1,3}(?:st|nd|rd|th)\s+floor\b)*"
 )
 # a house number, a compass direction and a capitalised name, with no street word: "3900 West Fullerton"
 DIRECTED_STREET_RX = re.compile(
@@ -689,7 +689,8 @@ NINO_RX = re.compile(r"(?<![\w-])[A-Z]{2}\s?\d{2}\s?\d{2}\s?\d{2}\s?[A-D](?![\w-
 # digits said with a space between each: "6 2 8 - 3 1 - 9 9 0 4"
 SPACED_DIGITS_RX = re.compile(r"(?<![\w.,/-])\d(?:(?: | ?- ?)\d){6,14}(?![\w/-]|[.,]\d)")
 PO_BOX_RX = _rx(
-    r"\b(?:(?:p\.?\s*o\.?\s*|post\s+office\s+)?box\s*#?\s*\d+[a-z]?|rural\s+route\s+\d+|r\.?r\.?\s+\d+|"
+    r"\b(?:(?:(?:rural\s+)?route\s+\d+,?\s+)?(?:p\.?\s*o\.?\s*|post\s+office\s+)?box\s*#?\s*\d+[a-z]?|"
+    r"rural\s+route\s+\d+|r\.?r\.?\s+\d+|"
     r"general\s+delivery|hc\s+\d+)\b"
 )
 ZIP_CUED_RX = re.compile(
@@ -1565,14 +1566,27 @@ def _street_addresses(t: _Text, lists: WordLists, lo: int, hi: int) -> None:
         # "3 miles down the road": the words between number and suffix must name a street
         bare_suffix = not words and text[m.end("words")].isupper()  # "1720 Grove", "88 Broadway"
         amount = bool(words) and words[0].islower() and _AMOUNT_UNITS.fullmatch(" " + words[0])  # "3 points"
-        named = (words or bare_suffix) and not amount and not any(w.lower().strip(".,") in STOPWORDS for w in words)
+        named = (
+            (words or bare_suffix)
+            and not amount
+            and not any(
+                w.lower().strip(".,") in STOPWORDS
+                for w in words
+                if w.lower() not in _HOUSE_PARTICLES or not any(v[0].isupper() for v in words)
+            )
+        )  # "1801 Ponce de Leon Ave"; not "3 de la way"
         suffix_word = WORD_RX.match(text, m.end("words"))
         suffix = suffix_word.group().lower() if suffix_word else ""
-        capitalised = all(w[0].isupper() or w[0].isdigit() for w in words)
+        capitalised = all(w[0].isupper() or w[0].isdigit() or w in _HOUSE_PARTICLES for w in words) and (
+            not words or not all(w in _HOUSE_PARTICLES for w in words)
+        )
         # "52 walk their way": common words after a number are no street unless a street word ends them
         street_like = (
             capitalised
             or bare_suffix
+            or words
+            and all(w.lower() in ORDINALS for w in words)
+            and suffix in _STRONG_SUFFIXES  # "425 seventh avenue"
             or suffix in _STRONG_SUFFIXES
             and not any(w.lower() in lists.common for w in words)
         )
@@ -1936,7 +1950,7 @@ SPOKEN_STREET_RX = _rx(
     r"(?P<words>(?:[a-z'’]+\s+){1,2}?)(?:street|avenue|road|drive|lane|boulevard|court|terrace|circle)\b"
 )
 _UNIT_AFTER = _rx(
-    r",?\s*(?:(?:apartment|apt\.?|unit|suite|flat|number|#)\s*(?:[a-z]|\d{1,4}[a-z]?|"
+    r",?\s*(?:(?:apartment|apt\.?|unit|suite|flat|building|bldg\.?|number|#)\s*(?:[a-z]-?\d{1,4}|[a-z]|\d{1,4}[a-z]?|"
     + _UNIT_WORD
     + r"|ten|eleven|twelve)\b|(?:\d{1,2}(?:st|nd|rd|th)|first|second|third|"
     r"fourth|fifth|top|ground|upper|lower|basement)\s+floor\b)"
@@ -2023,7 +2037,12 @@ _UNIT_SAID_BEFORE = _rx(
     + _NUMBER_WORDS
     + r")(?:[\s-]+[a-z])?)\s*,?\s+$"
 )
-_UNIT_ENDS = _rx(r"(?:apartment|apt\.?|unit|suite|flat|#)\s*(?:number\s+)?\w{1,4}$")
+_UNIT_ENDS = _rx(r"(?:apartment|apt\.?|unit|suite|flat|#)\s*(?:number\s+)?[\w-]{1,5}$")
+_UNIT_NEXT = _rx(
+    r",?\s+(?:building|bldg\.?|unit|apartment|apt\.?|number)\s+(?:[a-z]-?\d{0,4}|\d{1,4}[a-z]?|"
+    + _UNIT_WORD
+    + r"|ten|eleven|twelve)\b"
+)
 _UNIT_SIDE = _rx(r"\s+(?:north|south|east|west|rear|front|upstairs|downstairs|left|right)\b")
 
 
@@ -2037,6 +2056,9 @@ def _address_tails(t: _Text, lists: WordLists) -> None:
         before = _UNIT_SAID_BEFORE.search(text, max(0, start - 40), start)
         if before and t.claims.free(before.start(), start):
             start = before.start()
+        after = _UNIT_NEXT.match(text, end)  # "Oakmont Drive building C", "Tupelo Street, Apt. C-4"
+        if after and t.claims.free(end, after.end()):
+            end = after.end()
         side = _UNIT_ENDS.search(text, max(span.start, end - 20), end) and _UNIT_SIDE.match(text, end)
         if side and t.claims.free(end, side.end()):
             end = side.end()
