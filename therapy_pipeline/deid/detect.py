@@ -25,6 +25,7 @@ Names are found by what people say around them, not only by lists:
 from __future__ import annotations
 
 import ipaddress
+import itertools
 import operator
 import re
 from collections.abc import Callable, Iterable
@@ -785,7 +786,7 @@ _PLACE_AFTER_WHERE = re.compile(r"[^\W\d_]+(?:[\s'’.-]+[^\W\d_]+){0,3}\s+(?:is
 _PLACE_AFTER = re.compile(
     r"(?:'s|’s)?(?:,?\s+(?:(?i:" + STATES + r")|" + _STATE_CODES + r")\b|\s+(?i:is|was)\s+where|\s+where)"
 )
-_CITY_PARTICLES = {"upon", "on", "de", "la", "le", "du", "del", "of", "the", "in", "under", "sur", "am"}
+_CITY_PARTICLES = {"upon", "on", "de", "la", "le", "du", "del", "of", "the", "in", "under", "sur", "am", "or"}
 FACILITY_RX = re.compile(
     r"(?:\b(?:St\.?|Saint|Mount|Mt\.?)\s+)?\b(?P<name>(?:(?:"
     + _CAP_WORD
@@ -1660,6 +1661,35 @@ def _cued_plates(t: _Text, lists: WordLists) -> None:
             value = m.group("v")
             if value.lower() not in lists.keep and not (value.isalpha() and len(value) < 4):
                 t.add(m.start("v"), m.end("v"), ID)
+
+
+# Characters said one by one, five or more: "3 3 1 2 7", "6 H J K 2 1 9", "t m c a l l i s t e r",
+# "W as in William 4 4 1 9 0 2 7 7 3"; spelled letters before "at hotmail" are an email.
+_SPELLED_UNIT = r"(?:[A-Z] as in [A-Z][a-z]+|[A-Za-z0-9])"
+SPELLED_RX = re.compile(r"(?<![\w'’@.-])(?:" + _SPELLED_UNIT + r"(?: | - )){4,}" + _SPELLED_UNIT + r"(?![\w'’@-])")
+_SPELLED_AT = _rx(r" at [a-z][\w-]*(?: dot [a-z]{2,6}){0,3}\b")
+# a code of letters and digits and its groups of digits: "R22 9931 0047", "XJP 4410 2291"
+GROUPED_CODE_RX = re.compile(r"(?<![\w-])[A-Z]{1,3}\d{1,4}(?:[ -]\d{3,5}){1,3}(?![\w-])")
+
+
+def _spelled(t: _Text, lists: WordLists) -> None:
+    text = t.text
+    if " " not in text:
+        return
+    for m in SPELLED_RX.finditer(text):
+        units = re.findall(_SPELLED_UNIT, m.group())
+        if len({u.lower() for u in units}) < 2 or all(u.lower() in ("i", "a") for u in units):
+            continue  # "I I I", a stammer
+        codes = [ord(u.lower()) for u in units if len(u) == 1]
+        if all(b - a == 1 for a, b in itertools.pairwise(codes)):
+            continue  # "a b c d e", "1 2 3 4 5": counting, the alphabet
+        email = _SPELLED_AT.match(text, m.end()) if all(u.isalpha() for u in units) else None
+        if email:
+            t.add(m.start(), email.end(), EMAIL)
+        else:
+            t.add(m.start(), m.end(), ID)
+    for m in GROUPED_CODE_RX.finditer(text):
+        t.add(m.start(), m.end(), ID)
 
 
 def _phones(t: _Text, lo: int, hi: int) -> None:
@@ -2670,7 +2700,10 @@ def _sayers(t: _Text, rules: _NameRules) -> None:
         word = m.group(1)
         start = max(0, i - 30) + m.start(1)
         lower = rules.base(word)
-        unknown = not rules.familiar(lower) and len(lower) > 2  # "then tesfaye called": a word no list knows
+        # "then tesfaye called": a word no list knows, before a past tense ("unread texts" is no person)
+        unknown = (
+            not rules.familiar(lower) and len(lower) > 2 and text[i : i + 9].split()[0].endswith(("ed", "old", "aid"))
+        )
         if (
             lower not in rules.first
             and not unknown
@@ -2687,6 +2720,71 @@ def _sayers(t: _Text, rules: _NameRules) -> None:
         if before and before[-1] in _NOT_BEFORE_SAYER or not t.claims.free(start, start + len(lower)):
             continue
         t.add(start, start + len(lower), NAME, "first")
+
+
+# Where only a person can stand, in lower case too: the word there is a name when a name list
+# knows it or no list knows it ("i told trinity i couldn't", "my counselor before you was willow",
+# "there's this girl at work zaylee and", "kat is my stepdad", "everybody calls him park",
+# "and then mercy goes you always", "so i called battle's office").
+_PERSON_SLOTS = tuple(
+    re.compile(pattern, re.IGNORECASE)
+    for pattern in (
+        (
+            r"\b(?:told|tell|tells|telling|asked|ask|asks|texted|messaged|hugged|thanked|warned|promised|begged|invited)"
+            r" (?P<n>[a-z][a-z'’-]+) (?=(?:i|that|about|to|we|he|she|they|if|how|what|not|and i|and she|and he)\b)"
+        ),
+        (
+            r"\b(?:my|his|her|our|their) (?:" + RELATIONS + r")(?: before you| at the time| back then| growing up)?"
+            r" (?:is|was|'s|’s) (?P<n>[a-z][a-z'’-]+)\b(?!['’-])"
+        ),
+        (
+            r"\b(?:this|that|a|one) (?:girl|guy|boy|kid|lady|woman|man|dude|friend|coworker|co-worker|neighbor|neighbour)"
+            r"(?: (?:at|from|in) (?:work|school|church|group|class|the \w+|my \w+))? (?P<n>[a-z][a-z'’-]+)"
+            r"(?= (?:and|who|that|is|was|she|he)\b|,)"
+        ),
+        (
+            r"(?:^|(?<=[\s,]))(?P<n>[A-Za-z][a-z'’-]+) (?:is|was) (?:the one who|the only (?:one|friend|person) who|"
+            r"my (?:" + RELATIONS + r"))\b"
+        ),
+        r"\b(?:calls?|called|calling) (?:him|her|me|them) (?P<n>[a-z][a-z'’-]+)\b|\bgoes by (?P<m>[a-z][a-z'’-]+)\b",
+        (
+            r"\b(?:and then|then|so|and) (?P<n>[a-z][a-z'’-]+) (?:goes|went|was like|is like)"
+            r"(?= (?:you|i|oh|well|um|no|yeah|okay|what|like|to me)\b|,)"
+        ),
+        (
+            r"(?:^|(?<=[\s,]))(?P<n>[a-z][a-z-]+)['’]s (?:office|clinic|practice|house|place|apartment|car|truck|kids|"
+            r"wife|husband|mom|dad|girlfriend|boyfriend|phone|number)\b"
+        ),
+    )
+)
+_SOMEONE = frozenset({"someone", "somebody", "anyone", "anybody", "everyone", "everybody", "no", "nobody", "no-one"})
+_NOT_A_PET_NAME = frozenset({"baby", "babe", "honey", "sweetie", "sweetheart", "dear", "darling", "buddy", "boss",
+                             "sir", "kiddo", "champ", "names", "stupid", "crazy", "sugar", "angel", "princess"})  # fmt: skip
+
+
+def _person_slots(t: _Text, rules: _NameRules) -> None:
+    lists = rules.lists
+    for rx in _PERSON_SLOTS:
+        for m in rx.finditer(t.text):
+            group = "n" if m.group("n") is not None else "m"
+            if group not in rx.groupindex or m.group(group) is None:
+                continue
+            word, start = m.group(group), m.start(group)
+            lower = rules.base(word)
+            if len(lower) < 2 or lower in STOPWORDS and lower not in CONTEXT_ONLY or lower in lists.keep:
+                continue
+            if lower in _RELATION_WORDS or lower in _KIN_NAMES or lower in _TITLES or lower in _NOT_A_PET_NAME:
+                continue
+            if lower in MONTHS and lower not in CONTEXT_ONLY:
+                continue
+            first, last = lower in rules.first, lower in lists.last
+            if not (first or last or not rules.familiar(lower)):
+                continue
+            before = _words_before(t.low, start)
+            if before and (before[-1] in _DETERMINERS or before[-1] in _SOMEONE):
+                continue  # "the doctor's office", "someone else's house"
+            end = start + len(word) - (2 if word.endswith(("'s", "’s")) else 0)
+            t.add(start, end, NAME, "first" if first else "last" if last else "")
 
 
 def _nothing_names(text: str, end: int) -> bool:
@@ -2901,6 +2999,35 @@ def _close_runs(t: _Text, rules: _NameRules) -> None:
                 pieces[-1].append((start, word, joiner))
         for piece in pieces:
             _close_piece(t, piece, by_start)
+    _kind_tails(t)
+
+
+# what a place's name may be followed by in lower case: "St. Vincent's psych unit", "the Ridgeline Foods
+# plant", "Crossroads IOP", "Pathways day treatment"
+_KIND_TAIL = re.compile(
+    r"(?: (?:psych|psychiatric|detox|rehab|behavioral|behavioural|mental health|treatment|recovery|day treatment|"
+    r"inpatient|outpatient|residential|distribution|processing|packing))?"
+    r" (?:unit|ward|wing|plant|center|centre|clinic|program|programme|facility|shelter|warehouse|factory|campus|"
+    r"hospital|school|home|house|office|branch|location|IOP|PHP)\b"
+)
+
+
+def _kind_tails(t: _Text) -> None:
+    spans = t.claims.spans
+    for index, span in enumerate(spans):
+        if span.type not in (FACILITY, LOCATION, NAME) or span.end >= len(t.text):
+            continue
+        if span.type == NAME and not t.text[span.end : span.end + 2] in ("'s", "’s"):
+            continue  # a person's name runs on into a facility's only through a possessive ("St. Vincent's")
+        at = span.end + (2 if t.text[span.end : span.end + 2] in ("'s", "’s") else 0)
+        m = _KIND_TAIL.match(t.text, at)
+        if (
+            m
+            and t.claims.free(at, m.end())
+            and not (span.type == NAME and m.group().strip() in ("house", "home", "office"))
+        ):
+            t.claims.taken[span.end : m.end()] = b"\x01" * (m.end() - span.end)
+            spans[index] = Span(span.start, m.end(), FACILITY)
 
 
 def _close_piece(t: _Text, piece: list[tuple[int, str, str | None]], by_start: dict[int, Span]) -> None:
@@ -3004,6 +3131,7 @@ DETECTORS: tuple[tuple[str, Detector], ...] = (
     ("a birthday's day", _birthdays),
     ("dates said as numbers", _spoken_numeric_dates),
     ("numbers: ip, ssn, phone, date, age, address, zip, id", _shaped),
+    ("characters said one by one, codes in groups", _spelled),
     ("plates said after 'plate'", _cued_plates),
     ("house numbers in words", _spoken_houses),
     ("numbers in words", _spoken_numbers),
@@ -3058,6 +3186,7 @@ class PhiFinder:
         _named_places(t, self.lists)
         _relation_names(t, self.rules)
         _sayers(t, self.rules)
+        _person_slots(t, self.rules)
         _families(t, self.rules)
         _close_runs(t, self.rules)
         _propagate(t, seed_tokens(known, self.rules), self.lists)
