@@ -1674,8 +1674,15 @@ GROUPED_CODE_RX = re.compile(r"(?<![\w-])[A-Z]{1,3}\d{1,4}(?:[ -]\d{3,5}){1,3}(?
 
 def _spelled(t: _Text, lists: WordLists) -> None:
     text = t.text
-    if " " not in text:
-        return
+    runs = t.digit_runs
+    if any(b - a == 1 for a, b in runs) or any(len(w) == 1 and w not in "IaA" for w in t.words):
+        _spelled_out(t, text)
+    for lo, hi in _merged([t.window(a, b, 8, 20) for a, b in runs if b - a >= 3]):
+        for m in GROUPED_CODE_RX.finditer(text, lo, hi):
+            t.add(m.start(), m.end(), ID)
+
+
+def _spelled_out(t: _Text, text: str) -> None:
     for m in SPELLED_RX.finditer(text):
         units = re.findall(_SPELLED_UNIT, m.group())
         if len({u.lower() for u in units}) < 2 or all(u.lower() in ("i", "a") for u in units):
@@ -1688,8 +1695,6 @@ def _spelled(t: _Text, lists: WordLists) -> None:
             t.add(m.start(), email.end(), EMAIL)
         else:
             t.add(m.start(), m.end(), ID)
-    for m in GROUPED_CODE_RX.finditer(text):
-        t.add(m.start(), m.end(), ID)
 
 
 def _phones(t: _Text, lo: int, hi: int) -> None:
@@ -2318,6 +2323,7 @@ class _NameRules:
             if n not in lists.ordinary and n not in lists.common and n not in lists.keep and len(n) >= 3
         )
         self._candidates: dict[str, bool] = {}
+        self.slot_roles: dict[str, str | None] = {}  # _slot_word, by word
         self._lower_candidates: dict[str, bool] = {}
         self._facts: dict[str, tuple[str, bool, bool, bool, bool]] = {}
         self._familiar: dict[str, bool] = {}
@@ -2726,34 +2732,70 @@ def _sayers(t: _Text, rules: _NameRules) -> None:
 # knows it or no list knows it ("i told trinity i couldn't", "my counselor before you was willow",
 # "there's this girl at work zaylee and", "kat is my stepdad", "everybody calls him park",
 # "and then mercy goes you always", "so i called battle's office").
-_PERSON_SLOTS = tuple(
-    re.compile(pattern, re.IGNORECASE)
-    for pattern in (
+_RELATION_SET = _RELATION_WORDS | {w for w in RELATIONS.split("|") if w.isalpha()}  # the words RELATIONS matches
+# (pattern, the words one of which it holds, how far before and after such a word it may reach)
+_PERSON_SLOTS: tuple[tuple[re.Pattern, frozenset[str], int, int], ...] = tuple(
+    (re.compile(pattern, re.IGNORECASE), frozenset(triggers.split()) if isinstance(triggers, str) else triggers, a, b)
+    for pattern, triggers, a, b in (
         (
-            r"\b(?:told|tell|tells|telling|asked|ask|asks|texted|messaged|hugged|thanked|warned|promised|begged|invited)"
-            r" (?P<n>[a-z][a-z'’-]+) (?=(?:i|that|about|to|we|he|she|they|if|how|what|not|and i|and she|and he)\b)"
+            (
+                r"\b(?:told|tell|tells|telling|asked|ask|asks|texted|messaged|hugged|thanked|warned|promised|begged|invited)"
+                r" (?P<n>[a-z][a-z'’-]+) (?=(?:i|that|about|to|we|he|she|they|if|how|what|not|and i|and she|and he)\b)"
+            ),
+            "told tell tells telling asked ask asks texted messaged hugged thanked warned promised begged invited",
+            0,
+            50,
         ),
         (
             r"\b(?:my|his|her|our|their) (?:" + RELATIONS + r")(?: before you| at the time| back then| growing up)?"
-            r" (?:is|was|'s|’s) (?P<n>[a-z][a-z'’-]+)\b(?!['’-])"
+            r" (?:is|was|'s|’s) (?P<n>[a-z][a-z'’-]+)\b(?!['’-])",
+            _RELATION_SET,
+            8,
+            60,
         ),
         (
-            r"\b(?:this|that|a|one) (?:girl|guy|boy|kid|lady|woman|man|dude|friend|coworker|co-worker|neighbor|neighbour)"
-            r"(?: (?:at|from|in) (?:work|school|church|group|class|the \w+|my \w+))? (?P<n>[a-z][a-z'’-]+)"
-            r"(?= (?:and|who|that|is|was|she|he)\b|,)"
+            (
+                r"\b(?:this|that|a|one) (?:girl|guy|boy|kid|lady|woman|man|dude|friend|coworker|co-worker|neighbor|neighbour)"
+                r"(?: (?:at|from|in) (?:work|school|church|group|class|the \w+|my \w+))? (?P<n>[a-z][a-z'’-]+)"
+                r"(?= (?:and|who|that|is|was|she|he)\b|,)"
+            ),
+            "girl guy boy kid lady woman man dude friend coworker co-worker neighbor neighbour",
+            6,
+            60,
         ),
         (
             r"(?:^|(?<=[\s,]))(?P<n>[A-Za-z][a-z'’-]+) (?:is|was) (?:the one who|the only (?:one|friend|person) who|"
-            r"my (?:" + RELATIONS + r"))\b"
-        ),
-        r"\b(?:calls?|called|calling) (?:him|her|me|them) (?P<n>[a-z][a-z'’-]+)\b|\bgoes by (?P<m>[a-z][a-z'’-]+)\b",
-        (
-            r"\b(?:and then|then|so|and) (?P<n>[a-z][a-z'’-]+) (?:goes|went|was like|is like)"
-            r"(?= (?:you|i|oh|well|um|no|yeah|okay|what|like|to me)\b|,)"
+            r"my (?:" + RELATIONS + r"))\b",
+            _RELATION_SET | {"one", "only"},
+            40,
+            50,
         ),
         (
-            r"(?:^|(?<=[\s,]))(?P<n>[a-z][a-z-]+)['’]s (?:office|clinic|practice|house|place|apartment|car|truck|kids|"
-            r"wife|husband|mom|dad|girlfriend|boyfriend|phone|number)\b"
+            r"\b(?:calls?|called|calling) (?:him|her|me|them) (?P<n>[a-z][a-z'’-]+)\b|\bgoes by (?P<m>[a-z][a-z'’-]+)\b",
+            "call calls called calling goes",
+            0,
+            40,
+        ),
+        (
+            (
+                r"\b(?:and then|then|so|and) (?P<n>[a-z][a-z'’-]+) (?:goes|went|was like|is like)"
+                r"(?= (?:you|i|oh|well|um|no|yeah|okay|what|like|to me)\b|,)"
+            ),
+            "goes went like",
+            40,
+            20,
+        ),
+        (
+            (
+                r"(?:^|(?<=[\s,]))(?P<n>[a-z][a-z-]+)['’]s (?:office|clinic|practice|house|place|apartment|car|truck|kids|"
+                r"wife|husband|mom|dad|girlfriend|boyfriend|phone|number)\b"
+            ),
+            (
+                "office clinic practice house place apartment car truck kids wife husband mom dad girlfriend boyfriend phone "
+                "number"
+            ),
+            40,
+            12,
         ),
     )
 )
@@ -2762,29 +2804,53 @@ _NOT_A_PET_NAME = frozenset({"baby", "babe", "honey", "sweetie", "sweetheart", "
                              "sir", "kiddo", "champ", "names", "stupid", "crazy", "sugar", "angel", "princess"})  # fmt: skip
 
 
-def _person_slots(t: _Text, rules: _NameRules) -> None:
+def _slot_word(rules: _NameRules, lower: str) -> str | None:
+    """The role of a word that may stand in a person's slot: a name list knows it ("first",
+    "last") or no list knows it (""); None for any other word."""
     lists = rules.lists
-    for rx in _PERSON_SLOTS:
-        for m in rx.finditer(t.text):
+    if len(lower) < 2 or lower in STOPWORDS and lower not in CONTEXT_ONLY or lower in lists.keep:
+        return None
+    if lower in _RELATION_WORDS or lower in _KIN_NAMES or lower in _TITLES or lower in _NOT_A_PET_NAME:
+        return None
+    if lower in MONTHS and lower not in CONTEXT_ONLY:
+        return None
+    familiar = rules.familiar(lower)
+    if lower in rules.first and (lower not in lists.common or lower in WORDLIKE_NAMES or lower in CONTEXT_ONLY):
+        return "first"  # "trinity", "willow"; not "good" or "long", which a surname list holds too
+    if not familiar:
+        return "last" if lower in lists.last else ""
+    return None
+
+
+def _person_slots(t: _Text, rules: _NameRules) -> None:
+    roles = rules.slot_roles
+    candidates = []
+    for word in t.lower_words - _MODALS:  # "i told will that ...": too rare to look around every "will"
+        role = roles.get(word, False)
+        if role is False:
+            role = roles[word] = _slot_word(rules, rules.base(word))
+        if role is not None:
+            candidates.append(word)
+    if not candidates:
+        return
+    # only around the words that could be a person's name: they are few
+    windows = _merged([t.window(i, i + len(w), 90, 70) for w in candidates for i in t.occurrences(w)])
+    for rx, triggers, _, _ in _PERSON_SLOTS:
+        if not t.lower_words & triggers:
+            continue
+        for m in (m for lo, hi in windows for m in rx.finditer(t.text, lo, hi)):
             group = "n" if m.group("n") is not None else "m"
             if group not in rx.groupindex or m.group(group) is None:
                 continue
             word, start = m.group(group), m.start(group)
-            lower = rules.base(word)
-            if len(lower) < 2 or lower in STOPWORDS and lower not in CONTEXT_ONLY or lower in lists.keep:
-                continue
-            if lower in _RELATION_WORDS or lower in _KIN_NAMES or lower in _TITLES or lower in _NOT_A_PET_NAME:
-                continue
-            if lower in MONTHS and lower not in CONTEXT_ONLY:
-                continue
-            first, last = lower in rules.first, lower in lists.last
-            if not (first or last or not rules.familiar(lower)):
+            role = _slot_word(rules, rules.base(word))
+            if role is None:
                 continue
             before = _words_before(t.low, start)
             if before and (before[-1] in _DETERMINERS or before[-1] in _SOMEONE):
                 continue  # "the doctor's office", "someone else's house"
             end = start + len(word) - (2 if word.endswith(("'s", "’s")) else 0)
-            t.add(start, end, NAME, "first" if first else "last" if last else "")
+            t.add(start, end, NAME, role)
 
 
 def _nothing_names(text: str, end: int) -> bool:
@@ -2944,7 +3010,6 @@ _TITLE_TOKEN = re.compile(r"(?i)^(?:" + _TITLE_ABBR + "|" + _TITLE_WORDS + r")$"
 # "Sisters of Mercy", "Casa de la Paz"; a person's name holds none ("Ben and Jerry" are two people).
 _RUN_JOINERS = frozenset({"of", "and", "&", "the", "de", "del", "la", "las", "los", "da", "do", "dos", "e", "y", "na",
                           "an", "on"})  # fmt: skip
-_RUN_GAP = re.compile(r" (?:(\S+) )?")
 
 
 def _runs(t: _Text) -> list[list[tuple[int, str, str | None]]]:
@@ -2953,10 +3018,11 @@ def _runs(t: _Text) -> list[list[tuple[int, str, str | None]]]:
     runs: list[list[tuple[int, str, str | None]]] = []
     text, previous_end = t.text, -2
     for start, word in t.cap_tokens:
-        gap = _RUN_GAP.fullmatch(text, previous_end, start) if previous_end >= 0 else None
-        joiner = gap.group(1) if gap else None
-        if runs and gap and (joiner is None or joiner.lower() in _RUN_JOINERS):
-            runs[-1].append((start, word, joiner))
+        gap = text[previous_end:start] if previous_end >= 0 else ""
+        if gap == " ":
+            runs[-1].append((start, word, None))
+        elif len(gap) > 2 and gap[0] == gap[-1] == " " and gap[1:-1].lower() in _RUN_JOINERS:
+            runs[-1].append((start, word, gap[1:-1]))
         else:
             runs.append([(start, word, None)])
         previous_end = start + len(word)
@@ -2974,6 +3040,8 @@ def _close_runs(t: _Text, rules: _NameRules) -> None:
     taken = t.claims.taken
     opens = t.sentence_starts
     for run in _runs(t):
+        if not any(start in by_start for start, _, _ in run):
+            continue  # no detector took a word of it
         pieces: list[list[tuple[int, str, str | None]]] = [[]]
         for start, word, joiner in run:
             lower = _bare(word.lower())
