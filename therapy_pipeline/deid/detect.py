@@ -2797,8 +2797,47 @@ _PERSON_SLOTS: tuple[tuple[re.Pattern, frozenset[str], int, int], ...] = tuple(
             40,
             12,
         ),
+        (
+            (
+                r"(?:^|(?<=[\s,]))(?P<n>[a-z][a-z'’-]+), (?:my|his|her|our) (?:married|maiden|last|legal|middle|first|real|birth|"
+                r"old|new|full|given) name\b|\b(?:it's|it’s|its|it is|it was|put it|listed|booked) under (?P<m>[a-z][a-z'’-]+)\b"
+            ),
+            "name under",
+            40,
+            40,
+        ),
+        (
+            r"\b(?:uncle|aunt|auntie|aunty|cousin|grandma|grandpa|granny|nana|papa|brother|sister) (?P<n>[a-z][a-z'’-]+)\b",
+            "uncle aunt auntie aunty cousin grandma grandpa granny nana papa brother sister",
+            0,
+            30,
+        ),
+        (
+            r"\b(?:it's|it’s|its|that's|that’s|thats|this is) (?P<n>[a-z][a-z'’-]+),? (?:my|our|his|her) (?:"
+            + RELATIONS
+            + r")\b",
+            _RELATION_SET,
+            40,
+            10,
+        ),
+        (
+            r"\bwith (?P<n>[a-z][a-z'’-]+) (?=(?:the night|that night|last night|all night|when|the day|that day)\b)",
+            "with",
+            0,
+            40,
+        ),
+        (
+            (
+                r"\bthe (?P<p>[a-z][a-z'’-]+?(?:e?s)) (?=(?:own|owns|owned|next door|down the street|across the street|took|"
+                r"live|lived|moved|called|said|were|are|have|had)\b)"
+            ),
+            "the",
+            0,
+            60,
+        ),
     )
 )
+_FAMILY_AFTER = re.compile(r" (?:own|owns|owned|next door|down the street|across the street|moved|live|lived)\b")
 _SOMEONE = frozenset({"someone", "somebody", "anyone", "anybody", "everyone", "everybody", "no", "nobody", "no-one"})
 _NOT_A_PET_NAME = frozenset({"baby", "babe", "honey", "sweetie", "sweetheart", "dear", "darling", "buddy", "boss",
                              "sir", "kiddo", "champ", "names", "stupid", "crazy", "sugar", "angel", "princess"})  # fmt: skip
@@ -2839,15 +2878,22 @@ def _person_slots(t: _Text, rules: _NameRules) -> None:
         if not t.lower_words & triggers:
             continue
         for m in (m for lo, hi in windows for m in rx.finditer(t.text, lo, hi)):
-            group = "n" if m.group("n") is not None else "m"
-            if group not in rx.groupindex or m.group(group) is None:
+            group = next((g for g in ("n", "m", "p") if g in rx.groupindex and m.group(g) is not None), None)
+            if group is None:
                 continue
             word, start = m.group(group), m.start(group)
-            role = _slot_word(rules, rules.base(word))
+            if group == "p":  # "the kowalczyks next door": a family, by its surname
+                stems = [word[:-1]] + ([word[:-2]] if word.endswith("es") else [])
+                roles = [_slot_word(rules, stem) for stem in stems if len(stem) > 3 and stem not in rules.first]
+                # a surname list's word, or one no list knows where only a family can be ("the benzos were")
+                family = _FAMILY_AFTER.match(t.low, m.end(group))
+                role = "last" if "last" in roles or "" in roles and family else None
+            else:
+                role = None if word.lower() in _MODALS else _slot_word(rules, rules.base(word))
             if role is None:
                 continue
             before = _words_before(t.low, start)
-            if before and (before[-1] in _DETERMINERS or before[-1] in _SOMEONE):
+            if group != "p" and before and (before[-1] in _DETERMINERS or before[-1] in _SOMEONE):
                 continue  # "the doctor's office", "someone else's house"
             end = start + len(word) - (2 if word.endswith(("'s", "’s")) else 0)
             t.add(start, end, NAME, role)
