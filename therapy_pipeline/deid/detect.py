@@ -1604,8 +1604,11 @@ def _street_addresses(t: _Text, lists: WordLists, lo: int, hi: int) -> None:
 
 
 _VEHICLE_WORDS = frozenset({"plate", "plates", "tag", "tags", "car", "truck", "van", "minivan", "suv", "vehicle", "parked",
-                            "registered", "registration", "drives", "drove", "driving", "jeep", "pickup", "sedan"})  # fmt: skip
+                            "registered", "registration", "drives", "drove", "driving", "jeep", "pickup", "sedan",
+                            "parking", "rearview", "chevy", "camry", "civic", "motorcycle"})  # fmt: skip
 _CAPS_WORD_RX = re.compile(r"(?<![\w'’-])[A-Z]{6,8}(?![\w'’-])")
+# a plate of letters and digits near a vehicle: "2GX C81", "F73-JRK", "B-MK 4721", "4GVN"
+_PLATE_CODE_RX = re.compile(r"(?<![\w'’-])[A-Z0-9]{1,4}(?:[- ][A-Z0-9]{1,4}){0,2}(?![\w'’-])")
 
 
 _HOUSE_PARTICLES = frozenset({"na", "an", "de", "del", "la", "le", "da", "di", "du", "dos", "van", "von", "y"})
@@ -1651,6 +1654,17 @@ def _cued_plates(t: _Text, lists: WordLists) -> None:
             lo, hi = t.window(m.start(), m.end(), 80, 80)
             if _VEHICLE_WORDS & set(re.findall(r"[a-z]+", t.low[lo:hi])):
                 t.add(m.start(), m.end(), ID)
+    vehicles = _VEHICLE_WORDS & t.lower_words
+    if vehicles and t.digit_runs:
+        windows = _merged([t.window(i, i + len(w), 80, 80) for w in vehicles for i in t.occurrences(w)])
+        for m in (m for lo, hi in windows for m in _PLATE_CODE_RX.finditer(t.text, lo, hi)):
+            code = m.group()
+            plain = code.replace("-", "").replace(" ", "")
+            if not (any(c.isdigit() for c in plain) and any(c.isalpha() for c in plain)) or len(plain) < 4:
+                continue  # "F-150" is a truck, "4x4" a kind of one
+            if code.lower() in lists.keep or re.fullmatch(r"[A-Z]-?\d{2,3}|\d{1,2}[A-Z]{1,2}|[A-Z]{1,2}\d", plain):
+                continue
+            t.add(m.start(), m.end(), ID)
     cues = (
         [i for w in ("plate", "plates", "tag", "tags") for i in t.occurrences(w)]
         if "plate" in t.low or "tag" in t.low
