@@ -301,6 +301,59 @@ RECALL["PHONE"] += [
     ("The account is 000184736251. 602.555.0143, that's my cell.", "602.555.0143"),
 ]
 RECALL["ID"] += [("The number on the device is 00:1B:44:11:3A:B7.", "00:1B:44:11:3A:B7")]
+# A run of capitalised words taken whole once a detector took part of it; streets that end before a
+# stopword or have no street word; flats said before the house; people in lower-case slots; values
+# said character by character.
+RECALL["NAME"] += [
+    ("The protective order is against Wiremu Many Horses.", "Wiremu Many Horses"),
+    ("i told rosalind i couldn't make it.", "rosalind"),
+    ("my sponsor before you was marguerite she moved away.", "marguerite"),
+    ("there's this guy at work tadeusz and he keeps staring.", "tadeusz"),
+    ("everyone at the shop calls him okonkwo even his kids.", "okonkwo"),
+    ("and then solange goes you never listen.", "solange"),
+    ("then fenwick called and asked about the rent.", "fenwick"),
+    ("it's under abernathy, my married name.", "abernathy"),
+    ("auntie blossom used to braid my hair.", "blossom"),
+    ("i was with dariusz the night it happened.", "dariusz"),
+    ("the wojciechowskis next door called the cops.", "wojciechowskis"),
+    ("Harmony is the one who drove me home.", "Harmony"),
+]
+RECALL["FACILITY"] += [
+    ("I did two weeks at Silver Lantern Judo Academy last spring.", "Silver Lantern Judo Academy"),
+    ("She waits tables at Papa Giorgio's Trattoria on weekends.", "Giorgio's Trattoria"),
+    ("He got his GED through Lighthouse Clubhouse.", "Lighthouse Clubhouse"),
+    ("My grandma is on the memory ward at St. Brendan's psych unit now.", "St. Brendan's psych unit"),
+]
+RECALL["LOCATION"] += [("I grew up in Truth or Consequences, believe it or not.", "Truth or Consequences")]
+RECALL["ADDRESS"] += [
+    ("my brother lives at 2290 Wexford Rd and i drive by it.", "2290 Wexford Rd"),
+    ("he stays at 18840 Highway 12 and never answers.", "18840 Highway 12"),
+    ("we were at 4100 South Kedzie, unit 3F, for a year.", "4100 South Kedzie, unit 3F"),
+    ("it was apartment seven c, three forty Poplar Street.", "apartment seven c, three forty Poplar Street"),
+    ("It's 610 Birch Ave, apartment 2 rear, by the alley.", "610 Birch Ave, apartment 2 rear"),
+    ("He showed up at two oh nine Harlan Street at midnight.", "two oh nine Harlan Street"),
+    ("my aunt lives at 317 Bóthar na Trá now.", "317 Bóthar na Trá"),
+    ("It's Route 4 Box 212, past the church.", "Route 4 Box 212"),
+    ("We moved to 981 Tamarack Court, Apt. D-2 in May.", "981 Tamarack Court, Apt. D-2"),
+    ("He lives at 1740 Rue de la Montagne now.", "1740 Rue de la Montagne"),
+    ("we got kicked out of 316 ninth avenue south last winter.", "316 ninth avenue south"),
+    ("The office has me at six hundred Fairlane Drive building B.", "six hundred Fairlane Drive building B"),
+]
+RECALL["DATE"] += [
+    ("the hearing was moved to may twenty-third.", "may twenty-third"),
+    ("we split up the twelfth of may.", "twelfth of may"),
+]
+RECALL["AGE"] += [("we threw grandpa a party for 96, the whole block came.", "96")]
+RECALL["IP"] += [("it logged in from ::ffff:83.14.207.61 at three a.m.", "::ffff:83.14.207.61")]
+RECALL["SSN"] += [("my social security number is 318 - 64 - 2259.", "318 - 64 - 2259")]
+RECALL["EMAIL"] += [("my email is r o s a l i n d at yahoo dot com.", "r o s a l i n d at yahoo dot com")]
+RECALL["ID"] += [
+    ("the zip code is 8 7 1 0 4 i think.", "8 7 1 0 4"),
+    ("my member number is T as in Tom 5 5 0 9 1 2 8.", "T as in Tom 5 5 0 9 1 2 8"),
+    ("her Medicaid ID is K41 8830 2175 now.", "K41 8830 2175"),
+    ("my truck has 7TB H42 on the back.", "7TB H42"),
+    ("the police report has my car as R58-WNX.", "R58-WNX"),
+]
 # Shaped values with one obvious type: that type is checked too. For the others (a surname may be
 # found as a place) any type removes the value.
 TYPED = {"DATE", "AGE", "PHONE", "EMAIL", "URL", "IP", "SSN", "ZIP", "ID"}
@@ -404,6 +457,23 @@ TRAPS = [
     ("I go to AA. Back to the basics after that.", "Back"),
     ("I got it from Amazon Prime last week.", "Amazon Prime"),
     ("We went to Alcoholics Anonymous together.", "Alcoholics Anonymous"),
+    # the rules above must not reach ordinary speech
+    ("I told people that I was fine.", "people"),
+    ("my dad was good about it.", "good"),
+    ("my sister will be there.", "will"),
+    ("your aunt may call you later.", "may"),
+    ("you may first want to check with him.", "may"),
+    ("the meds were working for a while.", "meds"),
+    ("the benzos were gone by Friday.", "benzos"),
+    ("I walked 3 de la way home.", "de"),
+    ("a b c d e, the list goes on.", "a b c d e"),
+    ("count 1 2 3 4 5 and breathe.", "1 2 3 4 5"),
+    ("I I I I don't know.", "I I I I"),
+    ("she calls me baby when she's drunk.", "baby"),
+    ("we were at someone else's house.", "else"),
+    ("it's under control now.", "control"),
+    ("my car needs 2 new tires.", "2"),
+    ("I told them Thanksgiving is off.", "Thanksgiving"),
 ]
 
 

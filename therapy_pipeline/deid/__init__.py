@@ -73,20 +73,25 @@ class Deidentifier:
         return text, self.finder.find(text, session.known_names)
 
     def session(self, session: Session) -> tuple[Session, Counter]:
+        texts, replaced = self.texts(session)
+        return self.renamed(session, texts), replaced
+
+    def texts(self, session: Session) -> tuple[list[str] | None, Counter]:
+        """The de-identified text of every turn (None: nothing was found) and what was replaced."""
         text, spans = self.find(session)
-        replaced: Counter = Counter(span.type for span in spans)
-        if spans:
-            out = self._replace(session.session_id, text, spans)
-            turns = [Turn(t.speaker, new) for t, new in zip(session.turns, out.split(SEPARATOR))]
-        else:
-            turns = session.turns
-        renamed = Session(
+        if not spans:
+            return None, Counter()
+        return self._replace(session.session_id, text, spans).split(SEPARATOR), Counter(span.type for span in spans)
+
+    def renamed(self, session: Session, texts: list[str] | None) -> Session:
+        """The session under its pseudonyms, with `texts` (None: as they were) as its turns."""
+        turns = session.turns if texts is None else [Turn(t.speaker, new) for t, new in zip(session.turns, texts)]
+        return Session(
             pseudonym(self.key, "session", session.session_id),
             self.pseudonym_path(session.source),
             turns,
             client_id=pseudonym(self.key, "client", session.client_id) if session.client_id is not None else None,
         )
-        return renamed, replaced
 
     def sessions(self, sessions: list[Session], workers: int = 1) -> Iterator[tuple[Session, Counter]]:
         """`session()` of every session, in order; with `workers` > 1, in that many forked
@@ -98,8 +103,12 @@ class Deidentifier:
         _WORK = (self, sessions)
         try:
             with multiprocessing.get_context("fork").Pool(workers) as pool:
-                for part in pool.imap(_deidentify_part, equal_parts(sessions, workers * 8)):
-                    yield from part
+                # a worker sends back only the new texts (None for a session with nothing found): the
+                # sessions themselves stay here and are not pickled back
+                parts = equal_parts(sessions, workers * 8)
+                for (first, _), part in zip(parts, pool.imap(_deidentify_part, parts)):
+                    for session, (texts, replaced) in zip(sessions[first:], part):
+                        yield self.renamed(session, texts), replaced
         finally:
             _WORK = None
 
@@ -168,9 +177,9 @@ def deidentify_sessions(
     return out, stats
 
 
-def _deidentify_part(bounds: tuple[int, int]) -> list[tuple[Session, Counter]]:
+def _deidentify_part(bounds: tuple[int, int]) -> list[tuple[list[str] | None, Counter]]:
     deidentifier, sessions = _WORK
-    return [deidentifier.session(session) for session in sessions[bounds[0] : bounds[1]]]
+    return [deidentifier.texts(session) for session in sessions[bounds[0] : bounds[1]]]
 
 
 # The surrogate of each type: (surrogates, span, value, session text) -> replacement.

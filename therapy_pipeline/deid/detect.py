@@ -627,8 +627,8 @@ _ADDRESS_CUE_FIRST = frozenset({"address", "live", "lives", "living", "lived", "
                                 "suite", "showed"})  # fmt: skip
 CUED_HOUSE_RX = re.compile(
     r"(?i:\b(?:" + _ADDRESS_CUE_WORDS + r"|at|it's|it’s)\s+)"
-    r"(?P<v>\d{1,6}[A-Za-z]?(?:\s+1/2|½)?\s+(?:(?i:north|south|east|west|[NSEW])\.?\s+)?[A-Z][a-z][\w'’-]*"
-    r"(?:\s+(?:(?:na|an|de|del|la|le|da|di|du|dos|van|von|y)\s+)?[A-Z][\w'’-]*){0,2})"
+    r"(?P<v>\d{1,6}[A-Za-z]?(?:\s+1/2|½)?\s+(?:(?i:north|south|east|west|[NSEW])\.?\s+)?[A-ZÀ-Þ][a-zß-ÿ][\w'’-]*"
+    r"(?:\s+(?:(?:na|an|de|del|la|le|da|di|du|dos|van|von|y)\s+)?[A-ZÀ-Þ][\w'’-]*){0,2})"
 )
 SPOKEN_HOUSE_RX = re.compile(
     _ADDRESS_CUE + r"(?P<v>(?i:(?:" + _NUMBER_WORDS + r")(?:[\s-]+(?:" + _NUMBER_WORDS + r")){1,4})\s+"
@@ -1693,7 +1693,7 @@ def _spelled(t: _Text, lists: WordLists) -> None:
         _spelled_out(t, text)
     for lo, hi in _merged([t.window(a, b, 8, 20) for a, b in runs if b - a >= 3]):
         for m in GROUPED_CODE_RX.finditer(text, lo, hi):
-            t.add(m.start(), m.end(), ID)
+            _absorb(t, m.start(), m.end(), ID, keep_type=False)
 
 
 def _spelled_out(t: _Text, text: str) -> None:
@@ -1706,9 +1706,28 @@ def _spelled_out(t: _Text, text: str) -> None:
             continue  # "a b c d e", "1 2 3 4 5": counting, the alphabet
         email = _SPELLED_AT.match(text, m.end()) if all(u.isalpha() for u in units) else None
         if email:
-            t.add(m.start(), email.end(), EMAIL)
+            _absorb(t, m.start(), email.end(), EMAIL)
         else:
-            t.add(m.start(), m.end(), ID)
+            _absorb(t, m.start(), m.end(), ID)
+
+
+def _absorb(t: _Text, start: int, end: int, kind: str, keep_type: bool = True) -> None:
+    """One span over [start, end) in place of the spans inside it ("T as in Tom" and its digits,
+    already a number; the letters before "s a l i n d at yahoo dot com"): none may reach outside it.
+    One shaped span inside keeps its type (a phone said digit by digit stays a phone)."""
+    spans = t.claims.spans
+    inside = [s for s in spans if s.start < end and start < s.end]
+    if any(s.start < start or s.end > end for s in inside):
+        if len(inside) == 1 and inside[0].type == kind and inside[0].end >= end and inside[0].start > start:
+            end = inside[0].end  # the spelled letters run on into the email found after them
+        else:
+            return
+    types = {s.type for s in inside}
+    if keep_type and len(types) == 1 and next(iter(types)) in (PHONE, SSN, ZIP, EMAIL, ID):
+        kind = next(iter(types))
+    t.claims.spans = [s for s in spans if s not in inside]
+    t.claims.taken[start:end] = bytes(end - start)
+    t.add(start, end, kind)
 
 
 def _phones(t: _Text, lo: int, hi: int) -> None:
