@@ -354,6 +354,21 @@ RECALL["ID"] += [
     ("my truck has 7TB H42 on the back.", "7TB H42"),
     ("the police report has my car as R58-WNX.", "R58-WNX"),
 ]
+RECALL["ADDRESS"] += [
+    ("my new address is nineteen forty west belmont, for now.", "nineteen forty west belmont"),
+    ("the address is four ten Larchmont apartment C as in cat but mail gets lost.",
+     "four ten Larchmont apartment C as in cat"),
+    ("we lived at Calle de Serrano 88, 2º derecha, for a year.", "Calle de Serrano 88, 2º derecha"),
+]
+RECALL["LOCATION"] += [
+    ("Send it to 41 Orchard St, Apt 2, New York, NY 10002 please.", "New York"),
+    ("It's 7 Tui Street, Whanganui 4500 now.", "Whanganui"),
+]
+RECALL["ZIP"] += [("It's 7 Tui Street, Whanganui 4500 now.", "4500")]
+RECALL["EMAIL"] += [
+    ("my email is lucky penny twenty at outlook dot com.", "lucky penny twenty at outlook dot com"),
+    ("send it to bee at bee keeps bees dot com.", "bee at bee keeps bees dot com"),
+]
 # Shaped values with one obvious type: that type is checked too. For the others (a surname may be
 # found as a place) any type removes the value.
 TYPED = {"DATE", "AGE", "PHONE", "EMAIL", "URL", "IP", "SSN", "ZIP", "ID"}
@@ -474,6 +489,8 @@ TRAPS = [
     ("it's under control now.", "control"),
     ("my car needs 2 new tires.", "2"),
     ("I told them Thanksgiving is off.", "Thanksgiving"),
+    ("I've changed my address three times this year.", "three"),
+    ("My address is the same as before.", "same"),
 ]
 
 

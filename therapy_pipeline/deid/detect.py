@@ -425,7 +425,7 @@ EMAIL_RX = _rx(r"(?<![\w.%+'-])[\w.%+'-]+@[\w-]+(?:\.[\w-]+)*\.[a-z]{2,}(?![\w@-
 HANDLE_RX = re.compile(r"(?<![\w@./])@[A-Za-z0-9_](?:[A-Za-z0-9_.]{1,29})(?<!\.)(?![\w@])")
 SPOKEN_EMAIL_RX = _rx(
     r"\b[a-z0-9][\w.-]*(?:\s+(?:dot|underscore|dash|hyphen)\s+[a-z0-9][\w-]*)*\s+at\s+[a-z0-9][\w-]*"
-    r"(?:\s+dot\s+[a-z0-9][\w-]*)*\s+dot\s+" + _TLD + r"\b"
+    r"(?:\s+(?!dot\b|at\b)[a-z0-9][\w-]*){0,2}(?:\s+dot\s+[a-z0-9][\w-]*)*\s+dot\s+" + _TLD + r"\b"
 )
 URL_RX = _rx(
     r"(?<![\w@.-])(?:(?:https?://|www\.)[^\s<>\"'\x00]+|(?:[a-z0-9-]+\.)+" + _TLD + r"(?:[/:][^\s<>\"'\x00]*)?"
@@ -1326,6 +1326,12 @@ _SAID_CHARACTER_BEFORE = re.compile(
 )
 
 
+_EMAIL_CUE_WORDS = frozenset({"email", "e-mail", "account", "address", "gmail", "is", "to", "new", "fake"})
+_EMAIL_CUE_BEFORE = re.compile(
+    r"\b(?:e-?mail(?:'s| is| was| address is)?|account|send (?:it|them|the \w+) to),?\s+(?:\w+\s+){0,4}$"
+)
+
+
 def _emails_and_handles(t: _Text, lists: WordLists) -> None:
     text = t.text
     if "@" in text:
@@ -1343,9 +1349,12 @@ def _emails_and_handles(t: _Text, lists: WordLists) -> None:
                 for _ in range(5):
                     prev = re.search(r"([a-z0-9][\w.-]{0,11})\s+$", t.low[lo:start])
                     said = bool(prev) and (prev.group(1) in DIGIT_WORDS or len(prev.group(1)) == 1)  # "t bone six six"
-                    before_said = bool(_SAID_CHARACTER_BEFORE.search(t.low, lo, start))
+                    before_said = bool(_SAID_CHARACTER_BEFORE.search(t.low, lo, start)) or bool(
+                        _EMAIL_CUE_BEFORE.search(t.low, max(lo, start - 40), start)
+                    )  # "I made a new email, big dawg seven seven at aol dot com"
                     if (
                         not prev
+                        or prev.group(1) in _EMAIL_CUE_WORDS
                         or prev.group(1) in STOPWORDS
                         and not said
                         or prev.group(1) in lists.common
@@ -2112,6 +2121,42 @@ _UNIT_NEXT = _rx(
     + r"|ten|eleven|twelve)\b"
 )
 _UNIT_SIDE = _rx(r"\s+(?:north|south|east|west|rear|front|upstairs|downstairs|left|right)\b")
+# after an address: a flat said "B as in boy", a floor and side ("3º izquierda"), and the town with its
+# state or its four-digit postcode ("New York, NY 10027", "Palmerston North 4410")
+_LETTER_AS_IN = re.compile(r" as in [a-z]+\b", re.IGNORECASE)
+_FLOOR_AFTER = re.compile(r",?\s+\d{1,2}\s?[º°ª]\s*(?:[A-Z]\b|izquierda|derecha|izq\.?|dcha\.?)?")
+_TOWN_STATE_AFTER = re.compile(
+    r",\s+((?:[A-Z][\w'’.-]*\s+){0,2}[A-Z][\w'’.-]*)(?:,\s+(?:" + _STATE_CODES + r")\b|\s+(\d{4})(?![\w-]))"
+)
+
+
+# what is said after "my address is": up to the clause's end, when it starts with a number in digits
+# or words ("my new address is twenty one fifteen south halsted, Mississauga")
+_ADDRESS_IS = re.compile(
+    r"\b(?i:address(?:'s|’s|\s+is|\s+was|\s+would\s+be|\s+will\s+be|\s+now\s+is|:))\s+(?:(?i:um|uh|like)\s+)?"
+    r"(?P<v>(?:\d{1,6}[a-z]?|(?i:" + _NUMBER_WORDS + r"))\b[^,.;!?\x00]{3,60}?)"
+    r"(?=\s*(?:[,.;!?\x00]|$)|\s+(?i:and|but|so|because|if|until|now|for\s+now|in\s+the|last|since)\b)"
+)
+
+
+def _address_is(t: _Text, lists: WordLists) -> None:
+    if "address" not in t.low:
+        return
+    for m in _ADDRESS_IS.finditer(t.text):
+        words = WORD_RX.findall(m.group("v"))
+        if not words or any(w.lower() in _AMOUNT_WORDS for w in words):
+            continue
+        start, end = m.start("v"), m.end("v")
+        inside = [s for s in t.claims.spans if s.start < end and start < s.end]
+        if any(s.start < start or s.end > end or s.type not in (ADDRESS, LOCATION, NAME, ID, ZIP) for s in inside):
+            continue
+        t.claims.spans = [s for s in t.claims.spans if s not in inside]
+        t.claims.taken[start:end] = bytes(end - start)
+        t.add(start, end, ADDRESS)
+
+
+_AMOUNT_WORDS = frozenset({"times", "days", "weeks", "months", "years", "minutes", "hours", "dollars", "percent",
+                           "people", "miles", "emails", "letters", "different"})  # fmt: skip
 
 
 def _address_tails(t: _Text, lists: WordLists) -> None:
@@ -2130,9 +2175,23 @@ def _address_tails(t: _Text, lists: WordLists) -> None:
         side = _UNIT_ENDS.search(text, max(span.start, end - 20), end) and _UNIT_SIDE.match(text, end)
         if side and t.claims.free(end, side.end()):
             end = side.end()
+        for rx in (_LETTER_AS_IN, _FLOOR_AFTER):
+            if rx is _LETTER_AS_IN and not (text[end - 1 : end].isalpha() and text[end - 2 : end - 1] == " "):
+                continue  # "apartment B as in boy": only after a flat's letter
+            more = rx.match(text, end)
+            if more and t.claims.free(end, more.end()):
+                end = more.end()
         if (start, end) != (span.start, span.end):
             t.claims.taken[start:end] = b"\x01" * (end - start)
             spans[index] = Span(start, end, ADDRESS, span.detail)
+        town = _TOWN_STATE_AFTER.match(text, end)
+        if town and not any(s.start < town.end(1) and town.start(1) < s.end for s in spans):
+            # a town named after a state or a country is kept as a phrase ("New York"): after an
+            # address it is the town
+            t.claims.taken[town.start(1) : town.end(1)] = b"\x01" * (town.end(1) - town.start(1))
+            spans.append(Span(town.start(1), town.end(1), LOCATION))
+        if town and town.group(2) and t.claims.free(town.start(2), town.end(2)):
+            t.add(town.start(2), town.end(2), ZIP)
     for span in [s for s in spans if s.type == ADDRESS]:
         m = _ADDRESS_TAIL.match(t.text, span.end, span.end + 60)
         if not m:
@@ -3285,6 +3344,7 @@ DETECTORS: tuple[tuple[str, Detector], ...] = (
     ("ages in words", _ages_in_words),
     ("facilities and counties", _facilities),
     ("streets by name", _streets),
+    ("what is said after 'my address is'", _address_is),
     ("what is said after an address", _address_tails),
 )
 
