@@ -369,6 +369,32 @@ RECALL["EMAIL"] += [
     ("my email is lucky penny twenty at outlook dot com.", "lucky penny twenty at outlook dot com"),
     ("send it to bee at bee keeps bees dot com.", "bee at bee keeps bees dot com"),
 ]
+RECALL["NAME"] += [
+    ("and marisol just stood there like nothing happened.", "marisol"),
+    ("Bethany, I'm sorry, I didn't mean it.", "Bethany"),
+    ("the new guy at work dmitri keeps asking me out.", "dmitri"),
+]
+RECALL["ADDRESS"] += [
+    ("we got evicted from seven seven two Heron Loop last fall.", "seven seven two Heron Loop"),
+    ("she stays at 91-1120 Lanakila Street now.", "91-1120 Lanakila Street"),
+]
+RECALL["LOCATION"] += [
+    ("i drove all the way to yavapai county for that.", "yavapai county"),
+    ("Send it to 55 Portage Ave, Brandon, MB R7A 1X1.", "MB"),
+]
+RECALL["DATE"] += [
+    ("my last drink was ten slash four slash ninety six.", "ten slash four slash ninety six"),
+    ("court got moved to feb twelfth.", "feb twelfth"),
+    ("I got my chip in March of '11.", "March of '11"),
+]
+RECALL["PHONE"] += [
+    ("her landline is (03) 5550 8812 if mine's off.", "(03) 5550 8812"),
+    ("ring me on 0161 496 0321 after work.", "0161 496 0321"),
+]
+RECALL["ID"] += [
+    ("the camera caught P-L-Q 8 8 2 on the tow truck.", "P-L-Q 8 8 2"),
+    ("The card is 4485 0912 3346 7781 and it's not mine.", "4485 0912 3346 7781"),  # no phone inside it
+]
 # Shaped values with one obvious type: that type is checked too. For the others (a surname may be
 # found as a place) any type removes the value.
 TYPED = {"DATE", "AGE", "PHONE", "EMAIL", "URL", "IP", "SSN", "ZIP", "ID"}
@@ -491,6 +517,9 @@ TRAPS = [
     ("I told them Thanksgiving is off.", "Thanksgiving"),
     ("I've changed my address three times this year.", "three"),
     ("My address is the same as before.", "same"),
+    ("Honestly, I'm sorry about last week.", "Honestly"),
+    ("and time just stood still for a second.", "time"),
+    ("I moved to the county last year.", "county"),
 ]
 
 

@@ -328,7 +328,8 @@ FACILITY_KINDS = (
     "Auto Body|Body Shop|Barbershop|Dealership|Hardware|Pizza|Pizzeria|Taqueria|Cantina|Laundry|Cleaners|Fitness|"
     "Gurdwara|Mandir|Masjid|Kingdom Hall|Meeting House|Ashram|Monastery|Convent|Seminary|Clubhouse|Dojo|"
     "Martial Arts|Karate|Boxing|Pawn|Trattoria|Bistro|Steakhouse|Logistics|Distribution Center|Fulfillment Center|"
-    "Call Center|Processing|Marae|Yeshiva|Madrasa|Store|Shop|Supply|Storage|Farms|Foods|Industries|Manufacturing"
+    "Call Center|Processing|Marae|Yeshiva|Madrasa|Store|Shop|Supply|Storage|Farms|Foods|Industries|Manufacturing|"
+    "IOP|PHP|Drop-In|Drop-in Center|Youth Drop-In"
 )
 _FACILITY_KIND_WORDS = {w.lower() for w in re.split(r"[| ]", FACILITY_KINDS)}
 # Words of a facility's name that say what it is, not which one: kept by its surrogate.
@@ -480,7 +481,7 @@ DATE_MONTH_DAY_RX = _rx(
 )
 # a month with its year is a date's element too ("my sobriety date is August 2016"); a month alone is not
 DATE_MONTH_YEAR_RX = _rx(
-    r"\b(?P<month>" + _MONTH + r")\s+(?:of\s+)?(?P<year>\d{4}|" + _SPOKEN_YEAR + r")(?![\w/-]|[.,]\d)"
+    r"\b(?P<month>" + _MONTH + r")\s+(?:of\s+)?(?P<year>\d{4}|['’]\d{2}|" + _SPOKEN_YEAR + r")(?![\w/-]|[.,]\d)"
 )
 DATE_DAY_MONTH_RX = _rx(
     r"\b(?:the\s+)?(?P<day>" + _DAY + r"|" + _DAY_WORD + r")\s+(?:of\s+)?(?P<month>" + _MONTH + r")"
@@ -631,7 +632,13 @@ CUED_HOUSE_RX = re.compile(
     r"(?:\s+(?:(?:na|an|de|del|la|le|da|di|du|dos|van|von|y)\s+)?[A-ZÀ-Þ][\w'’-]*){0,2})"
 )
 SPOKEN_HOUSE_RX = re.compile(
-    _ADDRESS_CUE + r"(?P<v>(?i:(?:" + _NUMBER_WORDS + r")(?:[\s-]+(?:" + _NUMBER_WORDS + r")){1,4})\s+"
+    r"(?:"
+    + _ADDRESS_CUE
+    + r"|(?i:\b(?:at|from)\s+))(?P<v>(?i:(?:"
+    + _NUMBER_WORDS
+    + r")(?:[\s-]+(?:"
+    + _NUMBER_WORDS
+    + r")){1,4})\s+"
     r"(?:(?i:north|south|east|west)\s+)?[A-Z][a-z][\w'’-]*(?:\s+[A-Z][a-z][\w'’-]*){0,2})"
 )
 SPOKEN_BOX_RX = _rx(
@@ -1443,6 +1450,14 @@ def _number_windows(t: _Text) -> tuple[list[tuple[int, int]], list[tuple[int, in
     return _merged(windows), _merged(ages)
 
 
+_DASH_DIGIT = re.compile(r"[-–]\d")  # "94-1032 Kaiewa Street": a house number, not an age
+# a phone written the way Australia, the UK, Ireland and New Zealand write their own: "(02) 5550 1234",
+# "0161 496 0732", "021 555 0199"
+LOCAL_PHONE_RX = re.compile(
+    r"(?<![\w(])(?<!\d[ -])(?:\(0\d{1,4}\)\s?|0\d{1,4}[\s-])\d{3,4}[\s-]?\d{3,4}(?![\w-]|[.,]\d|[ -]\d)"
+)  # not inside a longer run of digit groups (a card, an IBAN)
+
+
 def _shaped(t: _Text, lists: WordLists) -> None:
     """Everything with digits, in the order of decisions: IPs, SSNs, phones, dates, ages,
     addresses, ZIP codes, then any other identifying number or code."""
@@ -1451,7 +1466,7 @@ def _shaped(t: _Text, lists: WordLists) -> None:
     for lo, hi in ages:
         for rx in (AGE_AFTER_RX, AGE_BEFORE_RX):
             for m in rx.finditer(text, lo, hi):
-                if not _HOUSE_AHEAD.match(text, m.end("v")):
+                if not _HOUSE_AHEAD.match(text, m.end("v")) and not _DASH_DIGIT.match(text, m.end("v")):
                     t.add(m.start("v"), m.end("v"), AGE)
     for lo, hi in windows:
         for m in IPV4_RX.finditer(text, lo, hi):
@@ -1478,10 +1493,12 @@ def _shaped(t: _Text, lists: WordLists) -> None:
         for m in BLOCK_RX.finditer(text, lo, hi):
             t.add(m.start(), m.end(), ADDRESS)
         _numeric_dates(t, lo, hi)
+        for m in LOCAL_PHONE_RX.finditer(text, lo, hi):
+            t.add(m.start(), m.end(), PHONE)
         _phones(t, lo, hi)
         for rx in (AGE_AFTER_RX, AGE_BEFORE_RX):
             for m in rx.finditer(text, lo, hi):
-                if not _HOUSE_AHEAD.match(text, m.end("v")):
+                if not _HOUSE_AHEAD.match(text, m.end("v")) and not _DASH_DIGIT.match(text, m.end("v")):
                     t.add(m.start("v"), m.end("v"), AGE)
         _street_addresses(t, lists, lo, hi)
         for rx in (WORLD_STREET_RX, STREET_PREFIX_RX, STREET_PREFIX_FIRST_RX, ROUTE_RX, PO_BOX_RX):
@@ -1614,10 +1631,11 @@ def _street_addresses(t: _Text, lists: WordLists, lo: int, hi: int) -> None:
 
 _VEHICLE_WORDS = frozenset({"plate", "plates", "tag", "tags", "car", "truck", "van", "minivan", "suv", "vehicle", "parked",
                             "registered", "registration", "drives", "drove", "driving", "jeep", "pickup", "sedan",
-                            "parking", "rearview", "chevy", "camry", "civic", "motorcycle"})  # fmt: skip
+                            "parking", "rearview", "chevy", "camry", "civic", "motorcycle", "drive", "camera", "tow",
+                            "towed", "ute", "rego", "hit-and-run"})  # fmt: skip
 _CAPS_WORD_RX = re.compile(r"(?<![\w'’-])[A-Z]{6,8}(?![\w'’-])")
 # a plate of letters and digits near a vehicle: "2GX C81", "F73-JRK", "B-MK 4721", "4GVN"
-_PLATE_CODE_RX = re.compile(r"(?<![\w'’-])[A-Z0-9]{1,4}(?:[- ][A-Z0-9]{1,4}){0,2}(?![\w'’-])")
+_PLATE_CODE_RX = re.compile(r"(?<![\w'’-])[A-Z0-9]{1,4}(?:[- ][A-Z0-9]{1,4}){0,6}(?![\w'’-])")
 
 
 _HOUSE_PARTICLES = frozenset({"na", "an", "de", "del", "la", "le", "da", "di", "du", "dos", "van", "von", "y"})
@@ -1629,7 +1647,7 @@ def _cued_house(t: _Text, lists: WordLists, m: re.Match) -> None:
     name = re.search(r"[A-Z][a-z].*", m.group("v")).group()
     words = [w.lower() for w in WORD_RX.findall(name)]
     said = [w for w in words[1:-1] if w not in _HOUSE_PARTICLES] + [words[0], words[-1]]  # "3 Cnoc na Gréine"
-    if any(w in lists.keep or w in MONTHS or w in STOPWORDS or w in _NUMBER_WORD_SET for w in said):
+    if any(w in lists.keep or w in MONTHS or w in STOPWORDS or w in _NUMBER_WORD_SET or w in _TITLES for w in said):
         return
     if _AMOUNT_UNITS.match(" " + words[0]) or words[0] in lists.common and len(words) == 1:
         return  # "at 20 Minutes", "it's 2 Pills"; not "212 Elm"
@@ -1644,7 +1662,7 @@ def _spoken_houses(t: _Text, lists: WordLists) -> None:
     if "box" in t.low:
         for m in SPOKEN_BOX_RX.finditer(t.text):
             t.add(m.start(), m.end(), ADDRESS)
-    cues = t.lower_words & _ADDRESS_CUE_FIRST
+    cues = t.lower_words & (_ADDRESS_CUE_FIRST | {"at", "from"})  # "evicted from nine nine one Sandpiper Loop"
     if not cues or not t.lower_words & _NUMBER_WORD_SET:
         return
     for lo, hi in _merged([t.window(i, i + len(w), 0, 90) for w in cues for i in t.occurrences(w)]):
@@ -1854,6 +1872,7 @@ def _word_dates(t: _Text, lists: WordLists) -> None:
                     bare in ("mar", "jan", "dec")
                     and month.islower()
                     and not (m.group("day")[0].isdigit() and (bare != "mar" or m.group("year")))
+                    and not (bare != "mar" and m.group("day").lower() in ORDINALS)  # "jan tenth"
                 ):
                     continue  # "mar" is a verb; abbreviations are written capitalised, but "since jan 9" is a date
                 if day[0].isdigit() and not 1 <= int(re.sub(r"\D", "", day)) <= 31:
@@ -1861,9 +1880,30 @@ def _word_dates(t: _Text, lists: WordLists) -> None:
                 t.add(m.start(), m.end(), DATE, ("words", m))
 
 
+_SLASH_PART = r"(?:" + _NUMBER_WORDS + r")(?:[\s-]+(?:" + _NUMBER_WORDS + r")){0,2}"
+SPOKEN_SLASH_DATE_RX = _rx(r"\b" + _SLASH_PART + r"\s+slash\s+" + _SLASH_PART + r"\s+slash\s+" + _SLASH_PART + r"\b")
+# a county said in lower case after a place word: "we drove down to maricopa county", "back to kern county"
+_LOWER_COUNTY_RX = re.compile(
+    r"\b(?:to|from|in|of|into|outside|near|through)\s+(?P<v>(?:[a-z][a-z'’.-]+\s+){1,2}(?:county|parish))\b"
+)
+
+
+def _lower_counties(t: _Text, lists: WordLists) -> None:
+    if "county" not in t.low and "parish" not in t.low:
+        return
+    for m in _LOWER_COUNTY_RX.finditer(t.text):
+        words = [_bare(w) for w in m.group("v").split()[:-1]]
+        if any(w in STOPWORDS or w in lists.keep for w in words) or all(w in lists.common for w in words):
+            continue  # "in the county", "to my county", "orange county" said as words
+        t.add(m.start("v"), m.end("v"), LOCATION)
+
+
 def _spoken_numeric_dates(t: _Text, lists: WordLists) -> None:
     """ "six eighteen twenty twenty", "ten twelve ninety-eight": a date said as three numbers."""
     low = t.low
+    if " slash " in low:  # "twelve slash nine slash ninety eight"
+        for m in SPOKEN_SLASH_DATE_RX.finditer(t.text):
+            t.add(m.start(), m.end(), DATE, SPOKEN)
     years = [
         w for w in ("twenty", "nineteen", "thousand", "eighty", "ninety", "seventy", "sixty", "fifty", "oh") if w in low
     ]
@@ -2126,7 +2166,10 @@ _UNIT_SIDE = _rx(r"\s+(?:north|south|east|west|rear|front|upstairs|downstairs|le
 _LETTER_AS_IN = re.compile(r" as in [a-z]+\b", re.IGNORECASE)
 _FLOOR_AFTER = re.compile(r",?\s+\d{1,2}\s?[º°ª]\s*(?:[A-Z]\b|izquierda|derecha|izq\.?|dcha\.?)?")
 _TOWN_STATE_AFTER = re.compile(
-    r",\s+((?:[A-Z][\w'’.-]*\s+){0,2}[A-Z][\w'’.-]*)(?:,\s+(?:" + _STATE_CODES + r")\b|\s+(\d{4})(?![\w-]))"
+    r",\s+((?:[A-Z][\w'’.-]*\s+){0,2}[A-Z][\w'’.-]*)(?:,\s+(?:"
+    + _STATE_CODES
+    + r")\b|,?\s+(AB|BC|MB|NB|NL|NS|NT|NU|ON|PE|QC|SK|YT)\b"
+    r"|\s+(\d{4})(?![\w-]))"
 )
 
 
@@ -2191,7 +2234,9 @@ def _address_tails(t: _Text, lists: WordLists) -> None:
             t.claims.taken[town.start(1) : town.end(1)] = b"\x01" * (town.end(1) - town.start(1))
             spans.append(Span(town.start(1), town.end(1), LOCATION))
         if town and town.group(2) and t.claims.free(town.start(2), town.end(2)):
-            t.add(town.start(2), town.end(2), ZIP)
+            t.add(town.start(2), town.end(2), LOCATION)  # a province: "Winnipeg, MB"
+        if town and town.group(3) and t.claims.free(town.start(3), town.end(3)):
+            t.add(town.start(3), town.end(3), ZIP)
     for span in [s for s in spans if s.type == ADDRESS]:
         m = _ADDRESS_TAIL.match(t.text, span.end, span.end + 60)
         if not m:
@@ -2920,6 +2965,37 @@ _PERSON_SLOTS: tuple[tuple[re.Pattern, frozenset[str], int, int], ...] = tuple(
         ),
         (
             (
+                r"\b(?:and|then|but|so) (?P<n>[a-z][a-z'’-]+) (?:just |never |always |finally |still |literally )?"
+                r"(?:stood|sat|stared|looked|laughed|walked|left|cried|yelled|screamed|smiled|nodded|shrugged|froze|"
+                r"hugged|kissed|slapped|grabbed|pushed|hung up|showed up|picked up|drove off|took off)\b"
+            ),
+            (
+                "stood sat stared looked laughed walked left cried yelled screamed smiled nodded shrugged froze hugged "
+                "kissed slapped grabbed pushed hung showed picked drove took"
+            ),
+            40,
+            30,
+        ),
+        (
+            (
+                r"(?:^|(?<=[.!?] )|(?<=\x00))(?P<n>[A-Z][a-z'’-]+), (?=(?:i'm|i’m|i am|i know|i think|i hear|i get|you|"
+                r"you're|you’re|listen|look|please|thanks|thank you|sorry|we|can you|let's|let’s)\b)"
+            ),
+            "i'm i’m i you you're you’re listen look please thanks thank sorry we can let's let’s",
+            0,
+            40,
+        ),
+        (
+            (
+                r"\b(?:the|my|this|a) new (?:girl|guy|kid|lady|nurse|teacher|neighbor|neighbour|coworker|co-worker)"
+                r"(?: (?:at|from|in) (?:work|school|church|group|class|the \w+|my \w+))? (?P<n>[a-z][a-z'’-]+)\b"
+            ),
+            "new",
+            0,
+            70,
+        ),
+        (
+            (
                 r"\bthe (?P<p>[a-z][a-z'’-]+?(?:e?s)) (?=(?:own|owns|owned|next door|down the street|across the street|took|"
                 r"live|lived|moved|called|said|were|are|have|had)\b)"
             ),
@@ -3343,6 +3419,7 @@ DETECTORS: tuple[tuple[str, Detector], ...] = (
     ("numbers in words", _spoken_numbers),
     ("ages in words", _ages_in_words),
     ("facilities and counties", _facilities),
+    ("counties in lower case", _lower_counties),
     ("streets by name", _streets),
     ("what is said after 'my address is'", _address_is),
     ("what is said after an address", _address_tails),
