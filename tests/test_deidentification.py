@@ -395,6 +395,24 @@ RECALL["ID"] += [
     ("the camera caught P-L-Q 8 8 2 on the tow truck.", "P-L-Q 8 8 2"),
     ("The card is 4485 0912 3346 7781 and it's not mine.", "4485 0912 3346 7781"),  # no phone inside it
 ]
+RECALL["NAME"] += [
+    ("so i told june i couldn't come.", "june"),
+    ("yeah tobias from group drove me home.", "tobias"),
+    ("it was Marisol who called the cops.", "Marisol"),
+    ("i think ingrid is the only person I trust.", "ingrid"),
+]
+RECALL["AGE"] += [("my grandpa, he's hundred and two.", "hundred and two")]
+RECALL["SSN"] += [
+    ("my social is 4471 if you need the last four.", "4471"),
+    ("my SIN is 130 692 544.", "130 692 544"),
+    ("my social's five forty one, two two, eighty eight oh three.", "five forty one, two two, eighty eight oh three"),
+]
+RECALL["FACILITY"] += [
+    ("she works at Our Lady of Mercy Hospice now.", "Our Lady of Mercy Hospice"),
+    ("they sent me to the Harbour drop-in center.", "Harbour drop-in center"),
+    ("I go to Riverbend Youth Hub on Tuesdays.", "Riverbend Youth Hub"),
+]
+RECALL["ADDRESS"] += [("i bought from a guy at lot nine, 4410 Creek Road.", "lot nine, 4410 Creek Road")]
 # Shaped values with one obvious type: that type is checked too. For the others (a surname may be
 # found as a place) any type removes the value.
 TYPED = {"DATE", "AGE", "PHONE", "EMAIL", "URL", "IP", "SSN", "ZIP", "ID"}
@@ -520,6 +538,10 @@ TRAPS = [
     ("Honestly, I'm sorry about last week.", "Honestly"),
     ("and time just stood still for a second.", "time"),
     ("I moved to the county last year.", "county"),
+    ("I committed a sin, that's how it felt.", "sin"),
+    ("it's a hundred percent my fault.", "hundred"),
+    ("the social worker came six or seven times.", "six"),
+    ("nothing from work matters to me now.", "nothing"),
 ]
 
 

@@ -329,7 +329,7 @@ FACILITY_KINDS = (
     "Gurdwara|Mandir|Masjid|Kingdom Hall|Meeting House|Ashram|Monastery|Convent|Seminary|Clubhouse|Dojo|"
     "Martial Arts|Karate|Boxing|Pawn|Trattoria|Bistro|Steakhouse|Logistics|Distribution Center|Fulfillment Center|"
     "Call Center|Processing|Marae|Yeshiva|Madrasa|Store|Shop|Supply|Storage|Farms|Foods|Industries|Manufacturing|"
-    "IOP|PHP|Drop-In|Drop-in Center|Youth Drop-In"
+    "IOP|PHP|Drop-In|Drop-in Center|Youth Drop-In|Hub|Mental Health Team|Crisis Team"
 )
 _FACILITY_KIND_WORDS = {w.lower() for w in re.split(r"[| ]", FACILITY_KINDS)}
 # Words of a facility's name that say what it is, not which one: kept by its surrogate.
@@ -455,6 +455,14 @@ SSN_RX = _rx(
 )  # 9xx: an ITIN, as private
 _SSN_CUE = r"\b(?:social(?:\s+security)?(?:\s+(?:number|no\.?|#))?|ssn|ss#|ss\s+number|social's)\b"
 SSN_CUED_RX = _rx(_SSN_CUE + r"[^\x00\d]{0,30}?(?P<v>\d{3}[\s.-]?\d{2}[\s.-]?\d{4})(?![\w-])")
+# after "my social is", "SIN:", "ssn": its last four ("my social is 7720"), a SIN in three groups, or the
+# number said in words ("six twenty three, forty four, ten ninety eight")
+SSN_TAIL_RX = re.compile(
+    r"(?:" + _SSN_CUE + r"|\bSIN\b)(?i:'s|’s|:|,)?(?i:\s+(?:is|was|number|no\.?|on\s+file\s+is|it's|it’s|ends\s+in))*"
+    r"(?i:\s+(?:the\s+)?last\s+four(?:\s+is)?)?\s+(?P<v>\d{3}[\s-]\d{3}[\s-]\d{3}(?![\w-])|\d{4}(?![\w-])|"
+    r"(?i:(?:" + _NUMBER_WORDS + r")\b(?:(?:,?\s+|-)(?:" + _NUMBER_WORDS + r")\b){2,12}))",
+    re.IGNORECASE,
+)
 PHONE_CANDIDATE_RX = _rx(
     r"(?<![A-Za-z0-9#-])(?:\+\s?)?\(?\d[\d().\s/–-]{5,}\d(?![A-Za-z0-9])(?:,?\s*(?:ext\.?|extension|x)\s*\d{1,5})?"
 )
@@ -546,7 +554,7 @@ _RATING_BEFORE = re.compile(r"(?:scale|rate|rated|rating|a|an|like|about|maybe|i
 _AGE_WORD = (
     r"(?:ninety(?:[\s-]?(?:"
     + "|".join(UNITS)
-    + r"))?|(?:a|one)\s+hundred(?:\s+and)?(?:\s+(?:"
+    + r"))?|(?:(?:a|one)\s+)?hundred(?:\s+and)?(?:\s+(?:"
     + "|".join(UNITS + ["ten", "eleven", "twelve"])
     + r"))?)"
 )
@@ -809,7 +817,8 @@ _LOWER_KINDS = (
     "soup kitchen|food pantry|food bank|nursing home|group home|halfway house|sober house|care home|shelter|parish|"
     "church|clinic|hospital|elementary|high school|middle school|school|academy|daycare|center|centre|rehab|detox|"
     "motel|hotel|bar|pub|diner|buffet|restaurant|cafe|gym|jail|prison|pharmacy|library|mosque|temple|synagogue|"
-    "dialysis|unit|ward|hospice|treatment center|recovery center|health center|medical center"
+    "dialysis|unit|ward|hospice|treatment center|recovery center|health center|medical center|drop-in center|"
+    "drop-in centre|youth center|methadone clinic|youth hub"
 )
 _WEAK_KINDS = frozenset({"club", "bar", "spa", "deli", "pub", "gym", "grill", "cafe", "café", "lounge", "pizza", "kitchen",
                          "market", "station", "plant", "unit", "ward"})  # fmt: skip
@@ -1456,6 +1465,15 @@ _DASH_DIGIT = re.compile(r"[-–]\d")  # "94-1032 Kaiewa Street": a house number
 LOCAL_PHONE_RX = re.compile(
     r"(?<![\w(])(?<!\d[ -])(?:\(0\d{1,4}\)\s?|0\d{1,4}[\s-])\d{3,4}[\s-]?\d{3,4}(?![\w-]|[.,]\d|[ -]\d)"
 )  # not inside a longer run of digit groups (a card, an IBAN)
+
+
+def _cued_ssns(t: _Text, lists: WordLists) -> None:
+    """What follows "my social is", "SSN", "SIN": the last four, a SIN, or the number said in words
+    (before the dates said in words take its numbers)."""
+    if not ("social" in t.low or "ssn" in t.low or "SIN" in t.text):
+        return
+    for m in SSN_TAIL_RX.finditer(t.text):
+        t.add(m.start("v"), m.end("v"), SSN, SPOKEN if not m.group("v")[0].isdigit() else None)
 
 
 def _shaped(t: _Text, lists: WordLists) -> None:
@@ -2150,7 +2168,7 @@ _ADDRESS_TAIL = re.compile(
 # the flat said before the house ("apartment six b, two twelve Orchard Street", "Apt 4B, 212 Elm St"),
 # and the side of the house after the flat ("apartment 1 north", "unit 3 rear")
 _UNIT_SAID_BEFORE = _rx(
-    r"\b(?:apartment|apt\.?|unit|suite|flat)\s*(?:number\s+|no\.?\s*|#\s*)?(?:\d{1,4}[a-z]?|[a-z]|(?:"
+    r"\b(?:apartment|apt\.?|unit|suite|flat|lot|space|trailer)\s*(?:number\s+|no\.?\s*|#\s*)?(?:\d{1,4}[a-z]?|[a-z]|(?:"
     + _NUMBER_WORDS
     + r")(?:[\s-]+[a-z])?)\s*,?\s+$"
 )
@@ -2169,7 +2187,7 @@ _TOWN_STATE_AFTER = re.compile(
     r",\s+((?:[A-Z][\w'’.-]*\s+){0,2}[A-Z][\w'’.-]*)(?:,\s+(?:"
     + _STATE_CODES
     + r")\b|,?\s+(AB|BC|MB|NB|NL|NS|NT|NU|ON|PE|QC|SK|YT)\b"
-    r"|\s+(\d{4})(?![\w-]))"
+    r"|\s+(\d{4}|(?<=Dublin )\d{1,2}W?)(?![\w-]))"
 )
 
 
@@ -2901,7 +2919,7 @@ _PERSON_SLOTS: tuple[tuple[re.Pattern, frozenset[str], int, int], ...] = tuple(
             60,
         ),
         (
-            r"(?:^|(?<=[\s,]))(?P<n>[A-Za-z][a-z'’-]+) (?:is|was) (?:the one who|the only (?:one|friend|person) who|"
+            r"(?:^|(?<=[\s,]))(?P<n>[A-Za-z][a-z'’-]+) (?:is|was) (?:the one who|the only (?:one|friend|person)\b|"
             r"my (?:" + RELATIONS + r"))\b",
             _RELATION_SET | {"one", "only"},
             40,
@@ -2965,6 +2983,15 @@ _PERSON_SLOTS: tuple[tuple[re.Pattern, frozenset[str], int, int], ...] = tuple(
         ),
         (
             (
+                r"(?:^|(?<=[\s,]))(?P<n>[a-z][a-z'’-]+) from (?:group|work|school|church|class|meetings|the meeting|"
+                r"the group|my group|next door|down the street|aa|na)\b|\bit (?:was|is|'s|’s) (?P<m>[A-Za-z][a-z'’-]+) who\b"
+            ),
+            "from who",
+            40,
+            40,
+        ),
+        (
+            (
                 r"\b(?:and|then|but|so) (?P<n>[a-z][a-z'’-]+) (?:just |never |always |finally |still |literally )?"
                 r"(?:stood|sat|stared|looked|laughed|walked|left|cried|yelled|screamed|smiled|nodded|shrugged|froze|"
                 r"hugged|kissed|slapped|grabbed|pushed|hung up|showed up|picked up|drove off|took off)\b"
@@ -3015,7 +3042,13 @@ def _slot_word(rules: _NameRules, lower: str) -> str | None:
     """The role of a word that may stand in a person's slot: a name list knows it ("first",
     "last") or no list knows it (""); None for any other word."""
     lists = rules.lists
-    if len(lower) < 2 or lower in STOPWORDS and lower not in CONTEXT_ONLY or lower in lists.keep:
+    if (
+        len(lower) < 2
+        or lower in STOPWORDS
+        and lower not in CONTEXT_ONLY
+        or lower in lists.keep
+        and lower not in CONTEXT_ONLY
+    ):
         return None
     if lower in _RELATION_WORDS or lower in _KIN_NAMES or lower in _TITLES or lower in _NOT_A_PET_NAME:
         return None
@@ -3297,6 +3330,9 @@ _KIND_TAIL = re.compile(
 def _kind_tails(t: _Text) -> None:
     spans = t.claims.spans
     for index, span in enumerate(spans):
+        if span.type == FACILITY and t.text.startswith("Lady", span.start) and t.text.endswith("Our ", 0, span.start):
+            t.claims.taken[span.start - 4 : span.start] = b"\x01" * 4  # "Our Lady of Perpetual Help"
+            span = spans[index] = Span(span.start - 4, span.end, FACILITY)
         if span.type not in (FACILITY, LOCATION, NAME) or span.end >= len(t.text):
             continue
         if span.type == NAME and not t.text[span.end : span.end + 2] in ("'s", "’s"):
@@ -3409,6 +3445,7 @@ DETECTORS: tuple[tuple[str, Detector], ...] = (
     ("emails and handles", _emails_and_handles),
     ("urls", _urls),
     ("spoken ips", _spoken_ips),
+    ("social security numbers after their cue", _cued_ssns),
     ("dates in words", _word_dates),
     ("a birthday's day", _birthdays),
     ("dates said as numbers", _spoken_numeric_dates),
