@@ -539,6 +539,7 @@ TRAPS = [
     ("and time just stood still for a second.", "time"),
     ("I moved to the county last year.", "county"),
     ("I committed a sin, that's how it felt.", "sin"),
+    ("that's a sin, 1000 times over.", "1000"),
     ("it's a hundred percent my fault.", "hundred"),
     ("the social worker came six or seven times.", "six"),
     ("nothing from work matters to me now.", "nothing"),

@@ -458,7 +458,9 @@ SSN_CUED_RX = _rx(_SSN_CUE + r"[^\x00\d]{0,30}?(?P<v>\d{3}[\s.-]?\d{2}[\s.-]?\d{
 # after "my social is", "SIN:", "ssn": its last four ("my social is 7720"), a SIN in three groups, or the
 # number said in words ("six twenty three, forty four, ten ninety eight")
 SSN_TAIL_RX = re.compile(
-    r"(?:" + _SSN_CUE + r"|\bSIN\b)(?i:'s|’s|:|,)?(?i:\s+(?:is|was|number|no\.?|on\s+file\s+is|it's|it’s|ends\s+in))*"
+    r"(?:"
+    + _SSN_CUE
+    + r"|(?-i:\bSIN\b))(?i:'s|’s|:|,)?(?i:\s+(?:is|was|number|no\.?|on\s+file\s+is|it's|it’s|ends\s+in))*"
     r"(?i:\s+(?:the\s+)?last\s+four(?:\s+is)?)?\s+(?P<v>\d{3}[\s-]\d{3}[\s-]\d{3}(?![\w-])|\d{4}(?![\w-])|"
     r"(?i:(?:" + _NUMBER_WORDS + r")\b(?:(?:,?\s+|-)(?:" + _NUMBER_WORDS + r")\b){2,12}))",
     re.IGNORECASE,
