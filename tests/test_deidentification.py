@@ -413,6 +413,12 @@ RECALL["FACILITY"] += [
     ("I go to Riverbend Youth Hub on Tuesdays.", "Riverbend Youth Hub"),
 ]
 RECALL["ADDRESS"] += [("i bought from a guy at lot nine, 4410 Creek Road.", "lot nine, 4410 Creek Road")]
+RECALL["FACILITY"] += [
+    ("she lives at the Willows at Brandermill now.", "Willows at Brandermill"),
+    ("i did six weeks at Ridgeview Correctional.", "Ridgeview Correctional"),
+    ("we go to Harlan County Drug Court on mondays.", "Harlan County Drug Court"),
+    ("When I got out of Harborside Day Treatment I had nowhere to go.", "Harborside Day Treatment"),
+]
 # Shaped values with one obvious type: that type is checked too. For the others (a surname may be
 # found as a place) any type removes the value.
 TYPED = {"DATE", "AGE", "PHONE", "EMAIL", "URL", "IP", "SSN", "ZIP", "ID"}

@@ -329,7 +329,8 @@ FACILITY_KINDS = (
     "Gurdwara|Mandir|Masjid|Kingdom Hall|Meeting House|Ashram|Monastery|Convent|Seminary|Clubhouse|Dojo|"
     "Martial Arts|Karate|Boxing|Pawn|Trattoria|Bistro|Steakhouse|Logistics|Distribution Center|Fulfillment Center|"
     "Call Center|Processing|Marae|Yeshiva|Madrasa|Store|Shop|Supply|Storage|Farms|Foods|Industries|Manufacturing|"
-    "IOP|PHP|Drop-In|Drop-in Center|Youth Drop-In|Hub|Mental Health Team|Crisis Team"
+    "IOP|PHP|Drop-In|Drop-in Center|Youth Drop-In|Hub|Mental Health Team|Crisis Team|Correctional|Drug Court|"
+    "Intensive|Day Treatment"
 )
 _FACILITY_KIND_WORDS = {w.lower() for w in re.split(r"[| ]", FACILITY_KINDS)}
 # Words of a facility's name that say what it is, not which one: kept by its surrogate.
@@ -3316,6 +3317,8 @@ def _close_runs(t: _Text, rules: _NameRules) -> None:
                 pieces[-1].append((start, word, joiner))
         for piece in pieces:
             _close_piece(t, piece, by_start)
+    if " at " in t.text:
+        _residences(t, lists)
     _kind_tails(t)
 
 
@@ -3327,6 +3330,28 @@ _KIND_TAIL = re.compile(
     r" (?:unit|ward|wing|plant|center|centre|clinic|program|programme|facility|shelter|warehouse|factory|campus|"
     r"hospital|school|home|house|office|branch|location|IOP|PHP)\b"
 )
+
+
+# "the Pines at Whitmore", "the Arbors at Cedar Hollow": a residence or campus named by a plural and a place
+_THE_X_AT_Y = re.compile(r"\b[Tt]he ([A-Z][a-z]+s at [A-Z][\w'’-]*(?: [A-Z][\w'’-]*){0,2})")
+
+
+def _residences(t: _Text, lists: WordLists) -> None:
+    """ "the Pines at Whitmore": a plural and a place a detector took part of, as one facility."""
+    for m in _THE_X_AT_Y.finditer(t.text):
+        start, end = m.span(1)
+        words = [_bare(w.lower()) for w in m.group(1).split()]
+        if any(w in lists.keep or w in MONTHS for w in words):
+            continue  # "the Smiths at Thanksgiving", a team a list holds
+        place = start + m.group(1).index(" at ") + 4
+        inside = [s for s in t.claims.spans if s.start < end and start < s.end]
+        if not any(s.end > place for s in inside) or any(
+            s.start < start or s.end > end or s.type not in (NAME, LOCATION, FACILITY) for s in inside
+        ):
+            continue
+        t.claims.spans = [s for s in t.claims.spans if s not in inside]
+        t.claims.taken[start:end] = b"\x01" * (end - start)
+        t.claims.spans.append(Span(start, end, FACILITY))
 
 
 def _kind_tails(t: _Text) -> None:
