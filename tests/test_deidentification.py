@@ -419,6 +419,8 @@ RECALL["FACILITY"] += [
     ("we go to Harlan County Drug Court on mondays.", "Harlan County Drug Court"),
     ("When I got out of Harborside Day Treatment I had nowhere to go.", "Harborside Day Treatment"),
 ]
+RECALL["ADDRESS"] += [("the sober house is on the 3100 block of Wabash, by the tracks.", "3100 block of Wabash")]
+RECALL["LOCATION"] += [("uh we're out past missoula like where the road ends.", "missoula")]
 # Shaped values with one obvious type: that type is checked too. For the others (a surname may be
 # found as a place) any type removes the value.
 TYPED = {"DATE", "AGE", "PHONE", "EMAIL", "URL", "IP", "SSN", "ZIP", "ID"}
@@ -549,6 +551,7 @@ TRAPS = [
     ("it's a hundred percent my fault.", "hundred"),
     ("the social worker came six or seven times.", "six"),
     ("nothing from work matters to me now.", "nothing"),
+    ("uh we drove out past the mall and kept going.", "mall"),
 ]
 
 

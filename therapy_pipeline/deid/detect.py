@@ -700,6 +700,7 @@ _UNIT_BEFORE = _rx(
 )
 _DASHED_UNIT = re.compile(r"#?\s*\d{1,4}[A-Za-z]?\s*-\s*$")  # "#6 - 2240 Kingsway Ave", "12-450 Main St"
 # "4400 block of Cedar Avenue", "1250 West 400 South" (a grid address)
+BLOCK_NAMED_RX = re.compile(r"\b\d{2,6}\s+(?i:block)\s+(?i:of)\s+(?:the\s+)?[A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*)?")
 BLOCK_RX = _rx(
     r"\b\d{1,6}\s+block\s+of\s+(?:the\s+)?(?:[\w'’.-]+\s+){0,3}?(?:" + STREET_SUFFIXES + r")\b\.?"
     r"|\b\d{1,6}\s+(?:north|south|east|west|[nsew]\.?)\s+\d{1,5}\s+(?:north|south|east|west|[nsew])\b\.?"
@@ -788,7 +789,8 @@ _AFTER_VOCATIVE = re.compile(r"\s*(?:[.!?…]|\x00|$)")
 _PLACE_BEFORE = _rx(
     r"\b(?:in|from|to|near|outside|around|at|of|visit|visiting|moved\s+to|live\s+in|lives\s+in|"
     r"living\s+in|grew\s+up\s+in|back\s+to|toward|towards|downtown|uptown|up\s+in|down\s+in|over\s+in|"
-    r"out\s+in|drive\s+to|flew\s+to|trip\s+to|born\s+in|raised\s+in|stationed\s+in|leaving|left|leave)\s+$"
+    r"out\s+in|drive\s+to|flew\s+to|trip\s+to|born\s+in|raised\s+in|stationed\s+in|leaving|left|leave|out\s+past|"
+    r"out\s+by|just\s+past|still\s+back\s+in)\s+$"
 )
 _TOWN_BEFORE_ZIP = re.compile(
     r"(?<![\w'’.-])((?:[A-Z][^\W\d_]+[ -]){0,2}[A-Z][^\W\d_]+),?\s+\d{5}(?:-\d{4})?(?![\w-]|\s\d)"
@@ -798,7 +800,7 @@ _ID_CUE_WORDS = frozenset({"policy", "member", "account", "group", "id", "mrn", 
 _STRONG_PLACE_BEFORE = _rx(
     r"\b(?:moved\s+to|move\s+to|moving\s+to|flew\s+(?:in\s+)?(?:from|to)|drove\s+(?:up\s+|down\s+)?(?:from|to)|"
     r"(?:live|lives|living|lived|grew\s+up|born|raised|stationed)\s+in|visiting|trip\s+to|came\s+from|comes\s+from|"
-    r"back\s+to|up\s+in|down\s+in|over\s+in|out\s+in)\s+$"
+    r"back\s+to|up\s+in|down\s+in|over\s+in|out\s+in|out\s+past|out\s+by)\s+$"
 )
 _PLACE_AFTER_WHERE = re.compile(r"[^\W\d_]+(?:[\s'’.-]+[^\W\d_]+){0,3}\s+(?:is|was)\s+where\b")
 _PLACE_AFTER = re.compile(
@@ -1513,6 +1515,9 @@ def _shaped(t: _Text, lists: WordLists) -> None:
             t.add(m.start(), m.end(), kind)
         for m in BLOCK_RX.finditer(text, lo, hi):
             t.add(m.start(), m.end(), ADDRESS)
+        for m in BLOCK_NAMED_RX.finditer(text, lo, hi):  # "the 4800 block of Fullerton"
+            if not any(w.lower() in lists.keep for w in WORD_RX.findall(m.group())):
+                t.add(m.start(), m.end(), ADDRESS)
         _numeric_dates(t, lo, hi)
         for m in LOCAL_PHONE_RX.finditer(text, lo, hi):
             t.add(m.start(), m.end(), PHONE)
