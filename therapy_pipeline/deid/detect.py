@@ -1213,6 +1213,27 @@ class _Claims:
         self.spans.append(Span(start, end, kind, detail))
         return True
 
+    def overlapping(self, start: int, end: int) -> list[Span]:
+        return [s for s in self.spans if s.start < end and start < s.end]
+
+    def drop(self, spans: list[Span]) -> None:
+        """Spans taken back: their characters are free again."""
+        for span in spans:
+            self.taken[span.start : span.end] = bytes(span.end - span.start)
+        self.spans[:] = [s for s in self.spans if s not in spans]
+
+    def replace(self, spans: list[Span], start: int, end: int, kind: str) -> None:
+        """One span over [start, end) in place of `spans`, which lie inside it."""
+        self.drop(spans)
+        self.taken[start:end] = b"\x01" * (end - start)
+        self.spans.append(Span(start, end, kind))
+
+    def widen(self, index: int, start: int, end: int, kind: str | None = None) -> None:
+        """The span at `index` over [start, end); with `kind`, of that kind (and no detail)."""
+        span = self.spans[index]
+        self.taken[start:end] = b"\x01" * (end - start)
+        self.spans[index] = Span(start, end, span.type, span.detail) if kind is None else Span(start, end, kind)
+
 
 class _Text:
     """One session's text, with what the detectors share: its lowercase form, its words, its
@@ -1598,8 +1619,7 @@ def _extend_codes(t: _Text) -> None:
                 break
             end = after.end()
         if (start, end) != (span.start, span.end):
-            t.claims.taken[start:end] = b"\x01" * (end - start)
-            spans[index] = Span(start, end, span.type, span.detail)
+            t.claims.widen(index, start, end)
 
 
 def _street_addresses(t: _Text, lists: WordLists, lo: int, hi: int) -> None:
@@ -1768,8 +1788,7 @@ def _absorb(t: _Text, start: int, end: int, kind: str, keep_type: bool = True) -
     """One span over [start, end) in place of the spans inside it ("T as in Tom" and its digits,
     already a number; the letters before "s a l i n d at yahoo dot com"): none may reach outside it.
     One shaped span inside keeps its type (a phone said digit by digit stays a phone)."""
-    spans = t.claims.spans
-    inside = [s for s in spans if s.start < end and start < s.end]
+    inside = t.claims.overlapping(start, end)
     if any(s.start < start or s.end > end for s in inside):
         if len(inside) == 1 and inside[0].type == kind and inside[0].end >= end and inside[0].start > start:
             end = inside[0].end  # the spelled letters run on into the email found after them
@@ -1778,9 +1797,7 @@ def _absorb(t: _Text, start: int, end: int, kind: str, keep_type: bool = True) -
     types = {s.type for s in inside}
     if keep_type and len(types) == 1 and next(iter(types)) in (PHONE, SSN, ZIP, EMAIL, ID):
         kind = next(iter(types))
-    t.claims.spans = [s for s in spans if s not in inside]
-    t.claims.taken[start:end] = bytes(end - start)
-    t.add(start, end, kind)
+    t.claims.replace(inside, start, end, kind)
 
 
 def _phones(t: _Text, lo: int, hi: int) -> None:
@@ -1832,8 +1849,7 @@ def _phones(t: _Text, lo: int, hi: int) -> None:
         if span.type == PHONE and lo <= span.start < hi:
             code = _AREA_CODE_BEFORE.search(text, max(lo, span.start - 24), span.start)
             if code and t.claims.free(code.start(1), span.start):
-                t.claims.taken[code.start(1) : span.start] = b"\x01" * (span.start - code.start(1))
-                t.claims.spans[index] = Span(code.start(1), span.end, PHONE, span.detail)
+                t.claims.widen(index, code.start(1), span.end)
 
 
 def _numeric_dates(t: _Text, lo: int, hi: int) -> None:
@@ -2216,12 +2232,10 @@ def _address_is(t: _Text, lists: WordLists) -> None:
         if not words or any(w.lower() in _AMOUNT_WORDS for w in words):
             continue
         start, end = m.start("v"), m.end("v")
-        inside = [s for s in t.claims.spans if s.start < end and start < s.end]
+        inside = t.claims.overlapping(start, end)
         if any(s.start < start or s.end > end or s.type not in (ADDRESS, LOCATION, NAME, ID, ZIP) for s in inside):
             continue
-        t.claims.spans = [s for s in t.claims.spans if s not in inside]
-        t.claims.taken[start:end] = bytes(end - start)
-        t.add(start, end, ADDRESS)
+        t.claims.replace(inside, start, end, ADDRESS)
 
 
 _AMOUNT_WORDS = frozenset({"times", "days", "weeks", "months", "years", "minutes", "hours", "dollars", "percent",
@@ -2251,8 +2265,7 @@ def _address_tails(t: _Text, lists: WordLists) -> None:
             if more and t.claims.free(end, more.end()):
                 end = more.end()
         if (start, end) != (span.start, span.end):
-            t.claims.taken[start:end] = b"\x01" * (end - start)
-            spans[index] = Span(start, end, ADDRESS, span.detail)
+            t.claims.widen(index, start, end)
         town = _TOWN_STATE_AFTER.match(text, end)
         if town and not any(s.start < town.end(1) and town.start(1) < s.end for s in spans):
             # a town named after a state or a country is kept as a phrase ("New York"): after an
@@ -2850,6 +2863,7 @@ _AFTER_ME_AND = frozenset({"been", "were", "are", "went", "used", "have", "had",
                            "talked", "talk", "broke", "grew", "met", "started", "hang", "did", "do", "was"})  # fmt: skip
 _SAYS = frozenset({"said", "says", "told", "tells", "asked", "asks", "texted", "texts", "yelled", "screamed", "called",
                    "calls", "messaged", "emailed", "phoned", "facetimed"})  # fmt: skip
+_SAID = frozenset(verb for verb in _SAYS if verb.endswith(("ed", "old", "aid")))  # the past tenses
 _NOT_BEFORE_SAYER = _DETERMINERS | {"an", "every", "some", "no", "any", "of", "to", "in", "on", "at", "for", "with", "and",
                                     "or", "your", "its", "which", "what", "whose", "one", "own", "i", "you", "we",
                                     "they", "he", "she", "it", "who", "that"}  # fmt: skip
@@ -2870,9 +2884,7 @@ def _sayers(t: _Text, rules: _NameRules) -> None:
         start = max(0, i - 30) + m.start(1)
         lower = rules.base(word)
         # "then tesfaye called": a word no list knows, before a past tense ("unread texts" is no person)
-        unknown = (
-            not rules.familiar(lower) and len(lower) > 2 and text[i : i + 9].split()[0].endswith(("ed", "old", "aid"))
-        )
+        unknown = not rules.familiar(lower) and len(lower) > 2 and text[i : i + 9].split()[0] in _SAID
         if (
             lower not in rules.first
             and not unknown
@@ -2896,25 +2908,21 @@ def _sayers(t: _Text, rules: _NameRules) -> None:
 # "there's this girl at work zaylee and", "kat is my stepdad", "everybody calls him park",
 # "and then mercy goes you always", "so i called battle's office").
 _RELATION_SET = _RELATION_WORDS | {w for w in RELATIONS.split("|") if w.isalpha()}  # the words RELATIONS matches
-# (pattern, the words one of which it holds, how far before and after such a word it may reach)
-_PERSON_SLOTS: tuple[tuple[re.Pattern, frozenset[str], int, int], ...] = tuple(
-    (re.compile(pattern, re.IGNORECASE), frozenset(triggers.split()) if isinstance(triggers, str) else triggers, a, b)
-    for pattern, triggers, a, b in (
+# (pattern, the words one of which it holds: without one the pattern is not tried)
+_PERSON_SLOTS: tuple[tuple[re.Pattern, frozenset[str]], ...] = tuple(
+    (re.compile(pattern, re.IGNORECASE), frozenset(triggers.split()) if isinstance(triggers, str) else triggers)
+    for pattern, triggers in (
         (
             (
                 r"\b(?:told|tell|tells|telling|asked|ask|asks|texted|messaged|hugged|thanked|warned|promised|begged|invited)"
                 r" (?P<n>[a-z][a-z'’-]+) (?=(?:i|that|about|to|we|he|she|they|if|how|what|not|and i|and she|and he)\b)"
             ),
             "told tell tells telling asked ask asks texted messaged hugged thanked warned promised begged invited",
-            0,
-            50,
         ),
         (
             r"\b(?:my|his|her|our|their) (?:" + RELATIONS + r")(?: before you| at the time| back then| growing up)?"
             r" (?:is|was|'s|’s) (?P<n>[a-z][a-z'’-]+)\b(?!['’-])",
             _RELATION_SET,
-            8,
-            60,
         ),
         (
             (
@@ -2923,21 +2931,15 @@ _PERSON_SLOTS: tuple[tuple[re.Pattern, frozenset[str], int, int], ...] = tuple(
                 r"(?= (?:and|who|that|is|was|she|he)\b|,)"
             ),
             "girl guy boy kid lady woman man dude friend coworker co-worker neighbor neighbour",
-            6,
-            60,
         ),
         (
             r"(?:^|(?<=[\s,]))(?P<n>[A-Za-z][a-z'’-]+) (?:is|was) (?:the one who|the only (?:one|friend|person)\b|"
             r"my (?:" + RELATIONS + r"))\b",
             _RELATION_SET | {"one", "only"},
-            40,
-            50,
         ),
         (
             r"\b(?:calls?|called|calling) (?:him|her|me|them) (?P<n>[a-z][a-z'’-]+)\b|\bgoes by (?P<m>[a-z][a-z'’-]+)\b",
             "call calls called calling goes",
-            0,
-            40,
         ),
         (
             (
@@ -2945,8 +2947,6 @@ _PERSON_SLOTS: tuple[tuple[re.Pattern, frozenset[str], int, int], ...] = tuple(
                 r"(?= (?:you|i|oh|well|um|no|yeah|okay|what|like|to me)\b|,)"
             ),
             "goes went like",
-            40,
-            20,
         ),
         (
             (
@@ -2957,8 +2957,6 @@ _PERSON_SLOTS: tuple[tuple[re.Pattern, frozenset[str], int, int], ...] = tuple(
                 "office clinic practice house place apartment car truck kids wife husband mom dad girlfriend boyfriend phone "
                 "number"
             ),
-            40,
-            12,
         ),
         (
             (
@@ -2966,28 +2964,20 @@ _PERSON_SLOTS: tuple[tuple[re.Pattern, frozenset[str], int, int], ...] = tuple(
                 r"old|new|full|given) name\b|\b(?:it's|it’s|its|it is|it was|put it|listed|booked) under (?P<m>[a-z][a-z'’-]+)\b"
             ),
             "name under",
-            40,
-            40,
         ),
         (
             r"\b(?:uncle|aunt|auntie|aunty|cousin|grandma|grandpa|granny|nana|papa|brother|sister) (?P<n>[a-z][a-z'’-]+)\b",
             "uncle aunt auntie aunty cousin grandma grandpa granny nana papa brother sister",
-            0,
-            30,
         ),
         (
             r"\b(?:it's|it’s|its|that's|that’s|thats|this is) (?P<n>[a-z][a-z'’-]+),? (?:my|our|his|her) (?:"
             + RELATIONS
             + r")\b",
             _RELATION_SET,
-            40,
-            10,
         ),
         (
             r"\bwith (?P<n>[a-z][a-z'’-]+) (?=(?:the night|that night|last night|all night|when|the day|that day)\b)",
             "with",
-            0,
-            40,
         ),
         (
             (
@@ -2995,8 +2985,6 @@ _PERSON_SLOTS: tuple[tuple[re.Pattern, frozenset[str], int, int], ...] = tuple(
                 r"the group|my group|next door|down the street|aa|na)\b|\bit (?:was|is|'s|’s) (?P<m>[A-Za-z][a-z'’-]+) who\b"
             ),
             "from who",
-            40,
-            40,
         ),
         (
             (
@@ -3008,8 +2996,6 @@ _PERSON_SLOTS: tuple[tuple[re.Pattern, frozenset[str], int, int], ...] = tuple(
                 "stood sat stared looked laughed walked left cried yelled screamed smiled nodded shrugged froze hugged "
                 "kissed slapped grabbed pushed hung showed picked drove took"
             ),
-            40,
-            30,
         ),
         (
             (
@@ -3017,8 +3003,6 @@ _PERSON_SLOTS: tuple[tuple[re.Pattern, frozenset[str], int, int], ...] = tuple(
                 r"you're|you’re|listen|look|please|thanks|thank you|sorry|we|can you|let's|let’s)\b)"
             ),
             "i'm i’m i you you're you’re listen look please thanks thank sorry we can let's let’s",
-            0,
-            40,
         ),
         (
             (
@@ -3026,8 +3010,6 @@ _PERSON_SLOTS: tuple[tuple[re.Pattern, frozenset[str], int, int], ...] = tuple(
                 r"(?: (?:at|from|in) (?:work|school|church|group|class|the \w+|my \w+))? (?P<n>[a-z][a-z'’-]+)\b"
             ),
             "new",
-            0,
-            70,
         ),
         (
             (
@@ -3035,8 +3017,6 @@ _PERSON_SLOTS: tuple[tuple[re.Pattern, frozenset[str], int, int], ...] = tuple(
                 r"live|lived|moved|called|said|were|are|have|had)\b)"
             ),
             "the",
-            0,
-            60,
         ),
     )
 )
@@ -3083,7 +3063,7 @@ def _person_slots(t: _Text, rules: _NameRules) -> None:
         return
     # only around the words that could be a person's name: they are few
     windows = _merged([t.window(i, i + len(w), 90, 70) for w in candidates for i in t.occurrences(w)])
-    for rx, triggers, _, _ in _PERSON_SLOTS:
+    for rx, triggers in _PERSON_SLOTS:
         if not t.lower_words & triggers:
             continue
         for m in (m for lo, hi in windows for m in rx.finditer(t.text, lo, hi)):
@@ -3349,22 +3329,20 @@ def _residences(t: _Text, lists: WordLists) -> None:
         if any(w in lists.keep or w in MONTHS for w in words):
             continue  # "the Smiths at Thanksgiving", a team a list holds
         place = start + m.group(1).index(" at ") + 4
-        inside = [s for s in t.claims.spans if s.start < end and start < s.end]
+        inside = t.claims.overlapping(start, end)
         if not any(s.end > place for s in inside) or any(
             s.start < start or s.end > end or s.type not in (NAME, LOCATION, FACILITY) for s in inside
         ):
             continue
-        t.claims.spans = [s for s in t.claims.spans if s not in inside]
-        t.claims.taken[start:end] = b"\x01" * (end - start)
-        t.claims.spans.append(Span(start, end, FACILITY))
+        t.claims.replace(inside, start, end, FACILITY)
 
 
 def _kind_tails(t: _Text) -> None:
     spans = t.claims.spans
     for index, span in enumerate(spans):
         if span.type == FACILITY and t.text.startswith("Lady", span.start) and t.text.endswith("Our ", 0, span.start):
-            t.claims.taken[span.start - 4 : span.start] = b"\x01" * 4  # "Our Lady of Perpetual Help"
-            span = spans[index] = Span(span.start - 4, span.end, FACILITY)
+            t.claims.widen(index, span.start - 4, span.end)  # "Our Lady of Perpetual Help"
+            span = spans[index]
         if span.type not in (FACILITY, LOCATION, NAME) or span.end >= len(t.text):
             continue
         if span.type == NAME and not t.text[span.end : span.end + 2] in ("'s", "’s"):
@@ -3376,8 +3354,7 @@ def _kind_tails(t: _Text) -> None:
             and t.claims.free(at, m.end())
             and not (span.type == NAME and m.group().strip() in ("house", "home", "office"))
         ):
-            t.claims.taken[span.end : m.end()] = b"\x01" * (m.end() - span.end)
-            spans[index] = Span(span.start, m.end(), FACILITY)
+            t.claims.widen(index, span.start, m.end(), FACILITY)
 
 
 def _close_piece(t: _Text, piece: list[tuple[int, str, str | None]], by_start: dict[int, Span]) -> None:
@@ -3397,10 +3374,7 @@ def _close_piece(t: _Text, piece: list[tuple[int, str, str | None]], by_start: d
     person = by_start.get(piece[0][0])
     if person is not None and person.type == NAME and not kind_word and not joined:
         # "Tane Two Bulls": a person's name goes on in surnames, whatever else a list took them for
-        others = [span for span in spans if span.type != NAME]
-        t.claims.spans = [span for span in t.claims.spans if span not in others]
-        for span in others:
-            t.claims.taken[span.start : span.end] = bytes(span.end - span.start)
+        t.claims.drop([span for span in spans if span.type != NAME])
         for start, word, _ in piece:
             if start not in by_start or by_start[start].type != NAME:
                 t.add(start, start + len(_bare_name(word)), NAME, "last")
@@ -3408,9 +3382,7 @@ def _close_piece(t: _Text, piece: list[tuple[int, str, str | None]], by_start: d
     first, (last, word, _) = piece[0][0], piece[-1]
     end = last + len(word)
     kind = LOCATION if kinds == {LOCATION} and not kind_word else FACILITY
-    t.claims.spans = [span for span in t.claims.spans if span not in spans]
-    t.claims.taken[first:end] = bytes(end - first)
-    t.add(first, end, kind)
+    t.claims.replace(spans, first, end, kind)
 
 
 def seed_tokens(known: Iterable[tuple[str, str]], rules: _NameRules) -> list[str]:
