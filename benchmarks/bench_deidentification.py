@@ -118,13 +118,35 @@ STATE_CODES = frozenset(_STATE_CODES.split("|"))
 STATE_NAMES = frozenset(STATES.split("|"))
 
 
+def _state_after_comma(value: str) -> int:
+    """Where the state said after a town begins ("Gallup, New Mexico", "Boise, ID"); past the end if none."""
+    head, comma, tail = value.rpartition(",")
+    said = tail.strip()
+    if comma and head and (said in STATE_CODES or said.lower() in STATE_NAMES):
+        return len(head) + 1
+    return len(value) + 1
+
+
+# The cue some writers put before a partial number inside the value ("last four are 4821", "ending in
+# 1157"), and the masked digits of one ("xxx-xx-3390"): they identify no one.
+CUE_PREFIX = re.compile(
+    r"^(?:the\s+)?(?:last\s+(?:four|4)(?:\s+digits)?(?:\s+(?:are|is))?|ending(?:\s+in)?|ends\s+in)\s+", re.IGNORECASE
+)
+_WORD = re.compile(r"[^\W_]+")
+MASK = re.compile(r"^(?:x+|\*+)$", re.IGNORECASE)
+
+
 def found(value: str, start: int, mask: bytearray, key: str) -> bool:
-    words = list(re.finditer(r"[^\W_]+", value))
+    cue = CUE_PREFIX.match(value)
+    state_at = _state_after_comma(value)
+    words = list(_WORD.finditer(value, cue.end() if cue else 0))
     for index, m in enumerate(words):
-        if key == "DATE" and YEAR.match(m.group()) or m.group().lower() in NOT_IDENTIFYING:
+        if key == "DATE" and YEAR.match(m.group()) or m.group().lower() in NOT_IDENTIFYING or MASK.match(m.group()):
             continue
         if key == "STREET_ADDRESS" and index > 0 and (m.group() in STATE_CODES or m.group().lower() in STATE_NAMES):
             continue
+        if key == "CITY" and m.start() >= state_at:
+            continue  # "Gallup, New Mexico": the state after the town
         if mask.find(0, start + m.start(), start + m.end()) != -1:
             return False
     return True
