@@ -20,6 +20,8 @@ from transformers import AutoTokenizer
 
 from therapy_data_processor import MANIFEST, ProcessingConfig, TherapyDataProcessor
 from therapy_pipeline.deid import PHI_TYPES, Deidentifier, KeyFileError, key_id, load_key, load_word_lists, pseudonym
+from therapy_pipeline.deid.detect import _NUMBER_WORD_SET as NUMBER_WORDS
+from therapy_pipeline.deid.detect import DIGIT_WORDS
 from therapy_pipeline.model import Session, Turn
 
 KEY = b"\x01" * 32
@@ -421,6 +423,45 @@ RECALL["FACILITY"] += [
 ]
 RECALL["ADDRESS"] += [("the sober house is on the 3100 block of Wabash, by the tracks.", "3100 block of Wabash")]
 RECALL["LOCATION"] += [("uh we're out past missoula like where the road ends.", "missoula")]
+# Development set 17: partial numbers said as such, spoken addresses, facilities with particles and
+# numbers, full names in lower case, names in the sentences only people stand in
+RECALL["SSN"] += [
+    ("my social is last four are 4821.", "4821"),
+    ("my social is ending in 1157.", "1157"),
+    ("my mom's social is xxx-xx-3390, she can't remember", "3390"),
+    ("the SSN on file is last 4 3019, is that right?", "3019"),
+    ("all i remember of my social is the last four digits are two two eight one.", "two two eight one"),
+    ("he knows my social, ending in oh oh six two, that's how he got in", "oh oh six two"),
+]
+RECALL["ID"] += [
+    ("what's the account, ending 0375?", "0375"),
+    ("i closed ending in 6642 because he had the card", "6642"),
+    ("the member number is zee gee pee nine nine one two oh three.", "zee gee pee nine nine one two oh three"),
+]
+RECALL["ZIP"] += [("the zip code is two one two two three.", "two one two two three")]
+RECALL["ADDRESS"] += [
+    ("we got evicted from twenty one fifteen south halsted in the spring", "twenty one fifteen south halsted"),
+    ("he dropped me off at the thirty three hundred block of north halsted", "thirty three hundred block of north halsted"),
+    ("um the address is rural route two box forty i think", "rural route two box forty"),
+    ("I put a hundred and ten orchard street on the application", "hundred and ten orchard street"),
+    ("it's uh eleven forty seven county road three eighteen i think", "eleven forty seven county road three eighteen"),
+    ("It's eighteen oh six Lakeview Drive apartment two B, um, the buzzer", "eighteen oh six Lakeview Drive apartment two B"),
+    ("we live at nine nine one sandpiper loop", "nine nine one sandpiper loop"),
+]
+RECALL["FACILITY"] += [
+    ("I've been sleeping at St. Vincent de Paul Men's Shelter since the fight", "St. Vincent de Paul Men's Shelter"),
+    ("he's being held at Our Lady of the Lakes Hospital until the hearing.", "Our Lady of the Lakes Hospital"),
+    ("he's at Cedar Ridge Nursing and Rehabilitation now.", "Cedar Ridge Nursing and Rehabilitation"),
+    ("i did my thirty days at Rio Grande Valley Community Health.", "Rio Grande Valley Community Health"),
+    ("I got my chip at Elks Lodge 1142", "Elks Lodge 1142"),
+]
+RECALL["NAME"] += [
+    ("so yeah amadou dimaculangan that's my daughter", "amadou dimaculangan"),
+    ("um it's malik uh katz, she runs the thursday group", "malik"),
+    ("um it's malik uh katz, she runs the thursday group", "katz"),
+    ("my granddaughter patience she's the only one who calls", "patience"),
+    ("Pat from my DBT group is nice", "Pat"),
+]
 # Shaped values with one obvious type: that type is checked too. For the others (a surname may be
 # found as a place) any type removes the value.
 TYPED = {"DATE", "AGE", "PHONE", "EMAIL", "URL", "IP", "SSN", "ZIP", "ID"}
@@ -552,6 +593,24 @@ TRAPS = [
     ("the social worker came six or seven times.", "six"),
     ("nothing from work matters to me now.", "nothing"),
     ("uh we drove out past the mall and kept going.", "mall"),
+    # near the rules of development set 17
+    ("nicotinic stomatitis is a thing smokers get.", "stomatitis"),
+    ("i felt like humpty dumpty after the breakup", "humpty"),
+    ("the lease is ending in 2025.", "2025"),
+    ("it's ending in three weeks.", "three"),
+    ("the last four are the hardest.", "four"),
+    ("my last four years were hard.", "four"),
+    ("we drove two hours south and then one more north.", "two"),
+    ("it was one block north of the school.", "one"),
+    ("I ate a block of cheese.", "block"),
+    ("he walked two miles down the road.", "two"),
+    ("it's a two way street.", "two"),
+    ("Help from my group is what I need.", "Help"),
+    ("Support from the church helped.", "Support"),
+    ("I read about Public Health in school.", "Public"),
+    ("I was at the hospital 3 times last year.", "3"),
+    ("my ex nine one one called", "nine"),
+    ("so I told him uh that I was done.", "uh"),
 ]
 
 
@@ -702,6 +761,26 @@ def test_tag_mode_writes_typed_tags(tagger):
 
 
 # ----------------------------------------------------------------------------- shapes
+
+
+def test_spoken_codes_and_addresses_get_surrogates_said_the_same_way(surrogate):
+    """A number said in words stays a number said in words, letters said by their names stay letter
+    names, a lodge's number changes with its name, and no street word loses a letter."""
+    texts = ("the member number is zee gee pee nine nine one two oh three.",
+             "it's eleven forty seven county road three eighteen i think",
+             "I got my chip at Elks Lodge 1142",
+             "we live on Maple Street now")  # fmt: skip
+    out, _ = surrogate.session(make_session(*texts))
+    member, road, lodge, street = texts_of(out)
+    code = re.fullmatch(r"the member number is ((?:\w+ ){3})((?:\w+ ?){6})\.", member)
+    assert code, member
+    assert code.group(1).split() != ["zee", "gee", "pee"] and all(len(w) <= 3 for w in code.group(1).split()), member
+    assert set(code.group(2).split()) <= set(DIGIT_WORDS), member
+    said_road = re.fullmatch(r"it's ((?:\w+ ){3})county road ((?:\w+ ?){2}) i think", road)
+    assert said_road and road != texts[1], road
+    assert all(w in NUMBER_WORDS for w in said_road.group(1).split() + said_road.group(2).split()), road
+    assert re.fullmatch(r"I got my chip at \w+ Lodge \d{4}", lodge) and "Elks" not in lodge and "1142" not in lodge, lodge
+    assert re.fullmatch(r"we live on \w+ Street now", street) and "Maple" not in street, street
 
 
 @pytest.mark.parametrize(

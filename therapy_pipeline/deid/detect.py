@@ -330,7 +330,8 @@ FACILITY_KINDS = (
     "Martial Arts|Karate|Boxing|Pawn|Trattoria|Bistro|Steakhouse|Logistics|Distribution Center|Fulfillment Center|"
     "Call Center|Processing|Marae|Yeshiva|Madrasa|Store|Shop|Supply|Storage|Farms|Foods|Industries|Manufacturing|"
     "IOP|PHP|Drop-In|Drop-in Center|Youth Drop-In|Hub|Mental Health Team|Crisis Team|Correctional|Drug Court|"
-    "Intensive|Day Treatment"
+    "Intensive|Day Treatment|Residential Treatment|Treatment|Rehabilitation|Nursing|Community Health|Health|"
+    "Healthcare"
 )
 _FACILITY_KIND_WORDS = {w.lower() for w in re.split(r"[| ]", FACILITY_KINDS)}
 # Words of a facility's name that say what it is, not which one: kept by its surrogate.
@@ -810,7 +811,7 @@ _CITY_PARTICLES = {"upon", "on", "de", "la", "le", "du", "del", "of", "the", "in
 FACILITY_RX = re.compile(
     r"(?:\b(?:St\.?|Saint|Mount|Mt\.?)\s+)?\b(?P<name>(?:(?:"
     + _CAP_WORD
-    + r"|(?:St|Mt|Ft|Jr|Sr|Dr)\.)\s+(?:(?:of|the|and|&|for|on)\s+)?){1,5})"
+    + r"|(?:St|Mt|Ft|Jr|Sr|Dr)\.)\s+(?:(?:of\s+the|de\s+la|of|the|and|&|for|on|de|del|la)\s+)?){1,5})"
     r"(?P<kind>"
     + FACILITY_KINDS
     + r")\b(?:\s+(?:and\s+|&\s+)?(?:Nursing|Rehabilitation|Rehab|Recovery|Wellness|Health|"
@@ -826,7 +827,10 @@ _LOWER_KINDS = (
     "drop-in centre|youth center|methadone clinic|youth hub"
 )
 _WEAK_KINDS = frozenset({"club", "bar", "spa", "deli", "pub", "gym", "grill", "cafe", "café", "lounge", "pizza", "kitchen",
-                         "market", "station", "plant", "unit", "ward"})  # fmt: skip
+                         "market", "station", "plant", "unit", "ward", "health", "treatment", "nursing",
+                         "rehabilitation", "healthcare"})  # fmt: skip
+# weak only when one word names them ("Public Health"; not "Rosewood Manor Nursing and Rehabilitation")
+_CARE_KINDS = frozenset({"health", "treatment", "nursing", "rehabilitation", "healthcare"})
 _LOWER_KIND_WORDS = frozenset(w for k in _LOWER_KINDS.split("|") for w in k.split())
 FACILITY_LOWER_RX = re.compile(
     r"\b(?P<name>(?:(?:"
@@ -1059,7 +1063,7 @@ _KIN_NAMES = frozenset({"mum", "mom", "mommy", "mummy", "ma", "mam", "dad", "dad
                         "abuela", "abuelo", "mama", "baba", "amma", "appa"})  # fmt: skip
 _ASKED_AFTER = re.compile(r"(?:[,.!?]|\s+(?:to|if|about|that|and|for|what|why|how|when|whether)\b)", re.IGNORECASE)
 _FOLLOWS_A_PERSON = frozenset({"is", "was", "has", "had", "and", "who", "just", "always", "never", "she", "he", "they",
-                               "keeps", "been", "i"})  # fmt: skip
+                               "keeps", "been", "i", "she's", "he's", "she’s", "he’s"})  # fmt: skip
 
 
 def _clause_goes_on_as_a_person(text: str, end: int) -> bool:
@@ -1141,9 +1145,19 @@ def _after_person(text: str, end: int) -> bool:
     if not m:
         return False
     first = m.group(1).lower()
-    return first.strip(".,!?") in _PERSON_ONE or (
-        m.group(2) is not None and f"{first} {m.group(2).lower()}" in _PERSON_TWO
+    return (
+        first.strip(".,!?") in _PERSON_ONE
+        or (m.group(2) is not None and f"{first} {m.group(2).lower()}" in _PERSON_TWO)
+        or first == "from"
+        and bool(_FROM_A_GROUP.match(text, m.start(1) - 1, m.start(1) + 60))
     )
+
+
+# where people know one another from: "Pat from my DBT group", "Will from the shelter"
+_FROM_A_GROUP = re.compile(
+    r"(?i: from (?:my|our|the) (?:[\w-]+ )?(?:group|work|church|school|class|job|meetings?|program|shelter|team|unit|"
+    r"building|gym|mosque|temple|synagogue|halfway house)\b)"
+)
 
 
 _TITLE_ABBR_WORDS = frozenset({"dr", "mr", "mrs", "ms", "mx", "prof"})
@@ -1493,13 +1507,37 @@ LOCAL_PHONE_RX = re.compile(
 )  # not inside a longer run of digit groups (a card, an IBAN)
 
 
+_DIGIT_WORD = r"(?:zero|oh|o|one|two|three|four|five|six|seven|eight|nine)"
+# the last digits of a number, said as such: "last four are 4821", "ending in oh oh six two", "last 4 3019"
+LAST_DIGITS_RX = _rx(
+    r"\b(?:(?:the\s+)?last\s+(?:four|4)(?:\s+digits)?(?:\s+(?:of\s+(?:my|his|her|their|your|the)\s+[\w-]+))?"
+    r"(?:\s+(?:are|is|were|was))?|ending(?:\s+in)?|ends\s+in|ends\s+with|ending\s+with)[:,]?\s+"
+    r"(?P<v>(?!(?:19|20)\d\d\b)\d{4}(?![\w-])|" + _DIGIT_WORD + r"(?:[\s-]+" + _DIGIT_WORD + r"){3}\b)"
+)
+# a number with all but its last digits masked: "xxx-xx-3390", "***-**-1234", "XXXX XXXX XXXX 4417"
+MASKED_DIGITS_RX = re.compile(r"(?<![\w*-])(?:(?:[xX]{2,4}|\*{2,4})[\s-]){1,3}(?P<v>\d{4})(?![\w-])")
+
+
 def _cued_ssns(t: _Text, lists: WordLists) -> None:
     """What follows "my social is", "SSN", "SIN": the last four, a SIN, or the number said in words
-    (before the dates said in words take its numbers)."""
-    if not ("social" in t.low or "ssn" in t.low or "SIN" in t.text):
-        return
-    for m in SSN_TAIL_RX.finditer(t.text):
-        t.add(m.start("v"), m.end("v"), SSN, SPOKEN if not m.group("v")[0].isdigit() else None)
+    (before the dates said in words take its numbers); the last digits of any number said as such
+    ("ending in 1157", "last four are 4821", "xxx-xx-3390"): an SSN after an SSN's cue, else an ID."""
+    low = t.low
+    if "social" in low or "ssn" in low or "SIN" in t.text:
+        for m in SSN_TAIL_RX.finditer(t.text):
+            t.add(m.start("v"), m.end("v"), SSN, SPOKEN if not m.group("v")[0].isdigit() else None)
+    if "last" in low or "end" in low:
+        for m in LAST_DIGITS_RX.finditer(t.text):
+            _last_digits(t, m)
+    if "xx" in low or "**" in low:
+        for m in MASKED_DIGITS_RX.finditer(t.text):
+            _last_digits(t, m)
+
+
+def _last_digits(t: _Text, m: re.Match) -> None:
+    lo, _ = t.window(m.start(), m.end(), 80, 0)
+    kind = SSN if _SSN_CUE_RX.search(t.text, lo, m.start()) or m.group()[:3].lower() == "xxx" else ID
+    t.add(m.start("v"), m.end("v"), kind, SPOKEN if not m.group("v")[0].isdigit() else None)
 
 
 def _shaped(t: _Text, lists: WordLists) -> None:
@@ -1702,12 +1740,42 @@ def _cued_house(t: _Text, lists: WordLists, m: re.Match) -> None:
         t.add(m.start("v"), m.end("v"), ADDRESS)  # the unit may be taken already ("apartment B")
 
 
+# a number said in words, with "a hundred and ten" ("a" and "and" inside it)
+def _spoken_number(more: str) -> str:
+    """A number said in words: one word and `more` ("{1,4}") after it."""
+    return r"(?:a\s+)?(?:" + _NUMBER_WORDS + r")(?:[\s-]+(?:and\s+)?(?:" + _NUMBER_WORDS + r"))" + more
+
+
+# a house number in words, a compass direction and the street's name, no street word: "two oh one south
+# main", "twenty one fifteen south halsted"; the block said in words: "the thirty three hundred block of
+# north halsted"; a rural route in words: "rural route two box forty"
+SPOKEN_DIRECTED_RX = _rx(
+    r"\b(?P<v>" + _spoken_number("{1,5}") + r"\s+(?:block\s+of\s+)?(?:north|south|east|west)\s+(?P<name>[a-z][a-z'’-]+)"
+    r"(?:\s+(?:" + STREET_SUFFIXES + r")\b\.?)?)\b"
+    r"|\b(?P<b>" + _spoken_number("{1,5}") + r"\s+block\s+of\s+(?:the\s+)?[A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*)?)"
+    r"|\b(?P<r>rural\s+route\s+" + _spoken_number("{0,3}") + r"(?:,?\s+box\s+" + _spoken_number("{0,4}") + r")?)\b"
+)
+_DIRECTION_TAILS = frozenset({"side", "bound", "end", "coast", "wing", "tower", "entrance", "exit", "lot", "gate"})
+_SPOKEN_DIRECTED_GATE = frozenset({"north", "south", "east", "west", "block", "route"})
+
+
 def _spoken_houses(t: _Text, lists: WordLists) -> None:
     """A house number said in words after an address cue ("we moved to four twenty Maple"), a box
     said in words ("post office box two-oh-nine")."""
     if "box" in t.low:
         for m in SPOKEN_BOX_RX.finditer(t.text):
             t.add(m.start(), m.end(), ADDRESS)
+    gates = t.lower_words & _SPOKEN_DIRECTED_GATE
+    if gates and t.lower_words & _NUMBER_WORD_SET:
+        for lo, hi in _merged([t.window(i, i + len(w), 90, 60) for w in gates for i in t.occurrences(w)]):
+            for m in SPOKEN_DIRECTED_RX.finditer(t.text, lo, hi):
+                name = (m.group("name") or "").lower()
+                if name in STOPWORDS or name in lists.keep or name in MONTHS or name in _NUMBER_WORD_SET:
+                    continue  # "two miles south of", "one block north"
+                if m.group("name") and name in _DIRECTION_TAILS:
+                    continue
+                group = "v" if m.group("v") else "b" if m.group("b") else "r"
+                t.add(m.start(group), m.end(group), ADDRESS)
     cues = t.lower_words & (_ADDRESS_CUE_FIRST | {"at", "from"})  # "evicted from nine nine one Sandpiper Loop"
     if not cues or not t.lower_words & _NUMBER_WORD_SET:
         return
@@ -1978,10 +2046,13 @@ def _spoken_numbers(t: _Text, lists: WordLists) -> None:
     """Numbers said digit by digit ("five five five, oh one four two"): typed by what is said
     before them (a social, a phone, a ZIP), else an identifying number."""
     rare = t.lower_words & {"zero", "oh", "five", "six", "seven", "eight", "nine", "double", "triple"}
-    if not rare:
+    cues = t.lower_words & _SPOKEN_DIGITS_CUES  # "the zip code is two one two two three": no rare digit in it
+    if not rare and not cues:
         return
     points = [(i, len(w)) for w in rare for i in t.occurrences(w)]
-    for lo, hi in _merged([t.window(i, i + n, 80, 80) for i, n in points]):
+    windows = [t.window(i, i + n, 80, 80) for i, n in points]
+    windows += [t.window(i, i + len(w), 0, 120) for w in cues for i in t.occurrences(w)]
+    for lo, hi in _merged(windows):
         for m in SPOKEN_DIGITS_RX.finditer(t.text, lo, hi):
             if not t.claims.free(m.start(), m.start() + 1):  # "County Highway K seven eight ...": after the K
                 free = t.claims.taken.find(0, m.start(), m.end())
@@ -2007,7 +2078,19 @@ def _spoken_numbers(t: _Text, lists: WordLists) -> None:
                 if _ZIP_CUE.search(before) and len(digits) in (5, 9)
                 else (PHONE if len(digits) >= 7 and _PHONE_CUE.search(before) or len(digits) in (7, 10, 11) else ID)
             )
-            t.add(m.start(), end, kind, SPOKEN)
+            letter_names = _LETTER_NAMES_BEFORE.search(t.text, max(lo, m.start() - 40), m.start())
+            start = (
+                letter_names.start() if letter_names and t.claims.free(letter_names.start(), m.start()) else m.start()
+            )
+            t.add(start, end, kind, SPOKEN)  # "zee gee pee nine nine one two oh three": the letters belong
+
+
+_SPOKEN_DIGITS_CUES = frozenset({"zip", "zipcode", "postal", "postcode", "number", "id", "account", "social", "ssn",
+                                 "policy", "record", "mrn", "member", "phone", "cell", "serial", "imei", "license",
+                                 "licence", "plate"})  # fmt: skip
+# letters said by their names before the digits of a code: "zee gee pee", "kay ex jay" (two at least)
+_LETTER_NAME = r"(?:ay|bee|cee|dee|ef|gee|aitch|jay|kay|el|em|en|pee|cue|ar|ess|tee|vee|ex|zee|zed)"
+_LETTER_NAMES_BEFORE = _rx(r"\b" + _LETTER_NAME + r"(?:[\s-]+" + _LETTER_NAME + r"){1,5}[\s,-]+$")
 
 
 def _ages_in_words(t: _Text, lists: WordLists) -> None:
@@ -2084,7 +2167,12 @@ def _facilities(t: _Text, lists: WordLists) -> None:
                 ):
                     continue  # "Christmas shelter", "Then school": a name must say which one
                 kind = m.group("kind").lower() if kinded else ""
-                if kind in _WEAK_KINDS and len(named) == 1 and _NameRules.familiar_word(lists, named[0]):
+                if (
+                    kind in _WEAK_KINDS
+                    and len(named) == 1
+                    and _NameRules.familiar_word(lists, named[0])
+                    and (kind not in _CARE_KINDS or len(name_part) == 1)
+                ):
                     continue  # "a Book Club", "Fight Club": one ordinary word and a weak kind name no place
                 if len(named) == 1 and any(w.lower() in STOPWORDS and w.lower() != "and" for w in name_part):
                     continue  # "the Good of the Home": function words in a one-word name
@@ -2100,18 +2188,49 @@ def _facilities(t: _Text, lists: WordLists) -> None:
                 t.add(m.start(), end, FACILITY)
 
 
+_FACILITY_JOINER = re.compile(r" (?:de|del|de la|la|du|des|of|von|van) ")
+_FACILITY_NUMBER = re.compile(
+    r" (?:#|No\.? ?)?(?!(?:19|20)\d\d\b)\d{1,5}\b(?![:.,/-]\d)"
+)  # "Elks Lodge 1142", "Post No. 57"
+
+
+def _facility_tails(t: _Text, lists: WordLists) -> None:
+    """A facility's name goes on over a particle ("St. Vincent de Paul Men's Shelter") and over the
+    number of its lodge, post or local ("Elks Lodge 1142", "American Legion Post 57")."""
+    spans = sorted((s for s in t.claims.spans if s.type == FACILITY), key=lambda s: s.start)
+    if not spans:
+        return
+    text = t.text
+    joined = spans[0]
+    for span in spans[1:]:
+        if _FACILITY_JOINER.fullmatch(text, joined.end, span.start):
+            t.claims.replace([joined, span], joined.start, span.end, FACILITY)
+            joined = Span(joined.start, span.end, FACILITY)
+        else:
+            joined = span
+    for index, span in enumerate(t.claims.spans):
+        if span.type != FACILITY:
+            continue
+        m = _FACILITY_NUMBER.match(text, span.end)
+        if m and t.claims.free(span.end, m.end()) and not _AMOUNT_UNITS.match(text, m.end()):
+            t.claims.widen(index, span.start, m.end())
+
+
 # "six oh nine east fourth avenue": a street said in words, lower case as speech-to-text writes it
-_SPOKEN_STREET_GATE = frozenset(
-    {"street", "avenue", "road", "drive", "lane", "boulevard", "court", "terrace", "circle"}
-)
+_SPOKEN_STREET_WORDS = ("street", "avenue", "road", "drive", "lane", "boulevard", "court", "terrace", "circle", "place",
+                        "way", "trail", "loop", "parkway", "highway", "crescent", "pike")  # fmt: skip
+_SPOKEN_STREET_GATE = frozenset(_SPOKEN_STREET_WORDS)
 SPOKEN_STREET_RX = _rx(
-    r"\b(?:" + _NUMBER_WORDS + r")(?:[\s-]+(?:" + _NUMBER_WORDS + r")){1,5}\s+(?:" + DIRECTION + r"\s+)?"
-    r"(?P<words>(?:[a-z'’]+\s+){1,2}?)(?:street|avenue|road|drive|lane|boulevard|court|terrace|circle)\b"
+    r"\b" + _spoken_number("{1,5}") + r"\s+(?:" + DIRECTION + r"\s+)?"
+    r"(?P<words>(?:[a-z'’]+\s+){1,2}?)(?P<kind>" + "|".join(_SPOKEN_STREET_WORDS) + r")\b"
+    r"(?:\s+(?:north|south|east|west)\b(?!\s+of\b))?"  # "seventeen oh five Lincoln Way East"
 )
+# the number of a county road, said in words: "eleven forty seven county road three eighteen"
+_ROAD_NUMBER = _rx(r"\s+" + _spoken_number("{0,3}") + r"\b")
 _UNIT_AFTER = _rx(
     r",?\s*(?:(?:apartment|apt\.?|unit|suite|flat|building|bldg\.?|number|#)\s*(?:[a-z]-?\d{1,4}|[a-z]|\d{1,4}[a-z]?|"
-    + _UNIT_WORD
-    + r"|ten|eleven|twelve)\b|(?:\d{1,2}(?:st|nd|rd|th)|first|second|third|"
+    r"(?:" + _UNIT_WORD + r"|ten|eleven|twelve)(?:\s+[b-hj-z]\b(?![’'-]))?"  # "apartment two B"
+    r")\b|(?:\d{1,2}(?:st|nd|rd|th)|first|second|third|"
     r"fourth|fifth|top|ground|upper|lower|basement)\s+floor\b)"
 )
 _SENTENCE_STOP = re.compile(r"(\w+)[.!?]\s+")
@@ -2149,8 +2268,12 @@ def _streets(t: _Text, lists: WordLists) -> None:
                 words = m.group("words").split()
                 if words and (_AMOUNT_UNITS.fullmatch(" " + words[0]) or any(w in STOPWORDS for w in words)):
                     continue  # "a forty five minute drive"
-                unit = _UNIT_AFTER.match(text, m.end())
-                t.add(m.start(), unit.end() if unit else m.end(), ADDRESS)
+                end = m.end()
+                if words and words[-1].lower() in ("county", "state", "farm") and m.group("kind").lower() == "road":
+                    number = _ROAD_NUMBER.match(text, end)
+                    end = number.end() if number else end
+                unit = _UNIT_AFTER.match(text, end)
+                t.add(m.start(), unit.end() if unit else end, ADDRESS)
     if not any(w.lower() in _STREET_NAMED_GATE and w[0].isupper() for w in t.words):
         return
     points = [
@@ -2643,6 +2766,8 @@ def _surname_after(t: _Text, rules: _NameRules, start: int, end: int) -> None:
     """A surname after a name: "Grace Miller", "adaeze baker", "Kou van der Berg", "tavita te whata"."""
     text, lists = t.text, rules.lists
     nxt = _SURNAME_AFTER.match(text, end, end + 60)
+    if nxt and not nxt.group(1) and nxt.group(2) in _FILLERS:  # "malik uh katz": the filler is no surname
+        nxt = _SURNAME_AFTER.match(text, nxt.end(), nxt.end() + 60)
     if not nxt:
         return
     surname, particles = nxt.group(2), nxt.group(1)
@@ -3097,8 +3222,14 @@ def _nothing_names(text: str, end: int) -> bool:
     return not _after_person(text, end)
 
 
+# not "like": "i felt like humpty dumpty" is a comparison
+_NAME_PAIR_OPENERS = (_CLAUSE_OPENERS - {"like"}) | {"it's", "it’s", "is", "was"}
+
+
 def _unknown_word_after(t: _Text, rules: _NameRules, end: int) -> bool:
     m = _NEXT_WORD.match(t.text, end, end + 30)
+    if m and m.group(1) in _FILLERS:  # "malik uh katz"
+        m = _NEXT_WORD.match(t.text, m.end(), m.end() + 30)
     if not m or not m.group(1)[0].islower():
         return False
     lower, listed, _, common, _ = rules.facts(m.group(1))
@@ -3222,8 +3353,11 @@ def _decide(t: _Text, rules: _NameRules, token: str, start: int, end: int) -> st
     asked = first and before and before[-1] in _ASKED and _ASKED_AFTER.match(text, end)
     if asked and (lower not in CONTEXT_ONLY or text[end : end + 4] == " to "):
         return role  # "i asked grace to pick up the kids", "i asked june to"
-    if (listed and not common or not ordinary) and _unknown_word_after(t, rules, end):
-        return role  # "so warsame castañeda from my old unit": a first name and a surname no dictionary knows
+    # "so warsame castañeda from my old unit": a first name and a surname no dictionary knows; a word
+    # only Webster's knows opening a clause too ("so yeah amadou dimaculangan that's my daughter")
+    opening = before and before[-1] in _NAME_PAIR_OPENERS and not rules.familiar(lower)
+    if (listed and not common or not ordinary or opening) and _unknown_word_after(t, rules, end):
+        return role
     weak_name = weak and listed and not common and (not ordinary or _after_person(text, end))
     if lower not in CONTEXT_ONLY and (weak_name or not rules.familiar(lower) and _before_person(before)):
         return role
@@ -3460,6 +3594,7 @@ DETECTORS: tuple[tuple[str, Detector], ...] = (
     ("numbers in words", _spoken_numbers),
     ("ages in words", _ages_in_words),
     ("facilities and counties", _facilities),
+    ("a facility's name over a particle and its number", _facility_tails),
     ("counties in lower case", _lower_counties),
     ("streets by name", _streets),
     ("what is said after 'my address is'", _address_is),

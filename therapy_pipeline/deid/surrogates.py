@@ -33,6 +33,18 @@ _PUBLIC_MAIL = {"gmail", "yahoo", "hotmail", "outlook", "icloud", "aol", "proton
 _AGE_WORDS = ["ninety", "ninety-one", "ninety-two", "ninety-three", "ninety-four", "ninety-five", "ninety-six",
               "ninety-seven", "ninety-eight", "ninety-nine"]  # fmt: skip
 TAGS = {t: f"[{t}]" for t in detect.PHI_TYPES}
+_DIGIT = re.compile(r"\d")
+# number words by kind, each replaced by another of its kind; "oh", "hundred" and the like stay
+_NUMBER_GROUPS = (
+    ("one", "two", "three", "four", "five", "six", "seven", "eight", "nine"),
+    ("ten", "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen"),
+    ("twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"),
+)
+_NUMBER_WORD_RX = re.compile(r"(?i)\b(?:" + "|".join(w for g in _NUMBER_GROUPS for w in g) + r")\b")
+_NUMBER_WORDS = frozenset(detect._NUMBER_WORD_SET)
+# letters said by their names ("zee gee pee"): each replaced by another letter's name
+_LETTER_NAMES = ("bee", "cee", "dee", "ef", "gee", "jay", "kay", "el", "em", "en", "pee", "cue", "ar", "ess", "tee",
+                 "vee", "ex", "zee")  # fmt: skip
 _NATO = dict(zip("abcdefghijklmnopqrstuvwxyz", ["alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel", "india", "juliet", "kilo", "lima", "mike", "november", "oscar", "papa", "quebec", "romeo", "sierra", "tango", "uniform", "victor", "whiskey", "xray", "yankee", "zulu"]))  # fmt: skip
 
 
@@ -174,15 +186,35 @@ class SessionSurrogates:
         return self._words_except(value, generic)
 
     def facility(self, value: str) -> str:
-        return self._words_except(value, detect.FACILITY_GENERIC | {"mt", "mount"})
+        words = self._words_except(value, detect.FACILITY_GENERIC | {"mt", "mount"})
+        # "Elks Lodge 1142": the lodge's number too
+        return self.characters(words, "FACILITY", value, letters=False) if _DIGIT.search(words) else words
 
     def address(self, value: str) -> str:
         generic = set(detect.STREET_SUFFIX_WORDS) | {"apt", "apartment", "unit", "suite", "ste", "flat", "room",
                                                            "rm", "floor", "fl", "building", "bldg", "lot", "space",
                                                            "number", "no", "p", "o", "po", "box", "post", "office", "rural",
-                                                           "route", "rr", "general", "delivery", "hc"}  # fmt: skip
-        words = self._words_except(value, generic)
-        return self.characters(words, "ADDRESS", value, letters=False)
+                                                           "route", "rr", "general", "delivery", "hc", "block",
+                                                           "county", "state"}  # fmt: skip
+        # a number said in words ("eleven forty seven county road") is a number, not a name
+        words = self._words_except(self.number_words(value, "ADDRESS"), generic | _NUMBER_WORDS)
+        return self.characters(words, "ADDRESS", value, letters=False) if _DIGIT.search(words) else words
+
+    def number_words(self, value: str, kind: str) -> str:
+        """Each number word replaced by a keyed one of its kind (a unit by a unit, a teen by a teen, a ten
+        by a ten): "eleven forty seven" becomes another number said the same way."""
+        stream = digest(self.key, self.session_key, "number words", kind, value.lower())
+        counter = 0
+
+        def swap(m: re.Match) -> str:
+            nonlocal counter
+            word = m.group().lower()
+            group = next(g for g in _NUMBER_GROUPS if word in g)
+            counter += 1
+            others = [w for w in group if w != word]
+            return _styled(others[stream[counter % 32] % len(others)], m.group())
+
+        return _NUMBER_WORD_RX.sub(swap, value)
 
     # ------------------------------------------------------------------ shaped values
 
@@ -214,13 +246,14 @@ class SessionSurrogates:
     def spoken(self, value: str, kind: str) -> str:
         """A number said digit by digit, each digit word replaced by a keyed one."""
         stream = digest(self.key, self.session_key, "spoken", kind, value.lower())
-        words = list(detect.DIGIT_WORDS)
+        # not "zero" ("oh" reads as it) and not "o", which the letters below would take for a letter
+        words = [w for w in detect.DIGIT_WORDS if w not in ("zero", "o")]
         counter = 0
 
         def swap(m: re.Match) -> str:
             nonlocal counter
             counter += 1
-            word = words[1 + stream[counter % 32] % (len(words) - 1)]  # not "zero": "oh" reads as it
+            word = words[stream[counter % 32] % len(words)]
             return _styled(word, m.group())
 
         out = re.sub(r"(?i)\b(?:zero|oh|o|one|two|three|four|five|six|seven|eight|nine)\b", swap, value)
@@ -233,6 +266,14 @@ class SessionSurrogates:
             return _styled(_NATO.get(letter, letter) if len(m.group()) > 1 else letter, m.group())
 
         out = re.sub(r"(?i)\b(?:[b-hj-z]|" + "|".join(_NATO.values()) + r")\b(?:\s+as\s+in\s+\w+)?", swap_letter, out)
+
+        def swap_letter_name(m: re.Match) -> str:
+            nonlocal counter
+            counter += 1
+            others = [w for w in _LETTER_NAMES if w != m.group().lower()]
+            return _styled(others[stream[counter % 32] % len(others)], m.group())
+
+        out = re.sub(r"(?i)\b(?:zed|ay|aitch|" + "|".join(_LETTER_NAMES) + r")\b", swap_letter_name, out)
         return (
             out
             if out.lower() != value.lower()
