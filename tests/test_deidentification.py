@@ -461,6 +461,14 @@ RECALL["NAME"] += [
     ("um it's malik uh katz, she runs the thursday group", "katz"),
     ("my granddaughter patience she's the only one who calls", "patience"),
     ("Pat from my DBT group is nice", "Pat"),
+    ("my roommate miracle ate all my food again", "miracle"),
+    ("i was like, kyle, you can't just show up", "kyle"),
+    ("and i said dawn, i love you but i can't", "dawn"),
+]
+RECALL["FACILITY"] += [
+    ("the pharmacy at the CVS on Maple Avenue messed up my prescription", "CVS on Maple Avenue"),
+    ("we go to the Rite Aid on Route 22 every sunday", "Rite Aid on Route 22"),
+    ("i got my GED through the Walgreens over on Fifth and Main.", "Walgreens over on Fifth and Main"),
 ]
 # Shaped values with one obvious type: that type is checked too. For the others (a surname may be
 # found as a place) any type removes the value.
@@ -596,6 +604,12 @@ TRAPS = [
     # near the rules of development set 17
     ("nicotinic stomatitis is a thing smokers get.", "stomatitis"),
     ("i felt like humpty dumpty after the breakup", "humpty"),
+    ("I work at Target on Sundays.", "Target"),
+    ("I get coffee at Starbucks on my way to work.", "Starbucks"),
+    ("we did Tai Chi on Sunday at the Y.", "Tai"),
+    ("and i said okay, you win.", "okay"),
+    ("i was like, honey, you need to stop.", "honey"),
+    ("i said well, i think so.", "well"),
     ("the lease is ending in 2025.", "2025"),
     ("it's ending in three weeks.", "three"),
     ("the last four are the hardest.", "four"),

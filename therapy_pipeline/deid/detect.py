@@ -24,6 +24,7 @@ Names are found by what people say around them, not only by lists:
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import itertools
 import operator
@@ -34,7 +35,7 @@ from functools import cached_property
 
 import phonenumbers
 
-from .wordlists import WORDLIKE_NAMES, WordLists
+from .wordlists import KEEP_FILE, WORDLIKE_NAMES, WordLists
 
 NAME = "NAME"
 ADDRESS = "ADDRESS"
@@ -307,7 +308,8 @@ PERSON_VERBS = (
     "ghosted|cheated|hit|hurt|helped|invited|visited|stayed|slept|passed|died|showed|shows|"
     "won't|doesn't|didn't|isn't|wasn't|and\\s+i|and\\s+me|is\\s+my|was\\s+my|steals|stole|owes|owed|threatened|"
     "threatens|punched|slapped|stalks|stalked|follows|followed|lied|lies|borrowed|screams|shouted|ignores|ignored|"
-    "found|caught|noticed|heard|realized|realised|discovered|decided|tried|says"
+    "found|caught|noticed|heard|realized|realised|discovered|decided|tried|says|ate|bought|wrote|drank|lent|"
+    "relapsed|overdosed|grabbed|pushed|threw|kissed|married|adopted|kicked|benched|reported|testified"
 )
 FACILITY_KINDS = (
     "Hospital|Clinic|Medical Center|Medical Centre|Health Center|Health Centre|Health System|"
@@ -1759,6 +1761,69 @@ _DIRECTION_TAILS = frozenset({"side", "bound", "end", "coast", "wing", "tower", 
 _SPOKEN_DIRECTED_GATE = frozenset({"north", "south", "east", "west", "block", "route"})
 
 
+# a chain's store by its street: "the CVS on Maple Avenue", "the Rite Aid on Route 22", "the Walgreens
+# over on Fifth and Main" (the brand alone names no place; with its street it names one store)
+_STORE_STREET = (
+    r"(?:Route|Highway|Hwy|Rt\.?)\s+\d{1,4}\b"
+    r"|(?:[A-Z][\w'’-]*|\d{1,3}(?:st|nd|rd|th))(?:\s+(?:and|&)\s+(?:[A-Z][\w'’-]*|\d{1,3}(?:st|nd|rd|th)))?"
+    r"(?:\s+(?i:" + STREET_SUFFIXES + r")\b\.?)?"
+)
+CHAIN_STORE_RX = re.compile(
+    r"\b(?P<brand>[A-Z][\w'’&.-]*(?:\s+[A-Z][\w'’&.-]*){0,2})(?:\s+(?i:pharmacy|store|supermarket|branch|location))?"
+    r"\s+(?i:(?:over|down|up|out)\s+)?(?i:on|off)\s+(?P<street>" + _STORE_STREET + r")"
+)
+_STORE_GATE = frozenset({"on", "off"})
+
+
+def _chain_stores(t: _Text, lists: WordLists) -> None:
+    """A kept brand with the street of its store: the store is a facility, brand and street."""
+    if not t.lower_words & _STORE_GATE:
+        return
+    text = t.text
+    kept, firsts = _brands()
+    brands = [(i, w) for w in t.words if w[0].isupper() and w.lower() in firsts for i in t.occurrences(w, low=False)]
+    for lo, hi in _merged([t.window(i, i + len(w), 0, 70) for i, w in brands]):
+        for m in CHAIN_STORE_RX.finditer(text, lo, hi):
+            brand, street = m.group("brand"), m.group("street")
+            if brand.lower() not in kept and brand.split()[-1].lower() not in kept:
+                continue  # a brand of keep_words.txt's brands, not "Tai Chi on Main Street"
+            street_words = [w.lower() for w in WORD_RX.findall(street)]
+            if all(w in lists.keep or w in MONTHS or w in _WEEKDAYS or w in STOPWORDS for w in street_words):
+                continue  # "Target on Sunday", "Walmart on Black Friday"
+            said = t.claims.overlapping(m.start("street"), m.end("street"))
+            street_like = (
+                street_words[-1] in _STREET_SUFFIX_SET
+                or street_words[0] in ("route", "highway", "hwy", "rt")
+                or all(w in _ORDINAL_STREETS or w == "and" or w[:1].isdigit() for w in street_words)
+                or any(s.type in (LOCATION, ADDRESS) and s.start == m.start("street") for s in said)
+            )
+            if not street_like or t.claims.overlapping(m.start(), m.start("street")):
+                continue  # the brand is free (a kept phrase's characters are blocked, not claimed)
+            if any(s.type not in (LOCATION, ADDRESS) or s.start < m.start("street") or s.end > m.end() for s in said):
+                continue
+            t.claims.replace(said, m.start(), max([m.end()] + [s.end for s in said]), FACILITY)
+
+
+@functools.cache
+def _brands() -> tuple[frozenset[str], frozenset[str]]:
+    """The brands and companies of keep_words.txt (its "[brands" section), and their first words."""
+    brands, inside = set(), False
+    for line in KEEP_FILE.read_text(encoding="utf-8").splitlines():
+        line = line.strip().lower()
+        if line.startswith("["):
+            inside = line.startswith("[brands")
+        elif inside and line and not line.startswith("#"):
+            brands.add(line)
+    return frozenset(brands), frozenset(b.split()[0] for b in brands)
+
+
+_STREET_SUFFIX_SET = frozenset(STREET_SUFFIXES.replace("?", "").split("|"))
+_WEEKDAYS = frozenset({"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "weekends",
+                       "weekdays"})  # fmt: skip
+_ORDINAL_STREETS = frozenset({"main", "broadway", "first", "second", "third", "fourth", "fifth", "sixth", "seventh",
+                              "eighth", "ninth", "tenth"})  # fmt: skip
+
+
 def _spoken_houses(t: _Text, lists: WordLists) -> None:
     """A house number said in words after an address cue ("we moved to four twenty Maple"), a box
     said in words ("post office box two-oh-nine")."""
@@ -3131,6 +3196,14 @@ _PERSON_SLOTS: tuple[tuple[re.Pattern, frozenset[str]], ...] = tuple(
         ),
         (
             (
+                r"\b(?:i|and i|she|he) (?:said|says|was like|am like|'m like|’m like|go|goes|went|told (?:him|her|them))"
+                r",? (?P<n>[a-z][a-z'’-]+), (?=(?:you|you're|you’re|i|i'm|i’m|we|please|listen|stop|don't|why|what|"
+                r"look|come on|can you)\b)"
+            ),
+            "said says like go goes went told",
+        ),
+        (
+            (
                 r"\b(?:the|my|this|a) new (?:girl|guy|kid|lady|nurse|teacher|neighbor|neighbour|coworker|co-worker)"
                 r"(?: (?:at|from|in) (?:work|school|church|group|class|the \w+|my \w+))? (?P<n>[a-z][a-z'’-]+)\b"
             ),
@@ -3599,6 +3672,7 @@ DETECTORS: tuple[tuple[str, Detector], ...] = (
     ("streets by name", _streets),
     ("what is said after 'my address is'", _address_is),
     ("what is said after an address", _address_tails),
+    ("a chain's store by its street", _chain_stores),
 )
 
 

