@@ -439,6 +439,18 @@ RECALL["ID"] += [
     ("the member number is zee gee pee nine nine one two oh three.", "zee gee pee nine nine one two oh three"),
 ]
 RECALL["ZIP"] += [("the zip code is two one two two three.", "two one two two three")]
+RECALL["ID"] += [
+    ("the CPAP serial number is 104 882 177.", "104 882 177"),
+    ("my pacemaker serial number is PMK 882104 H.", "PMK 882104 H"),
+]
+RECALL["URL"] += [
+    ("my brother's obituary is at instagram dot com slash fatima underscore s.", "instagram dot com slash fatima underscore s"),
+]
+RECALL["PHONE"] += [("you can reach me at 213 555 0187 extension four after five.", "213 555 0187 extension four")]
+RECALL["ADDRESS"] += [
+    ("my grandpa's house, uh, one eight three four Cypress Bend, that's where i go", "one eight three four Cypress Bend"),
+    ("okay so you're at 14 Orchard Street, second floor, is that right", "14 Orchard Street, second floor"),
+]
 RECALL["ADDRESS"] += [
     ("we got evicted from twenty one fifteen south halsted in the spring", "twenty one fifteen south halsted"),
     ("he dropped me off at the thirty three hundred block of north halsted", "thirty three hundred block of north halsted"),
@@ -610,6 +622,7 @@ TRAPS = [
     ("and i said okay, you win.", "okay"),
     ("i was like, honey, you need to stop.", "honey"),
     ("i said well, i think so.", "well"),
+    ("my brother's obituary is online now.", "obituary"),
     ("the lease is ending in 2025.", "2025"),
     ("it's ending in three weeks.", "three"),
     ("the last four are the hardest.", "four"),

@@ -473,7 +473,10 @@ PHONE_CANDIDATE_RX = _rx(
     r"(?<![A-Za-z0-9#-])(?:\+\s?)?\(?\d[\d().\s/–-]{5,}\d(?![A-Za-z0-9])(?:,?\s*(?:ext\.?|extension|x)\s*\d{1,5})?"
 )
 VANITY_PHONE_RX = re.compile(r"(?<![\w-])(?:1-)?8[0-9]{2}-[0-9A-Z]{3}-[A-Z]{4}(?![\w-])")
-_EXTENSION_RX = _rx(r",?\s*(?:ext\.?|extension|x)\s*\d{1,5}\b")
+_EXTENSION_RX = _rx(
+    r",?\s*(?:(?:ext\.?|extension|x)\s*\d{1,5}\b|(?:ext\.?|extension)\s+(?:zero|oh|one|two|three|four|five|six|seven|"
+    r"eight|nine)(?:[\s-]+(?:zero|oh|one|two|three|four|five|six|seven|eight|nine)){0,4}\b)"
+)
 INTERNATIONAL_PHONE_RX = re.compile(r"\+\s?\d{1,3}(?:[\s.-]?\(?\d{1,5}\)?){2,6}")
 _AREA_CODE_BEFORE = _rx(r"\barea\s+code\s+(\(?\d{3}\)?)[,\s]+$")
 LOCAL_PHONE_RX = _rx(r"(?<![\w.-])\d{3}[-.–]\d{4}(?![\w-]|\.\d)")
@@ -606,7 +609,7 @@ STREET_RX = _rx(
     + _UNIT
     + r"\s*(?:number\s+|no\.?\s*)?#?\s*(?:"
     + _UNIT_WORD
-    + r"\b|ten\b|eleven\b|twelve\b|[a-z]-\d{1,4}[a-z]?\b|[a-z]?\d*[a-z]?\b)|,?\s*\d{1,3}(?:st|nd|rd|th)\s+floor\b)*"
+    + r"\b|ten\b|eleven\b|twelve\b|[a-z]-\d{1,4}[a-z]?\b|[a-z]?\d*[a-z]?\b)|,?\s*(?:\d{1,3}(?:st|nd|rd|th)|first|second|third|fourth|fifth|sixth|top|ground|basement)\s+floor\b)*"
 )
 # a house number, a compass direction and a capitalised name, with no street word: "3900 West Fullerton"
 DIRECTED_STREET_RX = re.compile(
@@ -740,7 +743,8 @@ ID_CUED_RX = re.compile(
     r"(?:\s*(?:is|was|:|=|'s|’s|reads|says|ends\s+in|starting\s+with|it's|it’s|of|like|um|uh|i\s+think|on\s+it|"
     r"there|here)[,\s]*){0,3}[,\s]*"
     r"\s*#?\s*(?P<v>(?:[A-Za-z]{0,5}\d[A-Za-z0-9]*(?:[-/.][A-Za-z0-9]+)*|[A-Z]{1,5}(?=[\s-]\d)|[A-Z]{2,6}-[A-Z0-9]{1,4}(?=[\s-]\d))"
-    r"(?:(?:\s|-|,\s)(?:[A-Z]{0,5}\d[A-Za-z0-9]*(?:-[A-Za-z0-9]+)*|[A-Z]{1,5}(?=[\s-]\d)|[A-Z]{2,5}\b(?!['’])))*)"
+    r"(?:(?:\s|-|,\s)(?:[A-Z]{0,5}\d[A-Za-z0-9]*(?:-[A-Za-z0-9]+)*|[A-Z]{1,5}(?=[\s-]\d)|[A-Z]{2,5}\b(?!['’])|"
+    r"(?<=\d )[B-HJ-Z]\b(?!['’.]\w)))*)"  # "PMK 882104 H": a last letter after the digits
     r"(?![\w-])"
 )
 ID_SHAPE_RX = re.compile(
@@ -1390,6 +1394,9 @@ _EMAIL_CUE_BEFORE = re.compile(
 )
 
 
+_SLASH_AFTER = re.compile(r"\s+slash\b")
+
+
 def _emails_and_handles(t: _Text, lists: WordLists) -> None:
     text = t.text
     if "@" in text:
@@ -1402,6 +1409,9 @@ def _emails_and_handles(t: _Text, lists: WordLists) -> None:
     if " dot " in t.low and " at " in t.low:
         for lo, hi in _merged([t.window(i, i + 5, 80, 60) for i in t.occurrences("dot")]):
             for m in SPOKEN_EMAIL_RX.finditer(text, lo, hi):
+                own = re.split(r"\s+at\s+", t.low[m.start() : m.end()], maxsplit=1)[0]
+                if own in STOPWORDS or _SLASH_AFTER.match(t.low, m.end()):
+                    continue  # "his obituary is at instagram dot com slash ...": a page, and "is" no mailbox
                 start = m.start()
                 # the local part may be several short words: "kayleigh b 2009 at yahoo dot com"
                 for _ in range(5):
@@ -1550,7 +1560,7 @@ def _shaped(t: _Text, lists: WordLists) -> None:
     for lo, hi in ages:
         for rx in (AGE_AFTER_RX, AGE_BEFORE_RX):
             for m in rx.finditer(text, lo, hi):
-                if not _HOUSE_AHEAD.match(text, m.end("v")) and not _DASH_DIGIT.match(text, m.end("v")):
+                if _is_age(text, m):
                     t.add(m.start("v"), m.end("v"), AGE)
     for lo, hi in windows:
         for m in IPV4_RX.finditer(text, lo, hi):
@@ -1585,7 +1595,7 @@ def _shaped(t: _Text, lists: WordLists) -> None:
         _phones(t, lo, hi)
         for rx in (AGE_AFTER_RX, AGE_BEFORE_RX):
             for m in rx.finditer(text, lo, hi):
-                if not _HOUSE_AHEAD.match(text, m.end("v")) and not _DASH_DIGIT.match(text, m.end("v")):
+                if _is_age(text, m):
                     t.add(m.start("v"), m.end("v"), AGE)
         _street_addresses(t, lists, lo, hi)
         for rx in (WORLD_STREET_RX, STREET_PREFIX_RX, STREET_PREFIX_FIRST_RX, ROUTE_RX, PO_BOX_RX):
@@ -1640,6 +1650,24 @@ def _shaped(t: _Text, lists: WordLists) -> None:
                 for g in re.finditer(r"\d{5,}", m.group()):
                     t.add(m.start() + g.start(), m.start() + g.end(), ID)
     _extend_codes(t)
+
+
+# a number's cue just before it: "the serial number is 104 882 177" is no age
+_NUMBER_CUE_BEFORE = _rx(
+    r"\b(?:serial|imei|device|record|mrn|member|policy|account|id|number|#)(?:\s+(?:number|no\.?|#|id))?"
+    r"\s*(?:is|was|:|=)?\s*$"
+)
+
+
+def _is_age(text: str, m: re.Match) -> bool:
+    """An age's match that is an age: no house number after it ("is 94 Elm"), no dash ("94-1032"),
+    no number's cue before it."""
+    start = m.start("v")
+    return (
+        not _HOUSE_AHEAD.match(text, m.end("v"))
+        and not _DASH_DIGIT.match(text, m.end("v"))
+        and not _NUMBER_CUE_BEFORE.search(text, max(0, start - 40), start)
+    )
 
 
 def _extend_codes(t: _Text) -> None:
@@ -1757,6 +1785,11 @@ SPOKEN_DIRECTED_RX = _rx(
     r"|\b(?P<b>" + _spoken_number("{1,5}") + r"\s+block\s+of\s+(?:the\s+)?[A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*)?)"
     r"|\b(?P<r>rural\s+route\s+" + _spoken_number("{0,3}") + r"(?:,?\s+box\s+" + _spoken_number("{0,4}") + r")?)\b"
 )
+# a house number in words and a capitalised street of any kind: "one eight three four Cypress Bend"
+SPOKEN_NAMED_STREET_RX = re.compile(
+    r"\b(?i:" + _spoken_number("{1,5}") + r")\s+(?:[A-Z][a-z][\w'’-]*\s+){1,2}"
+    r"(?:" + "|".join(w.capitalize() for w in STREET_SUFFIXES.replace("?", "").split("|") if len(w) > 3) + r")\b"
+)
 _DIRECTION_TAILS = frozenset({"side", "bound", "end", "coast", "wing", "tower", "entrance", "exit", "lot", "gate"})
 _SPOKEN_DIRECTED_GATE = frozenset({"north", "south", "east", "west", "block", "route"})
 
@@ -1830,6 +1863,11 @@ def _spoken_houses(t: _Text, lists: WordLists) -> None:
     if "box" in t.low:
         for m in SPOKEN_BOX_RX.finditer(t.text):
             t.add(m.start(), m.end(), ADDRESS)
+    if t.lower_words & _NUMBER_WORD_SET and any(w[0].isupper() and w.lower() in _STREET_SUFFIX_SET for w in t.words):
+        for m in SPOKEN_NAMED_STREET_RX.finditer(t.text):
+            if not any(w.lower() in lists.keep or w.lower() in MONTHS for w in WORD_RX.findall(m.group())[-3:-1]):
+                unit = _UNIT_AFTER.match(t.text, m.end())  # "... Lakeview Drive apartment two B"
+                t.add(m.start(), unit.end() if unit else m.end(), ADDRESS)
     gates = t.lower_words & _SPOKEN_DIRECTED_GATE
     if gates and t.lower_words & _NUMBER_WORD_SET:
         for lo, hi in _merged([t.window(i, i + len(w), 90, 60) for w in gates for i in t.occurrences(w)]):
