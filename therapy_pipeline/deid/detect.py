@@ -1538,12 +1538,17 @@ def _cued_ssns(t: _Text, lists: WordLists) -> None:
     if "social" in low or "ssn" in low or "SIN" in t.text:
         for m in SSN_TAIL_RX.finditer(t.text):
             t.add(m.start("v"), m.end("v"), SSN, SPOKEN if not m.group("v")[0].isdigit() else None)
-    if "last" in low or "end" in low:
-        for m in LAST_DIGITS_RX.finditer(t.text):
-            _last_digits(t, m)
+    cues = t.lower_words & _LAST_DIGITS_CUES
+    if cues:
+        for lo, hi in _merged([t.window(i, i + len(w), 4, 80) for w in cues for i in t.occurrences(w)]):
+            for m in LAST_DIGITS_RX.finditer(t.text, lo, hi):
+                _last_digits(t, m)
     if "xx" in low or "**" in low:
         for m in MASKED_DIGITS_RX.finditer(t.text):
             _last_digits(t, m)
+
+
+_LAST_DIGITS_CUES = frozenset({"last", "ending", "ends"})
 
 
 def _last_digits(t: _Text, m: re.Match) -> None:
