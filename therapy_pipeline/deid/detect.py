@@ -1519,7 +1519,7 @@ LOCAL_PHONE_RX = re.compile(
 )  # not inside a longer run of digit groups (a card, an IBAN)
 
 
-_DIGIT_WORD = r"(?:zero|oh|o|one|two|three|four|five|six|seven|eight|nine)"
+_DIGIT_WORD = "(?:" + "|".join(DIGIT_WORDS) + ")"  # zero, oh, o, one ... nine
 # the last digits of a number, said as such: "last four are 4821", "ending in oh oh six two", "last 4 3019"
 LAST_DIGITS_RX = _rx(
     r"\b(?:(?:the\s+)?last\s+(?:four|4)(?:\s+digits)?(?:\s+(?:of\s+(?:my|his|her|their|your|the)\s+[\w-]+))?"
