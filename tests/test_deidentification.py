@@ -21,7 +21,7 @@ from transformers import AutoTokenizer
 from therapy_data_processor import MANIFEST, ProcessingConfig, TherapyDataProcessor
 from therapy_pipeline.deid import PHI_TYPES, Deidentifier, KeyFileError, key_id, load_key, load_word_lists, pseudonym
 from therapy_pipeline.deid.detect import _NUMBER_WORD_SET as NUMBER_WORDS
-from therapy_pipeline.deid.detect import DIGIT_WORDS
+from therapy_pipeline.deid.detect import DIGIT_WORDS, MONTHS
 from therapy_pipeline.model import Session, Turn
 
 KEY = b"\x01" * 32
@@ -482,6 +482,26 @@ RECALL["FACILITY"] += [
     ("we go to the Rite Aid on Route 22 every sunday", "Rite Aid on Route 22"),
     ("i got my GED through the Walgreens over on Fifth and Main.", "Walgreens over on Fifth and Main"),
 ]
+RECALL["DATE"] += [
+    ("we split up right after Easter 2016, it was bad", "Easter 2016"),
+    ("he moved out Labor Day, 2011 and never called", "Labor Day, 2011"),
+    ("i had my first drink on new year's eve nineteen ninety nine", "new year's eve nineteen ninety nine"),
+    ("my son was born feb twenty nineteen", "feb twenty nineteen"),
+    ("we came here in october of two thousand twelve", "october of two thousand twelve"),
+]
+RECALL["ID"] += [
+    ("the claim number is seven one three three, for the crash", "seven one three three"),
+    ("my acct is fifty one oh nine seventy seven", "fifty one oh nine seventy seven"),
+    ("mine is sixty-three twelve eighty-four at the pharmacy", "sixty-three twelve eighty-four"),
+]
+RECALL["PHONE"] += [
+    ("text me at four oh four, seven seventy, eighteen twelve", "four oh four, seven seventy, eighteen twelve"),
+]
+RECALL["SSN"] += [("the letter had my social on it, 8052", "8052")]
+RECALL["FACILITY"] += [
+    ("my aunt is a nurse over at saint agnes's, nights mostly", "saint agnes's"),
+    ("they took me to st. vincent's after the fight", "st. vincent's"),
+]
 # Shaped values with one obvious type: that type is checked too. For the others (a surname may be
 # found as a place) any type removes the value.
 TYPED = {"DATE", "AGE", "PHONE", "EMAIL", "URL", "IP", "SSN", "ZIP", "ID"}
@@ -638,6 +658,14 @@ TRAPS = [
     ("I was at the hospital 3 times last year.", "3"),
     ("my ex nine one one called", "nine"),
     ("so I told him uh that I was done.", "uh"),
+    ("Christmas is hard, and Mother's Day too.", "Christmas"),
+    ("every Thanksgiving since I was ten has been a fight.", "Thanksgiving"),
+    ("it took like ten, fifteen, twenty minutes to calm down.", "fifteen"),
+    ("we did nine thirty, ten thirty, eleven thirty check-ins.", "thirty"),
+    ("from nineteen ninety-eight, nineteen ninety-nine, I was using.", "ninety-eight"),
+    ("my mom takes St. John's Wort for her mood.", "Wort"),
+    ("i tried st john's wort once.", "john's"),
+    ("i walked like twenty, thirty, forty laps.", "thirty"),
 ]
 
 
@@ -808,6 +836,26 @@ def test_spoken_codes_and_addresses_get_surrogates_said_the_same_way(surrogate):
     assert all(w in NUMBER_WORDS for w in said_road.group(1).split() + said_road.group(2).split()), road
     assert re.fullmatch(r"I got my chip at \w+ Lodge \d{4}", lodge) and "Elks" not in lodge and "1142" not in lodge, lodge
     assert re.fullmatch(r"we live on \w+ Street now", street) and "Maple" not in street, street
+
+
+def test_holidays_numbers_in_groups_and_generic_facilities_get_surrogates_of_their_shape(surrogate):
+    """A holiday with its year becomes a shifted date (a weekday rule honoured), a number said in groups
+    becomes another said in groups, and a facility named by generic words alone still changes."""
+    texts = ("I relapsed on Thanksgiving 2019.",
+             "we left on new year's eve nineteen ninety nine",
+             "my acct is fifty one oh nine seventy seven",
+             "I was at County General for a week")  # fmt: skip
+    out, _ = surrogate.session(make_session(*texts))
+    holiday, spoken_year, account, general = texts_of(out)
+    date = re.fullmatch(r"I relapsed on ([A-Z][a-z]+) (\d{1,2})(?:st|nd|rd|th), (\d{4})\.", holiday)
+    assert date, holiday
+    shifted = dt.datetime.strptime(" ".join(date.groups()), "%B %d %Y").date()
+    assert shifted != dt.date(2019, 11, 28)  # the fourth Thursday of November 2019
+    said = re.fullmatch(r"we left on ([a-z]+) ([a-z-]+) ((?:[a-z-]+ ?){2,4})", spoken_year)
+    assert said and said.group(1) in MONTHS, spoken_year
+    digits = re.fullmatch(r"my acct is ((?:[a-z]+ ?){6})", account)
+    assert digits and account != texts[2] and set(digits.group(1).split()) <= NUMBER_WORDS, account
+    assert re.fullmatch(r"I was at [A-Z][\w'-]+ County General for a week", general), general
 
 
 @pytest.mark.parametrize(

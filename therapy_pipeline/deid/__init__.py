@@ -16,13 +16,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from ..model import Session, Stats, Turn
-from .detect import NAME, PHI_TYPES, SEPARATOR, SPOKEN, PhiFinder, Span
+from .detect import NAME, NUMBER_WORDS_DETAIL, PHI_TYPES, SEPARATOR, SPOKEN, PhiFinder, Span
 from .surrogates import TAGS, KeyFileError, SessionSurrogates, key_id, load_key, pseudonym
 from .wordlists import WordLists, load_word_lists, source_versions
 
 SURROGATE, TAG, OFF = "surrogate", "tag", "off"
 MODES = (SURROGATE, TAG, OFF)
-METHOD_VERSION = "1.2"
+METHOD_VERSION = "1.3"
 WORKERS = 4  # forked processes for de-identification, at most one a core
 PARALLEL_TURNS = 20000  # from about this many turns on, forked workers pay for their start-up
 
@@ -200,6 +200,8 @@ _SURROGATE_OF = {
 def _surrogate(s: SessionSurrogates, span: Span, value: str, text: str) -> str:
     if span.detail == SPOKEN:
         return s.spoken(value, span.type)
+    if span.detail == NUMBER_WORDS_DETAIL:
+        return s.number_words(value, span.type)
     of_type = _SURROGATE_OF.get(span.type)
     if of_type is None:  # PHONE, ZIP, ID: the same shape, keyed digits and letters
         return s.characters(value, span.type)

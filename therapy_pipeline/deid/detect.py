@@ -464,8 +464,8 @@ SSN_CUED_RX = _rx(_SSN_CUE + r"[^\x00\d]{0,30}?(?P<v>\d{3}[\s.-]?\d{2}[\s.-]?\d{
 SSN_TAIL_RX = re.compile(
     r"(?:"
     + _SSN_CUE
-    + r"|(?-i:\bSIN\b))(?i:'s|’s|:|,)?(?i:\s+(?:is|was|number|no\.?|on\s+file\s+is|it's|it’s|ends\s+in))*"
-    r"(?i:\s+(?:the\s+)?last\s+four(?:\s+is)?)?\s+(?P<v>\d{3}[\s-]\d{3}[\s-]\d{3}(?![\w-])|\d{4}(?![\w-])|"
+    + r"|(?-i:\bSIN\b))(?i:'s|’s|:|,)?(?i:\s+(?:is|was|number|no\.?|on\s+file\s+is|it's|it’s|ends\s+in|on\s+(?:it|there)))*"
+    r"(?i:\s+(?:the\s+)?last\s+four(?:\s+is)?)?,?\s+(?P<v>\d{3}[\s-]\d{3}[\s-]\d{3}(?![\w-])|\d{4}(?![\w-])|"
     r"(?i:(?:" + _NUMBER_WORDS + r")\b(?:(?:,?\s+|-)(?:" + _NUMBER_WORDS + r")\b){2,12}))",
     re.IGNORECASE,
 )
@@ -2055,8 +2055,8 @@ def _numeric_dates(t: _Text, lo: int, hi: int) -> None:
 
 _DAY_NEAR = re.compile(
     r"\d|(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|eleventh|twelfth|teenth|"
-    r"twentieth|thirtieth)\b"
-)
+    r"twentieth|thirtieth)\b|\b(?:nineteen|twenty|two\s+thousand)\s"
+)  # a day, or a year said in words ("august of twenty eighteen")
 
 
 def _word_dates(t: _Text, lists: WordLists) -> None:
@@ -2074,8 +2074,10 @@ def _word_dates(t: _Text, lists: WordLists) -> None:
             for m in rx.finditer(text, lo, hi):
                 if rx is DATE_MONTH_YEAR_RX:
                     bare = m.group("month").rstrip(".").lower()
-                    if m.group("month")[0].islower() and bare in ("may", "mar", "march", "jan", "dec", "sept"):
-                        continue  # lower-case words first: "you may 2019 ..."
+                    if m.group("month")[0].islower() and (
+                        bare in ("may", "mar") or bare in ("march", "jan", "dec", "sept") and m.group("year")[0] in "'’"
+                    ):
+                        continue  # lower-case words first: "you may 2019 ..."; but "since jan twenty twenty"
                     year = m.group("year")
                     if year.isdigit() and not 1900 <= int(year) <= 2099:
                         continue
@@ -2130,9 +2132,65 @@ def _spoken_numeric_dates(t: _Text, lists: WordLists) -> None:
     points = [(i, len(w)) for w in years for i in t.occurrences(w)]
     for lo, hi in _merged([t.window(i, i + n, 40, 30) for i, n in points]):
         for m in SPOKEN_NUMERIC_DATE_RX.finditer(t.text, lo, hi):
+            if _NUMBER_WORD_BEFORE.search(t.text, max(lo, m.start() - 12), m.start()) or _COUNTED_AFTER.match(
+                t.text, m.end()
+            ):
+                continue  # part of a longer number ("three twelve, five fifty-five, ..."), or a count
             day = words_number(m.group("d"))
             if day and 1 <= day <= 31:
                 t.add(m.start(), m.end(), DATE, ("spoken", m))
+
+
+# a holiday with its year is a date ("Halloween 2009", "Thanksgiving of twenty twenty-one"); without one it
+# stays (a holiday is said every year). The day each names, for the surrogate: a movable one by its rule
+# ((month, weekday, n): the n-th weekday of the month, -1 the last) or near its usual day.
+HOLIDAY_DAYS: dict[str, tuple[int, int] | tuple[int, int, int]] = {
+    "christmas eve": (12, 24), "christmas day": (12, 25), "christmas": (12, 25), "xmas": (12, 25),
+    "new year's eve": (12, 31), "new year's day": (1, 1), "new year's": (1, 1), "new years": (1, 1),
+    "halloween": (10, 31), "valentine's day": (2, 14), "valentine's": (2, 14), "independence day": (7, 4),
+    "fourth of july": (7, 4), "july fourth": (7, 4), "july 4th": (7, 4), "juneteenth": (6, 19),
+    "veterans day": (11, 11), "st. patrick's day": (3, 17), "st patrick's day": (3, 17),
+    "saint patrick's day": (3, 17), "boxing day": (12, 26), "thanksgiving day": (11, 3, 4),
+    "thanksgiving": (11, 3, 4), "mother's day": (5, 6, 2), "father's day": (6, 6, 3), "memorial day": (5, 0, -1),
+    "labor day": (9, 0, 1), "labour day": (9, 0, 1), "black friday": (11, 4, 4), "easter sunday": (4, 10),
+    "easter": (4, 10), "good friday": (4, 8), "passover": (4, 15), "hanukkah": (12, 15), "chanukah": (12, 15),
+    "mardi gras": (2, 25),
+}  # fmt: skip
+_HOLIDAY = "|".join(
+    re.escape(h).replace("'", "['’]?").replace(r"\ ", r"\s+").replace(r"\.", r"\.?")
+    for h in sorted(HOLIDAY_DAYS, key=len, reverse=True)
+)
+HOLIDAY_YEAR_RX = _rx(
+    r"\b(?:the\s+)?(?P<holiday>" + _HOLIDAY + r")(?:\s+(?:weekend|night|morning|eve))?,?\s+(?:of\s+)?"
+    r"(?P<year>(?:19|20)\d\d|['’]\d\d|" + _SPOKEN_YEAR + r")\b(?![\w/-]|[.,]\d)"
+)
+_HOLIDAY_FIRST_WORDS = frozenset(w for h in HOLIDAY_DAYS for w in (h.split()[0], h.split()[0].replace("'", "")))
+
+
+def holiday_key(said: str) -> str:
+    """The key of HOLIDAY_DAYS for a holiday as said ("New Year’s  Day" -> "new year's day")."""
+    key = re.sub(r"\s+", " ", said.lower().replace("’", "'"))
+    if key in HOLIDAY_DAYS:
+        return key
+    return next(h for h in HOLIDAY_DAYS if h.replace("'", "").replace(".", "") == key.replace("'", "").replace(".", ""))
+
+
+def _holiday_dates(t: _Text) -> None:
+    if not t.lower_words & _HOLIDAY_FIRST_WORDS:
+        return
+    for m in HOLIDAY_YEAR_RX.finditer(t.text):
+        year = m.group("year")
+        if year.isdigit() and not 1900 <= int(year) <= 2099:
+            continue
+        t.add(m.start(), m.end(), DATE, ("holiday", m))
+
+
+_NUMBER_WORD_BEFORE = _rx(r"\b(?:" + _NUMBER_WORDS + r")(?:,?\s+|-)$")
+# what is counted after numbers said in words: "ten, fifteen, twenty minutes"
+_COUNTED_AFTER = _rx(
+    r"[\s,]+(?:minutes?|mins?|hours?|days?|weeks?|months?|years?|times|pounds|lbs|kilos|dollars|bucks|grand|"
+    r"percent|milligrams|mg|people|miles|drinks|beers|shots|cigarettes|pills|calories|steps|reps|sessions)\b"
+)
 
 
 def _birthdays(t: _Text, lists: WordLists) -> None:
@@ -2199,6 +2257,104 @@ _SPOKEN_DIGITS_CUES = frozenset({"zip", "zipcode", "postal", "postcode", "number
 # letters said by their names before the digits of a code: "zee gee pee", "kay ex jay" (two at least)
 _LETTER_NAME = r"(?:ay|bee|cee|dee|ef|gee|aitch|jay|kay|el|em|en|pee|cue|ar|ess|tee|vee|ex|zee|zed)"
 _LETTER_NAMES_BEFORE = _rx(r"\b" + _LETTER_NAME + r"(?:[\s-]+" + _LETTER_NAME + r"){1,5}[\s,-]+$")
+
+
+NUMBER_WORDS_DETAIL = "number words"  # Span.detail of a number said in groups ("ninety-one forty-four sixty-two")
+_TENS_WORD = r"(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)"
+_TEEN_WORD = r"(?:ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen)"
+_UNIT_WORD = r"(?:zero|oh|one|two|three|four|five|six|seven|eight|nine)"
+_NUMBER_GROUP = (
+    r"(?:" + _TENS_WORD + r"(?:[\s-]+" + _UNIT_WORD + r"\b)?|" + _TEEN_WORD
+    + r"|(?:double|triple)[\s-]+" + _UNIT_WORD + r"|" + _UNIT_WORD + r")"
+)  # fmt: skip
+# a number said in groups of words: "ninety-one forty-four sixty-two", "three twelve, five fifty-five, oh one
+# four nine"; not next to "hundred", "thousand" or "and" (an amount, an age)
+SPOKEN_GROUPS_RX = _rx(
+    r"(?<![\w'’-])(?<!hundred )(?<!thousand )(?<!and )" + _NUMBER_GROUP + r"(?:(?:,?\s+|-)" + _NUMBER_GROUP
+    + r")+\b(?![-'’]\w|\s+(?:and|hundred|thousand|point)\b)"
+)  # fmt: skip
+_GROUP_RX = _rx(_NUMBER_GROUP)
+# what may stand between an identifier's cue and its number said in words ("account number is", "MRN")
+_CUE_BEFORE_WORDS = _rx(
+    r"(?:\b" + _ID_CUE + r"(?:\s+(?:number|no\.?|num|id|code))?|" + _SSN_CUE + r")"
+    r"(?:['’]s)?(?:[\s,:]+(?:is|was|it's|it’s|um|uh|like|as|on\s+it|i\s+think))*[\s,:#]*$"
+)
+_HOUR_WORDS = frozenset(UNITS) | {"ten", "eleven", "twelve"}
+_ROUND_GROUPS = frozenset(
+    {"ten", "fifteen", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"}
+)
+
+
+def _group_digits(group: str) -> tuple[int, bool]:
+    """How many digits a group of number words says, and whether it is one digit word."""
+    words = group.lower().replace("-", " ").split()
+    if words[0] in ("double", "triple"):
+        return (2 if words[0] == "double" else 3), False
+    if words[0] in DIGIT_WORDS:
+        return 1, True
+    return 2, False
+
+
+def _spoken_groups(t: _Text, lists: WordLists) -> None:
+    """Numbers said in groups of words, not digit by digit: six digits or more in three groups at
+    least ("ninety-one forty-four sixty-two", "three twelve, five fifty-five, oh one four nine"), or
+    four digits or more right after an identifier's cue ("account number is six two seven seven",
+    "acct eighty eight forty one oh two"). Not years in a row, round numbers or counting
+    ("ten, fifteen, twenty minutes", "nineteen ninety-eight, nineteen ninety-nine")."""
+    pairs = {w for w in t.lower_words if w.partition("-")[0] in _PAIR_NUMBER_WORDS}
+    cues = t.lower_words & _SPOKEN_DIGITS_CUES
+    if not pairs and not cues:
+        return
+    points = [i for w in pairs | cues for i in t.occurrences(w)]
+    text = t.text
+    for lo, hi in _merged([t.window(i, i + 1, 60, 100) for i in points]):
+        for m in SPOKEN_GROUPS_RX.finditer(text, lo, hi):
+            inside = t.claims.overlapping(m.start(), m.end())
+            if any(s.start < m.start() or s.end > m.end() or s.detail != SPOKEN for s in inside):
+                continue  # a date, an address, an age: only digits said one by one become part of it
+            groups = _GROUP_RX.findall(m.group())
+            counted = [_group_digits(g) for g in groups]
+            digits = sum(n for n, _ in counted)
+            cued = _CUE_BEFORE_WORDS.search(text, max(lo, m.start() - 40), m.start())
+            if cued:
+                if digits < 4 or len(groups) < 2:
+                    continue
+            else:
+                if digits < 6 or len(groups) < 3 or all(single for _, single in counted):
+                    continue  # digit words alone: `_spoken_numbers` reads those
+                lows = [g.lower().replace("-", " ") for g in groups]
+                if all(g in _ROUND_GROUPS for g in lows):
+                    continue  # "ten, fifteen, twenty minutes"
+                if len(lows) % 2 == 0 and all(g in ("nineteen", "twenty") for g in lows[0::2]):
+                    continue  # years: "nineteen ninety-eight, nineteen ninety-nine"
+                if len(lows) % 2 == 0 and all(
+                    h in _HOUR_WORDS and (mm in _ROUND_GROUPS or mm.startswith(("oh ", "forty ")))
+                    for h, mm in zip(lows[0::2], lows[1::2])
+                ):
+                    continue  # times: "nine thirty, ten thirty, eleven forty-five"
+                if _COUNTED_AFTER.match(text, m.end()):
+                    continue
+            before = text[max(lo, m.start() - 60) : m.start()]
+            kind = (
+                SSN
+                if _SSN_CUE_RX.search(before)
+                else ZIP
+                if _ZIP_CUE.search(before) and digits in (5, 9)
+                else PHONE
+                if digits in (10, 11) or digits == 7 and _PHONE_CUE.search(before)
+                else ID
+            )
+            detail = SPOKEN if all(single for _, single in counted) else NUMBER_WORDS_DETAIL
+            if inside and detail == SPOKEN:
+                continue
+            t.claims.drop(inside)  # "... five, oh one four nine": the end of it, read digit by digit
+            t.add(m.start(), m.end(), kind, detail)
+
+
+_PAIR_NUMBER_WORDS = frozenset(
+    {"ten", "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen",
+     "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"}
+)  # fmt: skip
 
 
 def _ages_in_words(t: _Text, lists: WordLists) -> None:
@@ -2300,6 +2456,19 @@ _FACILITY_JOINER = re.compile(r" (?:de|del|de la|la|du|des|of|von|van) ")
 _FACILITY_NUMBER = re.compile(
     r" (?:#|No\.? ?)?(?!(?:19|20)\d\d\b)\d{1,5}\b(?![:.,/-]\d)"
 )  # "Elks Lodge 1142", "Post No. 57"
+
+
+# a saint's place said in lower case: "she works nights at st joe's", "over at saint mary's"
+_LOWER_SAINT_RX = re.compile(
+    r"\b(?:at|to|from|in|into|by|outside|near|over\s+at|down\s+at|up\s+at)\s+(?:the\s+)?"
+    r"(?P<v>(?:st\.?|saint)\s+[a-z]+['’]s)(?!\s+(?:day|wort|eve)\b)(?![\w'’-])"
+)
+
+
+def _lower_saints(t: _Text, lists: WordLists) -> None:
+    if "st" in t.lower_words or "saint" in t.lower_words:
+        for m in _LOWER_SAINT_RX.finditer(t.text):
+            t.add(m.start("v"), m.end("v"), FACILITY)
 
 
 def _facility_tails(t: _Text, lists: WordLists) -> None:
@@ -3708,9 +3877,11 @@ DETECTORS: tuple[tuple[str, Detector], ...] = (
     ("plates said after 'plate'", _cued_plates),
     ("house numbers in words", _spoken_houses),
     ("numbers in words", _spoken_numbers),
+    ("numbers in groups of words", _spoken_groups),
     ("ages in words", _ages_in_words),
     ("facilities and counties", _facilities),
     ("a facility's name over a particle and its number", _facility_tails),
+    ("a saint's place in lower case", _lower_saints),
     ("counties in lower case", _lower_counties),
     ("streets by name", _streets),
     ("what is said after 'my address is'", _address_is),
@@ -3751,6 +3922,7 @@ class PhiFinder:
 
     def find(self, text: str, known: Iterable[tuple[str, str]] = ()) -> list[Span]:
         t = _Text(text)
+        _holiday_dates(t)  # before the kept phrases: "Mother's Day" stays, "Mother's Day 2021" is a date
         for first in t.lower_words & self.phrase_first.keys():
             for phrase in self.phrase_first[first]:
                 if all(w.lower() in t.lower_words for w in WORD_RX.findall(phrase)):

@@ -187,6 +187,11 @@ class SessionSurrogates:
 
     def facility(self, value: str) -> str:
         words = self._words_except(value, detect.FACILITY_GENERIC | {"mt", "mount"})
+        if words.lower() == value.lower():  # "County General": generic words alone still name one place
+            the = re.match(r"(?i)the\s+", value)
+            head = the.end() if the else 0
+            word = self._word(value[head:].split()[0] + " " + value.lower())  # keyed by the whole name
+            words = value[:head] + _styled(word, value[head:].split()[0]) + " " + value[head:]
         # "Elks Lodge 1142": the lodge's number too
         return self.characters(words, "FACILITY", value, letters=False) if _DIGIT.search(words) else words
 
@@ -407,6 +412,22 @@ class SessionSurrogates:
                 out += [text[cursor : m.start(group)], _styled(pieces[group], m.group(group))]
                 cursor = m.end(group)
             return "".join(out) + text[cursor : span.end]
+        if style == "holiday":  # "Halloween 2009": the shifted day, said as a month and a day
+            said_year = m.group("year")
+            year = (
+                int(said_year)
+                if said_year.isdigit()
+                else int(said_year[1:]) + (2000 if int(said_year[1:]) < 50 else 1900)
+                if said_year[0] in "'’"
+                else detect.spoken_year(said_year) or 2000
+            )
+            new = self._shift(year, *_holiday_day(detect.HOLIDAY_DAYS[detect.holiday_key(m.group("holiday"))], year))
+            month = _styled(_FULL_MONTHS[new.month - 1], m.group("holiday"))
+            if said_year.isdigit():
+                return f"{month} {new.day}{_ordinal_suffix(new.day)}, {new.year}"
+            if said_year[0] in "'’":
+                return f"{month} {new.day}{_ordinal_suffix(new.day)} '{new.year % 100:02d}"
+            return f"{month} {_ORDINAL_OF[(new.day, '')]} {detect.year_words(new.year)}"
         if style == "short":
             new = self._shift(None, int(m.group("a")), int(m.group("b")))
             separator = text[m.end("a")]
@@ -474,6 +495,18 @@ class SessionSurrogates:
             cursor = m.end(name)
         out.append(text[cursor : span.end])
         return "".join(out)
+
+
+def _holiday_day(rule: tuple[int, ...], year: int) -> tuple[int, int]:
+    """(month, day) of a holiday in `year`: a fixed day, or the n-th (-1: last) weekday of a month."""
+    if len(rule) == 2:
+        return rule[0], rule[1]
+    month, weekday, n = rule
+    if n > 0:
+        first = dt.date(year, month, 1)
+        return month, 1 + (weekday - first.weekday()) % 7 + 7 * (n - 1)
+    last = dt.date(year + month // 12, month % 12 + 1, 1) - dt.timedelta(days=1)
+    return month, last.day - (last.weekday() - weekday) % 7
 
 
 def _pad(number: int, like: str, always: bool = False) -> str:
