@@ -502,6 +502,12 @@ RECALL["FACILITY"] += [
     ("my aunt is a nurse over at saint agnes's, nights mostly", "saint agnes's"),
     ("they took me to st. vincent's after the fight", "st. vincent's"),
 ]
+RECALL["AGE"] += [("my great-aunt turned one oh four in june.", "one oh four")]
+RECALL["DATE"] += [("the hearing got moved to oh four oh two ninety one", "oh four oh two ninety one")]
+RECALL["ADDRESS"] += [
+    ("we moved into 6100 Orchard Lane apartment ten fourteen in may", "6100 Orchard Lane apartment ten fourteen"),
+    ("the shelter is at 85 Kemp Street apartment three c, ring twice", "85 Kemp Street apartment three c"),
+]
 # Shaped values with one obvious type: that type is checked too. For the others (a surname may be
 # found as a place) any type removes the value.
 TYPED = {"DATE", "AGE", "PHONE", "EMAIL", "URL", "IP", "SSN", "ZIP", "ID"}
@@ -836,6 +842,19 @@ def test_spoken_codes_and_addresses_get_surrogates_said_the_same_way(surrogate):
     assert all(w in NUMBER_WORDS for w in said_road.group(1).split() + said_road.group(2).split()), road
     assert re.fullmatch(r"I got my chip at \w+ Lodge \d{4}", lodge) and "Elks" not in lodge and "1142" not in lodge, lodge
     assert re.fullmatch(r"we live on \w+ Street now", street) and "Maple" not in street, street
+
+
+def test_unit_letters_and_hyphenated_house_numbers_keep_their_shape(surrogate):
+    """A unit's letter becomes a letter and a house number said with a hyphen stays a number; a
+    direction stays."""
+    texts = ("we moved to sixty-one hundred orchard lane apartment two f",
+             "I live at 12 N Kemp Street Apt C")  # fmt: skip
+    out, _ = surrogate.session(make_session(*texts))
+    spoken, written = texts_of(out)
+    said = re.fullmatch(r"we moved to ([a-z]+)-([a-z]+) hundred ([a-z]+) lane apartment ([a-z]+) ([a-z])", spoken)
+    assert said and {said.group(1), said.group(2), said.group(4)} <= NUMBER_WORDS, spoken
+    assert said.group(3) != "orchard" and spoken != texts[0], spoken
+    assert re.fullmatch(r"I live at \d{2} N [A-Z][\w'-]+ Street Apt [A-Z]", written) and "Kemp" not in written, written
 
 
 def test_holidays_numbers_in_groups_and_generic_facilities_get_surrogates_of_their_shape(surrogate):

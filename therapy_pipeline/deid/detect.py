@@ -541,11 +541,12 @@ DATE_WORD_DAY_RX = _rx(
     + _NOT_A_DAY_AFTER
 )
 # "six eighteen twenty twenty", "ten twelve ninety-eight": month, day and year said as numbers
-_MONTH_NUMBER = r"(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)"
 _UNIT_WORD = r"(?:one|two|three|four|five|six|seven|eight|nine)"
+# "oh three oh nine ninety": a month and a day said with their zeros
+_MONTH_NUMBER = r"(?:(?:oh[\s-]+)?(?:one|two|three|four|five|six|seven|eight|nine)|ten|eleven|twelve)"
 _DAY_NUMBER = (
     r"(?:(?:twenty|thirty)(?:[\s-]" + _UNIT_WORD + r")?|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|"
-    r"seventeen|eighteen|nineteen|" + _UNIT_WORD + r")"
+    r"seventeen|eighteen|nineteen|(?:oh[\s-]+)?" + _UNIT_WORD + r")"
 )
 _TEEN_WORDS = r"(?:ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen)"
 _TENS_WORDS = r"(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)(?:[\s-]" + _UNIT_WORD + r")?"
@@ -565,8 +566,10 @@ _AGE_WORD = (
     + "|".join(UNITS)
     + r"))?|(?:(?:a|one)\s+)?hundred(?:\s+and)?(?:\s+(?:"
     + "|".join(UNITS + ["ten", "eleven", "twelve"])
-    + r"))?)"
-)
+    + r"))?|one\s+oh\s+(?:"
+    + "|".join(UNITS)
+    + r"))"
+)  # "one oh one": 101
 _AGE_NUMBER = r"(?:9\d|1[01]\d)"
 AGE_AFTER_RX = _rx(
     r"\b(?P<v>" + _AGE_NUMBER + "|" + _AGE_WORD + r")(?=\s*(?:-|\s)?\s*(?:years?|yrs?|yo|y/o)\b|"
@@ -607,9 +610,12 @@ STREET_RX = _rx(
     r"(?:\s+" + DIRECTION + r"(?![\w']))?"
     r"(?:,?\s*"
     + _UNIT
-    + r"\s*(?:number\s+|no\.?\s*)?#?\s*(?:"
+    + r"\s*(?:number\s+|no\.?\s*)?#?\s*(?:(?:"
     + _UNIT_WORD
-    + r"\b|ten\b|eleven\b|twelve\b|[a-z]-\d{1,4}[a-z]?\b|[a-z]?\d*[a-z]?\b)|,?\s*(?:\d{1,3}(?:st|nd|rd|th)|first|second|third|fourth|fifth|sixth|top|ground|basement)\s+floor\b)*"
+    + r"|ten|eleven|twelve)(?:[\s-]+(?:"
+    + _NUMBER_WORDS
+    + r")){0,2}(?:\s+[b-hj-z](?![\w’'-]))?\b"
+    r"|[a-z]-\d{1,4}[a-z]?\b|[a-z]?\d*[a-z]?\b)|,?\s*(?:\d{1,3}(?:st|nd|rd|th)|first|second|third|fourth|fifth|sixth|top|ground|basement)\s+floor\b)*"
 )
 # a house number, a compass direction and a capitalised name, with no street word: "3900 West Fullerton"
 DIRECTED_STREET_RX = re.compile(
@@ -2358,8 +2364,8 @@ _PAIR_NUMBER_WORDS = frozenset(
 
 
 def _ages_in_words(t: _Text, lists: WordLists) -> None:
-    if "ninety" in t.low or "hundred" in t.low:
-        points = [i for w in ("ninety", "hundred") for i in t.occurrences(w)]
+    if "ninety" in t.low or "hundred" in t.low or "one oh " in t.low:
+        points = [i for w in ("ninety", "hundred", "one oh") for i in t.occurrences(w)]
         for lo, hi in _merged([t.window(i, i + 7, 48, 48) for i in points]):
             for rx in (AGE_AFTER_RX, AGE_BEFORE_RX):
                 for m in rx.finditer(t.text, lo, hi):
@@ -2506,7 +2512,11 @@ SPOKEN_STREET_RX = _rx(
 _ROAD_NUMBER = _rx(r"\s+" + _spoken_number("{0,3}") + r"\b")
 _UNIT_AFTER = _rx(
     r",?\s*(?:(?:apartment|apt\.?|unit|suite|flat|building|bldg\.?|number|#)\s*(?:[a-z]-?\d{1,4}|[a-z]|\d{1,4}[a-z]?|"
-    r"(?:" + _UNIT_WORD + r"|ten|eleven|twelve)(?:\s+[b-hj-z]\b(?![’'-]))?"  # "apartment two B"
+    r"(?:"
+    + _UNIT_WORD
+    + r"|ten|eleven|twelve)(?:[\s-]+(?:"
+    + _NUMBER_WORDS
+    + r")){0,2}(?:\s+[b-hj-z]\b(?![’'-]))?"  # "apartment two B", "apartment eleven twelve"
     r")\b|(?:\d{1,2}(?:st|nd|rd|th)|first|second|third|"
     r"fourth|fifth|top|ground|upper|lower|basement)\s+floor\b)"
 )

@@ -164,11 +164,27 @@ class SessionSurrogates:
             self.memo[("WORD", lower)] = self._pick(self.lists.surrogate_last, "word", lower, self.real_names | {lower})
         return _styled(self.memo[("WORD", lower)], base) + possessive
 
-    def _words_except(self, text: str, generic: set[str]) -> str:
+    def _words_except(self, text: str, generic: set[str], unit_letters: bool = False) -> str:
+        """`text` with each distinctive word replaced; with `unit_letters`, a letter alone (a unit's:
+        "apartment two f") by a keyed letter."""
+
         def swap(m: re.Match) -> str:
             token = m.group()
             bare = token.lower().rstrip(".").removesuffix("'s").removesuffix("’s")
-            if bare in generic or bare in detect.STOPWORDS or re.fullmatch(detect.DIRECTION, token, re.IGNORECASE):
+            if (
+                unit_letters
+                and len(token) == 1
+                and bare not in ("a", "i", "p", "o")
+                and not re.fullmatch(detect.DIRECTION, token, re.IGNORECASE)
+            ):
+                return self.characters(token, "UNIT", text)
+            if (
+                bare in generic
+                or bare in detect.STOPWORDS
+                or re.fullmatch(detect.DIRECTION, token, re.IGNORECASE)
+                or "-" in bare
+                and all(part in generic for part in bare.split("-"))  # "eighty-two"
+            ):
                 return token
             return self._word(token)
 
@@ -202,7 +218,7 @@ class SessionSurrogates:
                                                            "route", "rr", "general", "delivery", "hc", "block",
                                                            "county", "state"}  # fmt: skip
         # a number said in words ("eleven forty seven county road") is a number, not a name
-        words = self._words_except(self.number_words(value, "ADDRESS"), generic | _NUMBER_WORDS)
+        words = self._words_except(self.number_words(value, "ADDRESS"), generic | _NUMBER_WORDS, unit_letters=True)
         return self.characters(words, "ADDRESS", value, letters=False) if _DIGIT.search(words) else words
 
     def number_words(self, value: str, kind: str) -> str:
