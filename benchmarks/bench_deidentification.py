@@ -134,6 +134,17 @@ CUE_PREFIX = re.compile(
 )
 _WORD = re.compile(r"[^\W_]+")
 MASK = re.compile(r"^(?:x+|\*+)$", re.IGNORECASE)
+# The labels some writers put inside an identifier's value ("MRN 00482716", "sort code 20-45-77 account
+# 41538822", "lcsw 0 0 6 7 1 8", "NI number PK 90 44 17 B"): they say what the number is, not whose. Only
+# words of two letters or more, so a letter of the identifier itself ("8 T R W 3 3 0") is always counted.
+ID_KEYS = frozenset({"SSN", "MRN", "MEMBER_ID", "ACCOUNT", "LICENSE", "PLATE", "DEVICE"})
+ID_LABELS = frozenset({"mrn", "mr", "medical", "record", "records", "chart", "patient", "hospital", "nhs", "nhi",
+                       "ur", "epic", "id", "ni", "national", "insurance", "sin", "ssn", "ss", "social", "security",
+                       "member", "subscriber", "customer", "policy", "group", "account", "routing", "transit",
+                       "institution", "sort", "code", "bsb", "iban", "card", "medicare", "medicaid", "medi", "cal",
+                       "license", "licence", "dl", "cdl", "lpc", "lcsw", "bar", "dea", "npi", "permit", "plate",
+                       "tag", "serial", "sn", "imei", "device", "monitor", "unit", "is", "are", "ending", "ends",
+                       "in", "digits", "last"})  # fmt: skip
 
 
 def found(value: str, start: int, mask: bytearray, key: str) -> bool:
@@ -142,6 +153,8 @@ def found(value: str, start: int, mask: bytearray, key: str) -> bool:
     words = list(_WORD.finditer(value, cue.end() if cue else 0))
     for index, m in enumerate(words):
         if key == "DATE" and YEAR.match(m.group()) or m.group().lower() in NOT_IDENTIFYING or MASK.match(m.group()):
+            continue
+        if key in ID_KEYS and m.group().lower() in ID_LABELS:
             continue
         if key == "STREET_ADDRESS" and index > 0 and (m.group() in STATE_CODES or m.group().lower() in STATE_NAMES):
             continue

@@ -508,6 +508,13 @@ RECALL["ADDRESS"] += [
     ("we moved into 6100 Orchard Lane apartment ten fourteen in may", "6100 Orchard Lane apartment ten fourteen"),
     ("the shelter is at 85 Kemp Street apartment three c, ring twice", "85 Kemp Street apartment three c"),
 ]
+RECALL["FACILITY"] += [  # all in lower case, as speech-to-text writes it
+    ("my nephew goes to brookhaven middle school now", "brookhaven middle school"),
+    ("she got clean at the detox on wabash avenue", "detox on wabash avenue"),
+    ("they moved me to the shelter in tacoma", "shelter in tacoma"),
+    ("i picked it up at the rite aid on fourth", "rite aid on fourth"),
+    ("after saint jude's rehab i stayed sober a year", "saint jude's rehab"),
+]
 # Shaped values with one obvious type: that type is checked too. For the others (a surname may be
 # found as a place) any type removes the value.
 TYPED = {"DATE", "AGE", "PHONE", "EMAIL", "URL", "IP", "SSN", "ZIP", "ID"}
@@ -672,6 +679,15 @@ TRAPS = [
     ("my mom takes St. John's Wort for her mood.", "Wort"),
     ("i tried st john's wort once.", "john's"),
     ("i walked like twenty, thirty, forty laps.", "thirty"),
+    ("i went to the gym in the morning and the church on sunday", "gym"),
+    ("the clinic in town closed so we drove to the next one", "clinic"),
+    ("my med school friends stopped calling", "school"),
+    ("the methadone clinic is too far from the bus", "clinic"),
+    ("i was in a psych hospital for a week", "hospital"),
+    ("i was so high at school that day", "high"),
+    ("he's in the county jail again", "jail"),
+    ("i met him at the store on my way home", "store"),
+    ("i had a shirley temple at the bar", "shirley"),
 ]
 
 

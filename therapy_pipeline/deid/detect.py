@@ -1848,6 +1848,96 @@ def _chain_stores(t: _Text, lists: WordLists) -> None:
             t.claims.replace(said, m.start(), max([m.end()] + [s.end for s in said]), FACILITY)
 
 
+# A place named by its kind and where it stands, in lower case as speech-to-text writes it: "the suboxone
+# clinic on broad street", "the walgreens on cicero", "the mosque on haldon street", "the women's refuge in
+# ponsonby". Where it stands must say which: a street, a numbered street or a corner, a town, or a word no
+# dictionary holds ("the clinic on monday", "the gym in the morning", "the church in town" stay).
+_PLACE_KINDS = (
+    r"clinic|hospital|shelter|mission|church|mosque|temple|synagogue|ymca|ywca|library|pharmacy|chemist|detox|"
+    r"rehab|refuge|cent(?:er|re)|school|high\s+school|jail|motel|hotel|diner|laundromat|food\s+bank|soup\s+kitchen|"
+    r"methadone\s+clinic|meeting\s+hall|hall|drop-in|halfway\s+house|sober\s+house|group\s+home|surgery|"
+    r"gp|practice|station|precinct|courthouse|store|shop|supermarket|mall"
+)
+_AFTER_PLACE_RX = re.compile(r"\s+(?:on|in|off|at)\s+(?:the\s+)?(?=[a-z])")
+_PLACE_KIND_WORDS = frozenset(re.findall(r"[a-z-]+", _PLACE_KINDS.replace("(?:er|re)", "er"))) | {"centre"}
+_PLACE_KIND_RX = re.compile(r"\b(?:" + _PLACE_KINDS + r")\b")
+
+
+def _located_places(t: _Text, lists: WordLists) -> None:
+    words = t.lower_words
+    brands = words & _brands()[1]
+    kinds = words & _PLACE_KIND_WORDS
+    if not (words & {"on", "in", "off", "at"}) or not (kinds or brands):
+        return
+    text = t.text
+    kept = _brands()[0]
+    heads = []  # (start, end) of each kind word or brand said in lower case
+    for w in kinds | brands:
+        for i in t.occurrences(w, low=False):
+            kind = _PLACE_KIND_RX.match(text, i)
+            if kind:
+                heads.append((i, kind.end()))
+            else:  # a brand: "walgreens", "rite aid"
+                said = [b for b in kept if b.split()[0] == w and t.low.startswith(b, i)]
+                if said:
+                    heads.append((i, i + len(max(said, key=len))))
+    for head, head_end in heads:
+        after = _AFTER_PLACE_RX.match(text, head_end)
+        if not after:
+            continue
+        hi = t.window(after.end(), after.end(), 0, 50)[1]
+        place = _where(text, after.end(), hi, lists)
+        if place is None:
+            continue
+        start = head  # up to two words of the name before the kind: "salvation army shelter", "women's refuge"
+        for _ in range(2):
+            before = re.search(r"([a-z][a-z'’&.-]*)\s+$", text[max(0, start - 30) : start])
+            if not before or before.group(1) in STOPWORDS or before.group(1) in _NOT_A_NAME_BEFORE_KIND:
+                break
+            start -= len(before.group())
+        said = t.claims.overlapping(start, place)
+        if any(s.type not in (LOCATION, ADDRESS, FACILITY) or s.start < start or s.end > place for s in said):
+            continue
+        t.claims.replace(said, start, place, FACILITY)
+
+
+# words before a kind that are not part of its name: "went to the clinic", "my old school"
+_NOT_A_NAME_BEFORE_KIND = frozenset({"went", "go", "goes", "going", "gone", "got", "get", "old", "new", "local", "same",
+                                     "other", "nearest", "closest", "big", "little", "only", "first", "last", "one",
+                                     "free", "behind", "outside", "inside", "near", "by", "like", "um", "uh", "back",
+                                     "down", "up", "over", "out", "from", "into", "toward", "towards", "called"})  # fmt: skip
+
+
+def _where(text: str, start: int, end: int, lists: WordLists) -> int | None:
+    """The end of a street, a corner or a town said in lower case from `start`, or None."""
+    words = list(WORD_RX.finditer(text, start, end))
+    if not words:
+        return None
+    lows = [w.group().lower() for w in words]
+    first = lows[0]
+    if (
+        first in STOPWORDS
+        or first in MONTHS
+        or first in _WEEKDAYS
+        or first in lists.keep
+        and first not in _ORDINAL_STREETS
+    ):
+        return None
+    for n in range(min(4, len(lows)), 0, -1):  # a street: "broad street", "haldon street", "skid row"
+        if lows[n - 1] in _STREET_SUFFIX_SET and n > 1 and not any(w in STOPWORDS for w in lows[: n - 1]):
+            return words[n - 1].end()
+    if first in _ORDINAL_STREETS:  # "on third", "on elm and fifth" is below
+        return words[0].end()
+    if len(lows) >= 3 and lows[1] == "and" and (lows[2] in _ORDINAL_STREETS or lows[0] in _ORDINAL_STREETS):
+        return words[2].end()  # a corner: "elm and fifth"
+    for n in (3, 2, 1):  # a town: "in ponsonby", "in pueblo"
+        if len(lows) >= n and " ".join(lows[:n]) in lists.cities and (n > 1 or lows[0] not in lists.common):
+            return words[n - 1].end()
+    if _distinctive(first, lists) and first not in lists.first:
+        return words[0].end()  # "on cicero", "on lakeshore"
+    return None
+
+
 @functools.cache
 def _brands() -> tuple[frozenset[str], frozenset[str]]:
     """The brands and companies of keep_words.txt (its "[brands" section), and their first words."""
@@ -2464,6 +2554,64 @@ _FACILITY_NUMBER = re.compile(
 )  # "Elks Lodge 1142", "Post No. 57"
 
 
+# A facility said all in lower case, as speech-to-text writes it: "riverbend recovery center", "westfield
+# high", "monroe county jail". The kind must be one that names a place, and one word of the name before it
+# must say which: a word no dictionary holds, or a name or a town ("the county jail", "a psych hospital",
+# "the methadone clinic" name no one place).
+_ALL_LOWER_KINDS = (
+    r"(?:(?:medical|health|treatment|recovery|counsel+ing|detention|community|youth|wellness|rehab(?:ilitation)?)"
+    r"\s+cent(?:er|re)|behaviou?ral\s+health|mental\s+health(?:\s+cent(?:er|re))?|treatment\s+facility|"
+    r"correctional(?:\s+facility|\s+institution)?|high\s+school|middle\s+school|junior\s+high|primary(?:\s+school)?|"
+    r"elementary(?:\s+school)?|group\s+home|care\s+home|nursing\s+home|retirement\s+home|halfway\s+house|"
+    r"sober\s+living|hospital|infirmary|clinic|detox|rehab|recovery|academy|college|university|church|chapel|"
+    r"cathedral|mosque|synagogue|temple|jail|prison|penitentiary|shelter|hospice|refuge|pharmacy|high|school|"
+    r"cent(?:er|re)|institute|sanitarium|medical|health)"
+)
+ALL_LOWER_FACILITY_RX = re.compile(
+    r"(?<![\w'’-])(?P<name>(?:[a-z][a-z'’-]*\s+){1,3}?)(?P<kind>" + _ALL_LOWER_KINDS + r")(?![\w'’-])"
+)
+_ALL_LOWER_GATE = frozenset(
+    re.findall(r"[a-z]+", _ALL_LOWER_KINDS.replace("(?:", " ").replace("er|re", "er centre").replace("+", ""))
+)
+
+
+# what kind of school or clinic, said in short: "med school", "grad school", "peds clinic"
+_KIND_MODIFIERS = frozenset({"med", "grad", "undergrad", "prep", "peds", "ob", "obgyn", "gyn", "ortho", "derm", "neuro",
+                             "onc", "psych", "vet", "uni", "poly", "sped", "montessori", "ged"})  # fmt: skip
+
+
+def _distinctive(lower: str, lists: WordLists) -> bool:
+    """A word that says which place: one no dictionary holds, or a name or a town's, not said every day."""
+    bare = _bare(lower)
+    if len(bare) < 3 or bare in STOPWORDS or bare in FACILITY_GENERIC or bare in lists.keep or bare in MONTHS:
+        return False
+    if bare in _KIND_MODIFIERS:
+        return False
+    if _NameRules.familiar_word(lists, bare):
+        return False
+    if bare in lists.first or bare in lists.last or bare in lists.cities:
+        return True
+    return not _in_vocabulary(bare, lists.ordinary, lists.common)
+
+
+def _lower_facilities(t: _Text, lists: WordLists) -> None:
+    kinds = t.lower_words & _ALL_LOWER_GATE
+    if not kinds:
+        return
+    text = t.text
+    points = [(i, len(w)) for w in kinds for i in t.occurrences(w, low=False)]
+    for lo, hi in _merged([t.window(i, i + n, 60, 30) for i, n in points]):
+        for m in ALL_LOWER_FACILITY_RX.finditer(text, lo, hi):
+            # the name: the words right before the kind, from the first that says which place
+            words = list(WORD_RX.finditer(text, m.start("name"), m.end("name")))
+            stops = [i for i, w in enumerate(words) if w.group() in STOPWORDS]
+            words = words[stops[-1] + 1 :] if stops else words  # "my meds at westfield high"
+            while words and not _distinctive(words[0].group(), lists):
+                words.pop(0)
+            if words:
+                t.add(words[0].start(), m.end(), FACILITY)
+
+
 # a saint's place said in lower case: "she works nights at st joe's", "over at saint mary's"
 _LOWER_SAINT_RX = re.compile(
     r"\b(?:at|to|from|in|into|by|outside|near|over\s+at|down\s+at|up\s+at)\s+(?:the\s+)?"
@@ -2471,8 +2619,17 @@ _LOWER_SAINT_RX = re.compile(
 )
 
 
+_LOWER_SAINT_KIND_RX = re.compile(
+    r"\b(?:st\.?|saint)\s+[a-z]+['’]s\s+(?:"
+    + _ALL_LOWER_KINDS
+    + r"|a&e|er|secondary|primary|catholic|parish)(?![\w'’-])"
+)  # "after saint michael's detox", "st. vincent's a&e"
+
+
 def _lower_saints(t: _Text, lists: WordLists) -> None:
     if "st" in t.lower_words or "saint" in t.lower_words:
+        for m in _LOWER_SAINT_KIND_RX.finditer(t.text):
+            t.add(m.start(), m.end(), FACILITY)
         for m in _LOWER_SAINT_RX.finditer(t.text):
             t.add(m.start("v"), m.end("v"), FACILITY)
 
@@ -3892,11 +4049,13 @@ DETECTORS: tuple[tuple[str, Detector], ...] = (
     ("facilities and counties", _facilities),
     ("a facility's name over a particle and its number", _facility_tails),
     ("a saint's place in lower case", _lower_saints),
+    ("a facility all in lower case", _lower_facilities),
     ("counties in lower case", _lower_counties),
     ("streets by name", _streets),
     ("what is said after 'my address is'", _address_is),
     ("what is said after an address", _address_tails),
     ("a chain's store by its street", _chain_stores),
+    ("a place by its kind and where it stands, in lower case", _located_places),
 )
 
 

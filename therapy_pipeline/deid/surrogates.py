@@ -180,6 +180,7 @@ class SessionSurrogates:
                 return self.characters(token, "UNIT", text)
             if (
                 bare in generic
+                or token.lower() in generic  # "women's"
                 or bare in detect.STOPWORDS
                 or re.fullmatch(detect.DIRECTION, token, re.IGNORECASE)
                 or "-" in bare
@@ -202,7 +203,10 @@ class SessionSurrogates:
         return self._words_except(value, generic)
 
     def facility(self, value: str) -> str:
-        words = self._words_except(value, detect.FACILITY_GENERIC | {"mt", "mount"})
+        # brands and kept words stay: "the walgreens on cicero" becomes another street's walgreens
+        kept = {w for w in re.findall(r"[\w'’&-]+", value.lower()) if w in self.lists.keep}
+        streets = set(detect.STREET_SUFFIX_WORDS) if re.search(r"(?i)\s(?:on|off)\s", value) else set()
+        words = self._words_except(value, detect.FACILITY_GENERIC | {"mt", "mount"} | kept | streets)
         if words.lower() == value.lower():  # "County General": generic words alone still name one place
             the = re.match(r"(?i)the\s+", value)
             head = the.end() if the else 0
