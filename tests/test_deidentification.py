@@ -515,6 +515,15 @@ RECALL["FACILITY"] += [  # all in lower case, as speech-to-text writes it
     ("i picked it up at the rite aid on fourth", "rite aid on fourth"),
     ("after saint jude's rehab i stayed sober a year", "saint jude's rehab"),
 ]
+RECALL["ADDRESS"] += [  # in lower case, where a place is spoken of
+    ("we found my brother at 62 tamarack crescent, asleep in the car", "62 tamarack crescent"),
+    ("i grew up at flat 2, 19 mulberry close with my gran", "flat 2, 19 mulberry close"),
+]
+RECALL["ZIP"] += [
+    ("the postcode is n7 6qe if you need it", "n7 6qe"),
+    ("his postal code is k1a 0b1 i think", "k1a 0b1"),
+    ("the zip code is four eight two oh and then the unit", "four eight two oh"),
+]
 # Shaped values with one obvious type: that type is checked too. For the others (a surname may be
 # found as a place) any type removes the value.
 TYPED = {"DATE", "AGE", "PHONE", "EMAIL", "URL", "IP", "SSN", "ZIP", "ID"}
@@ -688,6 +697,9 @@ TRAPS = [
     ("he's in the county jail again", "jail"),
     ("i met him at the store on my way home", "store"),
     ("i had a shirley temple at the bar", "shirley"),
+    ("i take b12 5mg every day now", "5mg"),
+    ("we were at 3 different places last year", "places"),
+    ("i got there at 5 and parked on the street", "street"),
 ]
 
 

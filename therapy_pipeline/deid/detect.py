@@ -737,6 +737,12 @@ POSTCODE_4_RX = re.compile(
 UK_POSTCODE_RX = re.compile(r"\b[A-Z]{1,2}\d[A-Z\d]?\s?\d[A-Z]{2}\b")
 EIRCODE_RX = re.compile(r"\b[AC-FHKNPRTV-Y]\d{2}\s?[0-9AC-FHKNPRTV-Y]{4}\b")
 CA_POSTCODE_RX = re.compile(r"\b[A-Z]\d[A-Z]\s?\d[A-Z]\d\b")
+# the same in lower case, as speech-to-text writes them: "m14 5rh", "m4c 1b5", "h91 e2w4" (the UK's and
+# Ireland's with their space; an inward code's letters are never c, i, k, m, o or v: not "b12 5mg", "b12 3rd")
+LOWER_POSTCODE_RX = re.compile(
+    r"(?<![\w'’-])(?:[a-z]{1,2}\d[a-z\d]?\s(?!\d(?:st|nd|rd|th)\b)\d[abd-hjlnp-uw-z]{2}|[a-z]\d[a-z]\s?\d[a-z]\d|"
+    r"[ac-fhknprtv-y]\d{2}\s(?=[0-9a-z]*\d)(?=[0-9a-z]*[a-z])[0-9ac-fhknprtv-y]{4})(?![\w'’-])"
+)
 _ID_CUE = (
     r"(?:medical\s+record|record|chart|mrn|mr#|patient\s+id|patient|member(?:ship)?|policy|group|subscriber|"
     r"insurance|medicaid|medicare|account|acct|card|routing|licen[cs]e|driver'?s\s+licen[cs]e|dl|cdl|"
@@ -1623,7 +1629,7 @@ def _shaped(t: _Text, lists: WordLists) -> None:
             t.add(m.start("v"), m.end("v"), ZIP)
         for m in POSTCODE_4_RX.finditer(text, lo, hi):
             t.add(m.start("v"), m.end("v"), ZIP)
-        for rx in (UK_POSTCODE_RX, CA_POSTCODE_RX, EIRCODE_RX):
+        for rx in (UK_POSTCODE_RX, CA_POSTCODE_RX, EIRCODE_RX, LOWER_POSTCODE_RX):
             for m in rx.finditer(text, lo, hi):
                 if _digit_count(m.group()) >= 2 or rx is not EIRCODE_RX:
                     t.add(m.start(), m.end(), ZIP)
@@ -1741,19 +1747,45 @@ def _street_addresses(t: _Text, lists: WordLists, lo: int, hi: int) -> None:
             and suffix in _STRONG_SUFFIXES  # "425 seventh avenue"
             or suffix in _STRONG_SUFFIXES
             and not any(w.lower() in lists.common for w in words)
+            # in lower case, as speech-to-text writes it, where a place is spoken of: "we found dad at 14
+            # kowhai place", "i grew up at 77 harbor view drive"
+            or suffix in _STREET_SUFFIX_SET
+            and 0 < len(words) <= 3
+            and not any(w.lower() in lists.keep for w in words)
+            and (
+                _PLACE_SAID_BEFORE.search(text, max(lo, m.start() - 24), m.start()) is not None
+                or _FLAT_BEFORE.search(text, max(lo, m.start() - 30), m.start()) is not None
+            )
         )
         if named and street_like:
             unit = (
                 _UNIT_BEFORE.search(text, max(lo, m.start() - 40), m.start())
+                or _FLAT_BEFORE.search(text, max(lo, m.start() - 30), m.start())
                 or _DASHED_UNIT.search(text, max(lo, m.start() - 12), m.start())
                 or _PLOT_BEFORE.search(text, max(lo, m.start() - 8), m.start())
             )
-            t.add(unit.start() if unit else m.start(), m.end(), ADDRESS)
+            start = unit.start() if unit else m.start()
+            said = t.claims.overlapping(start, m.end())
+            if said and all(s.type == ADDRESS and s.start >= start and s.end <= m.end() for s in said):
+                t.claims.replace(said, start, m.end(), ADDRESS)  # "room 9, 2200 airport boulevard": one address
+            else:
+                t.add(start, m.end(), ADDRESS)
             m = STREET_RX.search(text, m.end(), hi)
         else:
             m = STREET_RX.search(text, m.start() + 1, hi)
 
 
+# the flat or floor said before the house: "apartment 3b, 77 harbor view drive", "5th floor, 250 queen street"
+_FLAT_BEFORE = re.compile(
+    r"(?:\b(?:apartment|apt\.?|unit|suite|flat|room|rm\.?|lot|space|trailer|building|bldg\.?)\s*#?\s*[a-z0-9-]{1,5}|"
+    r"\b(?:\d{1,2}(?:st|nd|rd|th)|first|second|third|fourth|fifth|sixth|top|ground)\s+floor),?\s+$",
+    re.IGNORECASE,
+)
+_PLACE_SAID_BEFORE = re.compile(
+    r"(?:\b(?:at|to|on|from|is|was|address|near|outside|behind)|\b(?:live|lives|living|lived|staying|moved|found\s+\w+)"
+    r"\s+(?:at|on|to|in))(?:\s+(?:like|um|uh))?[,\s]+$",
+    re.IGNORECASE,
+)  # "at", "live on", "moved to", "the address is"
 _VEHICLE_WORDS = frozenset({"plate", "plates", "tag", "tags", "car", "truck", "van", "minivan", "suv", "vehicle", "parked",
                             "registered", "registration", "drives", "drove", "driving", "jeep", "pickup", "sedan",
                             "parking", "rearview", "chevy", "camry", "civic", "motorcycle", "drive", "camera", "tow",
@@ -2367,12 +2399,16 @@ _NUMBER_GROUP = (
 # four nine"; not next to "hundred", "thousand" or "and" (an amount, an age)
 SPOKEN_GROUPS_RX = _rx(
     r"(?<![\w'’-])(?<!hundred )(?<!thousand )(?<!and )" + _NUMBER_GROUP + r"(?:(?:,?\s+|-)" + _NUMBER_GROUP
-    + r")+\b(?![-'’]\w|\s+(?:and|hundred|thousand|point)\b)"
+    + r")+\b(?![-'’]\w|\s+(?:and\s+(?:a\s+)?(?:" + _NUMBER_WORDS + r"|half)|hundred|thousand|point)\b)"
 )  # fmt: skip
 _GROUP_RX = _rx(_NUMBER_GROUP)
 # what may stand between an identifier's cue and its number said in words ("account number is", "MRN")
 _CUE_BEFORE_WORDS = _rx(
-    r"(?:\b" + _ID_CUE + r"(?:\s+(?:number|no\.?|num|id|code))?|" + _SSN_CUE + r")"
+    r"(?:\b"
+    + _ID_CUE
+    + r"(?:\s+(?:number|no\.?|num|id|code))?|"
+    + _SSN_CUE
+    + r"|\b(?:zip|postal|post)\s+code|\bpostcode)"
     r"(?:['’]s)?(?:[\s,:]+(?:is|was|it's|it’s|um|uh|like|as|on\s+it|i\s+think))*[\s,:#]*$"
 )
 _HOUR_WORDS = frozenset(UNITS) | {"ten", "eleven", "twelve"}
@@ -2435,7 +2471,7 @@ def _spoken_groups(t: _Text, lists: WordLists) -> None:
                 SSN
                 if _SSN_CUE_RX.search(before)
                 else ZIP
-                if _ZIP_CUE.search(before) and digits in (5, 9)
+                if _ZIP_CUE.search(before) and digits in (4, 5, 9)
                 else PHONE
                 if digits in (10, 11) or digits == 7 and _PHONE_CUE.search(before)
                 else ID
