@@ -119,11 +119,16 @@ STATE_NAMES = frozenset(STATES.split("|"))
 
 
 def _state_after_comma(value: str) -> int:
-    """Where the state said after a town begins ("Gallup, New Mexico", "Boise, ID"); past the end if none."""
+    """Where the state said after a town begins ("Gallup, New Mexico", "Boise, ID", "pueblo colorado");
+    past the end if none."""
     head, comma, tail = value.rpartition(",")
     said = tail.strip()
     if comma and head and (said in STATE_CODES or said.lower() in STATE_NAMES):
         return len(head) + 1
+    words = value.split()
+    for n in (2, 1):  # without a comma: a state's name after the town ("utica new york")
+        if len(words) > n and " ".join(words[-n:]).lower() in STATE_NAMES:
+            return len(value) - len(" ".join(words[-n:]))
     return len(value) + 1
 
 

@@ -524,6 +524,11 @@ RECALL["ZIP"] += [
     ("his postal code is k1a 0b1 i think", "k1a 0b1"),
     ("the zip code is four eight two oh and then the unit", "four eight two oh"),
 ]
+RECALL["NAME"] += [
+    ("and tamsin reckons i should just leave", "tamsin"),
+    ("i told it all to cormac from my platoon", "cormac"),
+    ("i was like siobhan you have to stop calling me", "siobhan"),
+]
 # Shaped values with one obvious type: that type is checked too. For the others (a surname may be
 # found as a place) any type removes the value.
 TYPED = {"DATE", "AGE", "PHONE", "EMAIL", "URL", "IP", "SSN", "ZIP", "ID"}
@@ -698,6 +703,8 @@ TRAPS = [
     ("i met him at the store on my way home", "store"),
     ("i had a shirley temple at the bar", "shirley"),
     ("i take b12 5mg every day now", "5mg"),
+    ("i said honey you need to eat something", "honey"),
+    ("i was like dude you need to stop", "dude"),
     ("we were at 3 different places last year", "places"),
     ("i got there at 5 and parked on the street", "street"),
 ]

@@ -309,7 +309,7 @@ PERSON_VERBS = (
     "won't|doesn't|didn't|isn't|wasn't|and\\s+i|and\\s+me|is\\s+my|was\\s+my|steals|stole|owes|owed|threatened|"
     "threatens|punched|slapped|stalks|stalked|follows|followed|lied|lies|borrowed|screams|shouted|ignores|ignored|"
     "found|caught|noticed|heard|realized|realised|discovered|decided|tried|says|ate|bought|wrote|drank|lent|"
-    "relapsed|overdosed|grabbed|pushed|threw|kissed|married|adopted|kicked|benched|reported|testified"
+    "relapsed|overdosed|grabbed|pushed|threw|kissed|married|adopted|kicked|benched|reported|testified|reckons|reckoned"
 )
 FACILITY_KINDS = (
     "Hospital|Clinic|Medical Center|Medical Centre|Health Center|Health Centre|Health System|"
@@ -1174,7 +1174,7 @@ def _after_person(text: str, end: int) -> bool:
 # where people know one another from: "Pat from my DBT group", "Will from the shelter"
 _FROM_A_GROUP = re.compile(
     r"(?i: from (?:my|our|the) (?:[\w-]+ )?(?:group|work|church|school|class|job|meetings?|program|shelter|team|unit|"
-    r"building|gym|mosque|temple|synagogue|halfway house)\b)"
+    r"building|gym|mosque|temple|synagogue|halfway house|year|platoon|squad|company|crew|cohort|ward|wing|block)\b)"
 )
 
 
@@ -3587,7 +3587,7 @@ _PERSON_SLOTS: tuple[tuple[re.Pattern, frozenset[str]], ...] = tuple(
         (
             (
                 r"(?:^|(?<=[\s,]))(?P<n>[a-z][a-z'’-]+) from (?:group|work|school|church|class|meetings|the meeting|"
-                r"the group|my group|next door|down the street|aa|na)\b|\bit (?:was|is|'s|’s) (?P<m>[A-Za-z][a-z'’-]+) who\b"
+                r"the group|my group|next door|down the street|aa|na|my (?:year|platoon|squad|unit|crew|cohort))\b|\bit (?:was|is|'s|’s) (?P<m>[A-Za-z][a-z'’-]+) who\b"
             ),
             "from who",
         ),
@@ -3612,7 +3612,7 @@ _PERSON_SLOTS: tuple[tuple[re.Pattern, frozenset[str]], ...] = tuple(
         (
             (
                 r"\b(?:i|and i|she|he) (?:said|says|was like|am like|'m like|’m like|go|goes|went|told (?:him|her|them))"
-                r",? (?P<n>[a-z][a-z'’-]+), (?=(?:you|you're|you’re|i|i'm|i’m|we|please|listen|stop|don't|why|what|"
+                r",? (?P<n>[a-z][a-z'’-]+),? (?=(?:you|you're|you’re|i|i'm|i’m|we|please|listen|stop|don't|why|what|"
                 r"look|come on|can you)\b)"
             ),
             "said says like go goes went told",
