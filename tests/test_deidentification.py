@@ -529,6 +529,17 @@ RECALL["NAME"] += [
     ("i told it all to cormac from my platoon", "cormac"),
     ("i was like siobhan you have to stop calling me", "siobhan"),
 ]
+RECALL["SSN"] += [
+    ("my national insurance is TN 31 55 80 D if they ask", "TN 31 55 80 D"),
+    ("it's nb 77 12 09 a, that's on my payslip", "nb 77 12 09 a"),
+    ("the letter shows xxx xx 6 0 4 2 at the top", "6 0 4 2"),
+    ("um sixty-two oh eight, that's my social", "sixty-two oh eight"),
+]
+RECALL["FACILITY"] += [
+    ("my dad did a month at the fort carson va clinic", "fort carson va clinic"),
+    ("she lives at brookdale memory care now", "brookdale memory care"),
+]
+RECALL["ID"] += [("the monitor serial is 41 07 3 9 9 2 5 0 on the strap", "41 07 3 9 9 2 5 0")]
 # Shaped values with one obvious type: that type is checked too. For the others (a surname may be
 # found as a place) any type removes the value.
 TYPED = {"DATE", "AGE", "PHONE", "EMAIL", "URL", "IP", "SSN", "ZIP", "ID"}
@@ -705,6 +716,7 @@ TRAPS = [
     ("i take b12 5mg every day now", "5mg"),
     ("i said honey you need to eat something", "honey"),
     ("i was like dude you need to stop", "dude"),
+    ("it was like 2 3 times a week", "times"),
     ("we were at 3 different places last year", "places"),
     ("i got there at 5 and parked on the street", "street"),
 ]

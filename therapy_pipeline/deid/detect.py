@@ -784,6 +784,7 @@ IBAN_RX = re.compile(r"(?<![\w-])[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9
 MAC_RX = _rx(r"(?<![\w:-])(?:[0-9a-f]{2}[:-]){5}[0-9a-f]{2}(?![\w:-])")
 # A code's letters said next to it: "XEH 77120 4459", "CADC-II 44710", plates "BN21 XYZ".
 _CODE_BEFORE = re.compile(r"(?<![\w-])(?:[A-Z]{1,5}#?|[A-Z][A-Za-z]*-[A-Z]+|[A-Z]{1,3}\d{1,4})[ -]$")
+_DIGIT_GROUPS_BEFORE = re.compile(r"(?<![\w.,$/-])\d{1,4}(?: \d{1,4}){0,2} $")
 _CODE_AFTER = re.compile(r"[ -](?:[A-Z]{2,4}|\d{1,4})(?![\w'’-])")
 _SPOKEN_LETTER = (
     r"[b-hj-z]|[b-hj-z]\s+as\s+in\s+[a-z]+|alpha|bravo|charlie|delta|echo|foxtrot|golf|hotel|india|juliet|kilo|lima|"
@@ -1539,7 +1540,9 @@ LAST_DIGITS_RX = _rx(
     r"(?P<v>(?!(?:19|20)\d\d\b)\d{4}(?![\w-])|" + _DIGIT_WORD + r"(?:[\s-]+" + _DIGIT_WORD + r"){3}\b)"
 )
 # a number with all but its last digits masked: "xxx-xx-3390", "***-**-1234", "XXXX XXXX XXXX 4417"
-MASKED_DIGITS_RX = re.compile(r"(?<![\w*-])(?:(?:[xX]{2,4}|\*{2,4})[\s-]){1,3}(?P<v>\d{4})(?![\w-])")
+MASKED_DIGITS_RX = re.compile(
+    r"(?<![\w*-])(?:(?:[xX]{2,4}|\*{2,4})[\s-]){1,3}(?P<v>\d{4}|\d(?: \d){3})(?![\w-])"
+)  # "xxx xx 8 1 5 0" too
 
 
 def _cued_ssns(t: _Text, lists: WordLists) -> None:
@@ -1547,6 +1550,8 @@ def _cued_ssns(t: _Text, lists: WordLists) -> None:
     (before the dates said in words take its numbers); the last digits of any number said as such
     ("ending in 1157", "last four are 4821", "xxx-xx-3390"): an SSN after an SSN's cue, else an ID."""
     low = t.low
+    for m in NINO_RX.finditer(t.text):  # "PK 90 44 17 B", "jt 48 20 19 a": a UK National Insurance number
+        t.add(m.start(), m.end(), SSN)
     if "social" in low or "ssn" in low or "SIN" in t.text:
         for m in SSN_TAIL_RX.finditer(t.text):
             t.add(m.start("v"), m.end("v"), SSN, SPOKEN if not m.group("v")[0].isdigit() else None)
@@ -1558,9 +1563,12 @@ def _cued_ssns(t: _Text, lists: WordLists) -> None:
     if "xx" in low or "**" in low:
         for m in MASKED_DIGITS_RX.finditer(t.text):
             _last_digits(t, m)
+            t.claims.block(m.start(), m.start("v"))  # the mask is no one's name: "xxx xx"
 
 
 _LAST_DIGITS_CUES = frozenset({"last", "ending", "ends"})
+# two letters, three pairs of digits and a letter of A to D
+NINO_RX = re.compile(r"(?<![\w'’-])(?i:[a-z]{2} ?\d{2} ?\d{2} ?\d{2} ?[a-d])(?![\w'’-])")
 
 
 def _last_digits(t: _Text, m: re.Match) -> None:
@@ -1698,6 +1706,10 @@ def _extend_codes(t: _Text) -> None:
         before = _CODE_BEFORE.search(text, max(0, start - 12), start)
         if before and before.group().strip(" -") not in ("I", "A") and t.claims.free(before.start(), start):
             start = before.start()
+        elif " " in text[start:end] and text[start].isdigit():  # "23 19 4 4 8 8 1 2 6": every group said with it
+            groups = _DIGIT_GROUPS_BEFORE.search(text, max(0, start - 16), start)
+            if groups and t.claims.free(groups.start(), start):
+                start = groups.start()
         for _ in range(4):  # "NY 4471 0982 11": every group said with it
             after = _CODE_AFTER.match(text, end)
             if not (after and t.claims.free(end, after.end()) and not _AMOUNT_UNITS.match(text, end)):
@@ -2411,6 +2423,8 @@ _CUE_BEFORE_WORDS = _rx(
     + r"|\b(?:zip|postal|post)\s+code|\bpostcode)"
     r"(?:['’]s)?(?:[\s,:]+(?:is|was|it's|it’s|um|uh|like|as|on\s+it|i\s+think))*[\s,:#]*$"
 )
+# the cue said after the number: "thirty-one oh two, that's my social"
+_SSN_AFTER = re.compile(r",?\s+(?:that's|that’s|that\s+is|it's|it’s)\s+(?:my|his|her|the)\s+(?:social|ssn|sin)\b", re.I)
 _HOUR_WORDS = frozenset(UNITS) | {"ten", "eleven", "twelve"}
 _ROUND_GROUPS = frozenset(
     {"ten", "fifteen", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"}
@@ -2447,7 +2461,7 @@ def _spoken_groups(t: _Text, lists: WordLists) -> None:
             groups = _GROUP_RX.findall(m.group())
             counted = [_group_digits(g) for g in groups]
             digits = sum(n for n, _ in counted)
-            cued = _CUE_BEFORE_WORDS.search(text, max(lo, m.start() - 40), m.start())
+            cued = _CUE_BEFORE_WORDS.search(text, max(lo, m.start() - 40), m.start()) or _SSN_AFTER.match(text, m.end())
             if cued:
                 if digits < 4 or len(groups) < 2:
                     continue
@@ -2469,7 +2483,7 @@ def _spoken_groups(t: _Text, lists: WordLists) -> None:
             before = text[max(lo, m.start() - 60) : m.start()]
             kind = (
                 SSN
-                if _SSN_CUE_RX.search(before)
+                if _SSN_CUE_RX.search(before) or _SSN_AFTER.match(text, m.end())
                 else ZIP
                 if _ZIP_CUE.search(before) and digits in (4, 5, 9)
                 else PHONE
@@ -2595,17 +2609,23 @@ _FACILITY_NUMBER = re.compile(
 # must say which: a word no dictionary holds, or a name or a town ("the county jail", "a psych hospital",
 # "the methadone clinic" name no one place).
 _ALL_LOWER_KINDS = (
-    r"(?:(?:medical|health|treatment|recovery|counsel+ing|detention|community|youth|wellness|rehab(?:ilitation)?)"
-    r"\s+cent(?:er|re)|behaviou?ral\s+health|mental\s+health(?:\s+cent(?:er|re))?|treatment\s+facility|"
+    r"(?:(?:va\s+)?(?:medical|health|treatment|recovery|counsel+ing|detention|community|youth|wellness|care|"
+    r"rehab(?:ilitation)?)\s+cent(?:er|re)|va\s+(?:clinic|hospital)|memory\s+care|assisted\s+living|food\s+bank|"
+    r"food\s+pantry|soup\s+kitchen|behaviou?ral\s+health|mental\s+health(?:\s+cent(?:er|re))?|treatment\s+facility|"
     r"correctional(?:\s+facility|\s+institution)?|high\s+school|middle\s+school|junior\s+high|primary(?:\s+school)?|"
     r"elementary(?:\s+school)?|group\s+home|care\s+home|nursing\s+home|retirement\s+home|halfway\s+house|"
     r"sober\s+living|hospital|infirmary|clinic|detox|rehab|recovery|academy|college|university|church|chapel|"
     r"cathedral|mosque|synagogue|temple|jail|prison|penitentiary|shelter|hospice|refuge|pharmacy|high|school|"
     r"cent(?:er|re)|institute|sanitarium|medical|health)"
 )
+_LOWER_LETTER = r"[^\W\d_A-Z]"  # a letter not in capitals: "whangārei"
 ALL_LOWER_FACILITY_RX = re.compile(
-    r"(?<![\w'’-])(?P<name>(?:[a-z][a-z'’-]*\s+){1,3}?)(?P<kind>" + _ALL_LOWER_KINDS + r")(?![\w'’-])"
-)
+    r"(?<![\w'’.-])(?P<name>(?:" + _LOWER_LETTER + r"(?:[^\W\d_A-Z]|['’-])*\.?\s+){1,3}?)(?P<kind>" + _ALL_LOWER_KINDS
+    + r")(?![\w'’-])"
+)  # fmt: skip
+# words that begin a place's name before the word that says which: "fort hollis", "st. agnes", "mount hope"
+_NAME_PREFIXES = frozenset({"fort", "ft", "st", "saint", "mount", "mt", "port", "lake", "glen", "north", "south", "east",
+                            "west", "new", "upper", "lower", "little", "great", "san", "santa", "el", "la", "los"})  # fmt: skip
 _ALL_LOWER_GATE = frozenset(
     re.findall(r"[a-z]+", _ALL_LOWER_KINDS.replace("(?:", " ").replace("er|re", "er centre").replace("+", ""))
 )
@@ -2642,10 +2662,18 @@ def _lower_facilities(t: _Text, lists: WordLists) -> None:
             words = list(WORD_RX.finditer(text, m.start("name"), m.end("name")))
             stops = [i for i, w in enumerate(words) if w.group() in STOPWORDS]
             words = words[stops[-1] + 1 :] if stops else words  # "my meds at westfield high"
-            while words and not _distinctive(words[0].group(), lists):
-                words.pop(0)
-            if words:
-                t.add(words[0].start(), m.end(), FACILITY)
+            first = 0
+            while first < len(words) and not _distinctive(words[first].group(), lists):
+                first += 1
+            if first == len(words):
+                continue
+            while first and words[first - 1].group().lower() in _NAME_PREFIXES:
+                first -= 1  # "fort hollis va clinic", "st. agnes primary"
+            said = t.claims.overlapping(words[first].start(), m.end())
+            if said and all(s.type in (NAME, LOCATION) and s.start >= words[first].start() for s in said):
+                t.claims.replace(said, words[first].start(), m.end(), FACILITY)  # "oakridge memory care"
+            else:
+                t.add(words[first].start(), m.end(), FACILITY)
 
 
 # a saint's place said in lower case: "she works nights at st joe's", "over at saint mary's"
