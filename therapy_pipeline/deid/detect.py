@@ -2424,7 +2424,9 @@ _CUE_BEFORE_WORDS = _rx(
     r"(?:['’]s)?(?:[\s,:]+(?:is|was|it's|it’s|um|uh|like|as|on\s+it|i\s+think))*[\s,:#]*$"
 )
 # the cue said after the number: "thirty-one oh two, that's my social"
-_SSN_AFTER = re.compile(r",?\s+(?:that's|that’s|that\s+is|it's|it’s)\s+(?:my|his|her|the)\s+(?:social|ssn|sin)\b", re.I)
+_SSN_AFTER = re.compile(
+    r",?\s+(?:that's|that’s|that\s+is|it's|it’s)\s+(?:my|his|her|the)\s+(?:social|ssn|sin)\b", re.IGNORECASE
+)
 _HOUR_WORDS = frozenset(UNITS) | {"ten", "eleven", "twelve"}
 _ROUND_GROUPS = frozenset(
     {"ten", "fifteen", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"}
