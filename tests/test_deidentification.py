@@ -540,6 +540,15 @@ RECALL["FACILITY"] += [
     ("she lives at brookdale memory care now", "brookdale memory care"),
 ]
 RECALL["ID"] += [("the monitor serial is 41 07 3 9 9 2 5 0 on the strap", "41 07 3 9 9 2 5 0")]
+RECALL["URL"] += [
+    ("follow her on tiktok dot com slash at maddie dot skates", "tiktok dot com slash at maddie dot skates"),
+    ("the page is instagram dot com slash rory dot k seven seven", "instagram dot com slash rory dot k seven seven"),
+    ("she put it on whanau-aroha.nz last week", "whanau-aroha.nz"),
+]
+RECALL["EMAIL"] += [
+    ("email me at bev dot t sixty one at gmail dot com", "bev dot t sixty one at gmail dot com"),
+    ("it's kaz dot m at bigpond dot com dot au", "kaz dot m at bigpond dot com dot au"),
+]
 # Shaped values with one obvious type: that type is checked too. For the others (a surname may be
 # found as a place) any type removes the value.
 TYPED = {"DATE", "AGE", "PHONE", "EMAIL", "URL", "IP", "SSN", "ZIP", "ID"}

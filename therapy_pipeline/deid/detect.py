@@ -423,13 +423,19 @@ _CAP_SCAN = re.compile(r"[A-ZÀ-ÖØ-ÞĀ-Ž][^\W\d_]*(?:['’-][^\W\d_]+)*")
 
 _TLD = (
     r"(?:com|org|net|edu|gov|io|co|us|uk|ca|me|info|biz|app|dev|ly|tv|health|online|site|blog|"
-    r"example|page|link|xyz|ai)"
+    r"example|page|link|xyz|ai|au|nz|ie|de|fr|nl|za|mx|br|eu|sg|ph)"
 )
 _TLDS = tuple("." + t for t in _TLD.strip("(?:)").split("|"))
 EMAIL_RX = _rx(r"(?<![\w.%+'-])[\w.%+'-]+@[\w-]+(?:\.[\w-]+)*\.[a-z]{2,}(?![\w@-]|\.\w)")
 HANDLE_RX = re.compile(r"(?<![\w@./])@[A-Za-z0-9_](?:[A-Za-z0-9_.]{1,29})(?<!\.)(?![\w@])")
+_SAID_DIGITS = (
+    r"(?:\s+(?:zero|oh|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|"
+    r"sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)\b)*"
+)  # "nana dot gladys forty nine at gmail dot com", "kyle dot b oh two"
 SPOKEN_EMAIL_RX = _rx(
-    r"\b[a-z0-9][\w.-]*(?:\s+(?:dot|underscore|dash|hyphen)\s+[a-z0-9][\w-]*)*\s+at\s+[a-z0-9][\w-]*"
+    r"\b[a-z0-9][\w.-]*(?:\s+(?:dot|underscore|dash|hyphen)\s+[a-z0-9][\w-]*)*"
+    + _SAID_DIGITS
+    + r"\s+at\s+[a-z0-9][\w-]*"
     r"(?:\s+(?!dot\b|at\b)[a-z0-9][\w-]*){0,2}(?:\s+dot\s+[a-z0-9][\w-]*)*\s+dot\s+" + _TLD + r"\b"
 )
 URL_RX = _rx(
@@ -437,7 +443,9 @@ URL_RX = _rx(
     r"|(?:[a-z0-9-]+\.)+[a-z]{2}/[^\s<>\"'\x00]+)"  # "linktr.ee/saoirse.art": any country's domain, with a path
     r"(?![\w@-]|\.\w)"
 )
-_SPOKEN_PATH = r"(?:\s+slash\s+[\w@-]+(?:\s+(?:dot|underscore|dash|hyphen)\s+[\w-]+)*)*"
+_SPOKEN_PATH = (
+    r"(?:\s+slash\s+(?:at\s+(?:sign\s+)?)?[\w@-]+(?:\s+(?:dot|underscore|dash|hyphen)\s+[\w-]+)*" + _SAID_DIGITS + r")*"
+)  # "tiktok dot com slash at lexi dot vibes", "snapchat dot com slash add slash kyle dot b oh two"
 SPOKEN_URL_RX = _rx(
     r"\b(?:(?:https?|www)\s+(?:colon\s+slash\s+slash\s+)?(?:dot\s+)?)?[a-z0-9][\w-]*(?:\s+dot\s+[a-z0-9][\w-]*)*"
     r"\s+dot\s+" + _TLD + r"\b" + _SPOKEN_PATH
