@@ -1558,8 +1558,11 @@ def _cued_ssns(t: _Text, lists: WordLists) -> None:
     (before the dates said in words take its numbers); the last digits of any number said as such
     ("ending in 1157", "last four are 4821", "xxx-xx-3390"): an SSN after an SSN's cue, else an ID."""
     low = t.low
-    for m in NINO_RX.finditer(t.text):  # "PK 90 44 17 B", "jt 48 20 19 a": a UK National Insurance number
-        t.add(m.start(), m.end(), SSN)
+    for a, b in t.digit_runs:  # "PK 90 44 17 B", "jt 48 20 19 a": a UK National Insurance number
+        if b - a in (2, 6) and a >= 2 and (t.text[a - 1].isalpha() or t.text[a - 2].isalpha()):
+            m = NINO_RX.match(t.text, max(0, a - 3)) or NINO_RX.match(t.text, a - 2)
+            if m and m.start("d") == a:
+                t.add(m.start(), m.end(), SSN)
     if "social" in low or "ssn" in low or "SIN" in t.text:
         for m in SSN_TAIL_RX.finditer(t.text):
             t.add(m.start("v"), m.end("v"), SSN, SPOKEN if not m.group("v")[0].isdigit() else None)
@@ -1576,7 +1579,7 @@ def _cued_ssns(t: _Text, lists: WordLists) -> None:
 
 _LAST_DIGITS_CUES = frozenset({"last", "ending", "ends"})
 # two letters, three pairs of digits and a letter of A to D
-NINO_RX = re.compile(r"(?<![\w'’-])(?i:[a-z]{2} ?\d{2} ?\d{2} ?\d{2} ?[a-d])(?![\w'’-])")
+NINO_RX = re.compile(r"(?<![\w'’-])(?i:[a-z]{2} ?(?P<d>\d{2}) ?\d{2} ?\d{2} ?[a-d])(?![\w'’-])")
 
 
 def _last_digits(t: _Text, m: re.Match) -> None:
@@ -1922,7 +1925,6 @@ def _located_places(t: _Text, lists: WordLists) -> None:
     if not (words & {"on", "in", "off", "at"}) or not (kinds or brands):
         return
     text = t.text
-    kept = _brands()[0]
     heads = []  # (start, end) of each kind word or brand said in lower case
     for w in kinds | brands:
         for i in t.occurrences(w, low=False):
@@ -1930,7 +1932,7 @@ def _located_places(t: _Text, lists: WordLists) -> None:
             if kind:
                 heads.append((i, kind.end()))
             else:  # a brand: "walgreens", "rite aid"
-                said = [b for b in kept if b.split()[0] == w and t.low.startswith(b, i)]
+                said = [b for b in _brands_by_first().get(w, ()) if t.low.startswith(b, i)]
                 if said:
                     heads.append((i, i + len(max(said, key=len))))
     for head, head_end in heads:
@@ -1988,6 +1990,15 @@ def _where(text: str, start: int, end: int, lists: WordLists) -> int | None:
     if _distinctive(first, lists) and first not in lists.first:
         return words[0].end()  # "on cicero", "on lakeshore"
     return None
+
+
+@functools.cache
+def _brands_by_first() -> dict[str, tuple[str, ...]]:
+    """The brands of `_brands()` by their first word."""
+    out: dict[str, list[str]] = {}
+    for brand in _brands()[0]:
+        out.setdefault(brand.split()[0], []).append(brand)
+    return {first: tuple(sorted(brands)) for first, brands in out.items()}
 
 
 @functools.cache
@@ -2312,7 +2323,11 @@ HOLIDAY_YEAR_RX = _rx(
     r"\b(?:the\s+)?(?P<holiday>" + _HOLIDAY + r")(?:\s+(?:weekend|night|morning|eve))?,?\s+(?:of\s+)?"
     r"(?P<year>(?:19|20)\d\d|['’]\d\d|" + _SPOKEN_YEAR + r")\b(?![\w/-]|[.,]\d)"
 )
-_HOLIDAY_FIRST_WORDS = frozenset(w for h in HOLIDAY_DAYS for w in (h.split()[0], h.split()[0].replace("'", "")))
+# the words that say which holiday ("new" and "good" do not): where the pattern is tried
+_HOLIDAY_WORDS = frozenset({"christmas", "xmas", "thanksgiving", "easter", "passover", "hanukkah", "chanukah", "halloween",
+                            "juneteenth", "valentine's", "valentines", "valentine", "mardi", "year's", "years", "mother's",
+                            "mothers", "father's", "fathers", "memorial", "labor", "labour", "veterans", "independence",
+                            "july", "boxing", "patrick's", "patricks", "friday"})  # fmt: skip
 
 
 def holiday_key(said: str) -> str:
@@ -2323,10 +2338,20 @@ def holiday_key(said: str) -> str:
     return next(h for h in HOLIDAY_DAYS if h.replace("'", "").replace(".", "") == key.replace("'", "").replace(".", ""))
 
 
+_YEAR_AHEAD = re.compile(r"\b(?:19|20)\d\d\b|['’]\d\d\b|\b(?:nineteen|twenty|thousand)\b")
+
+
 def _holiday_dates(t: _Text) -> None:
-    if not t.lower_words & _HOLIDAY_FIRST_WORDS:
+    words = t.lower_words & _HOLIDAY_WORDS
+    if not words:
         return
-    for m in HOLIDAY_YEAR_RX.finditer(t.text):
+    low = t.low
+    points = [(i, len(w)) for w in words for i in t.occurrences(w) if _YEAR_AHEAD.search(low, i, i + len(w) + 50)]
+    for m in (
+        m
+        for lo, hi in _merged([t.window(i, i + n, 30, 50) for i, n in points])
+        for m in HOLIDAY_YEAR_RX.finditer(t.text, lo, hi)
+    ):
         year = m.group("year")
         if year.isdigit() and not 1900 <= int(year) <= 2099:
             continue
