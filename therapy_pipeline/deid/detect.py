@@ -487,7 +487,6 @@ _EXTENSION_RX = _rx(
 )
 INTERNATIONAL_PHONE_RX = re.compile(r"\+\s?\d{1,3}(?:[\s.-]?\(?\d{1,5}\)?){2,6}")
 _AREA_CODE_BEFORE = _rx(r"\barea\s+code\s+(\(?\d{3}\)?)[,\s]+$")
-LOCAL_PHONE_RX = _rx(r"(?<![\w.-])\d{3}[-.–]\d{4}(?![\w-]|\.\d)")
 
 _DAY = r"(?:[12]\d|3[01]|0?[1-9])(?:st|nd|rd|th)?"
 _DAY_WORD = "|".join(sorted(map(re.escape, ORDINALS), key=len, reverse=True))
@@ -725,7 +724,9 @@ BLOCK_RX = _rx(
     r"\b\d{1,6}\s+block\s+of\s+(?:the\s+)?(?:[\w'’.-]+\s+){0,3}?(?:" + STREET_SUFFIXES + r")\b\.?"
     r"|\b\d{1,6}\s+(?:north|south|east|west|[nsew]\.?)\s+\d{1,5}\s+(?:north|south|east|west|[nsew])\b\.?"
 )
-NINO_RX = re.compile(r"(?<![\w-])[A-Z]{2}\s?\d{2}\s?\d{2}\s?\d{2}\s?[A-D](?![\w-])")
+# a UK National Insurance number: two letters, three pairs of digits and a letter of A to D ("PK 90 44 17 B",
+# "jt 48 20 19 a" as speech-to-text writes it)
+NINO_RX = re.compile(r"(?<![\w'’-])(?i:[a-z]{2}\s?\d{2}\s?\d{2}\s?\d{2}\s?[a-d])(?![\w'’-])")
 # digits said with a space between each: "6 2 8 - 3 1 - 9 9 0 4"
 SPACED_DIGITS_RX = re.compile(r"(?<![\w.,/-])\d(?:(?: | ?- ?)\d){6,14}(?![\w/-]|[.,]\d)")
 PO_BOX_RX = _rx(
@@ -1558,11 +1559,6 @@ def _cued_ssns(t: _Text, lists: WordLists) -> None:
     (before the dates said in words take its numbers); the last digits of any number said as such
     ("ending in 1157", "last four are 4821", "xxx-xx-3390"): an SSN after an SSN's cue, else an ID."""
     low = t.low
-    for a, b in t.digit_runs:  # "PK 90 44 17 B", "jt 48 20 19 a": a UK National Insurance number
-        if b - a in (2, 6) and a >= 2 and (t.text[a - 1].isalpha() or t.text[a - 2].isalpha()):
-            m = NINO_RX.match(t.text, max(0, a - 3)) or NINO_RX.match(t.text, a - 2)
-            if m and m.start("d") == a:
-                t.add(m.start(), m.end(), SSN)
     if "social" in low or "ssn" in low or "SIN" in t.text:
         for m in SSN_TAIL_RX.finditer(t.text):
             t.add(m.start("v"), m.end("v"), SSN, SPOKEN if not m.group("v")[0].isdigit() else None)
@@ -1578,8 +1574,6 @@ def _cued_ssns(t: _Text, lists: WordLists) -> None:
 
 
 _LAST_DIGITS_CUES = frozenset({"last", "ending", "ends"})
-# two letters, three pairs of digits and a letter of A to D
-NINO_RX = re.compile(r"(?<![\w'’-])(?i:[a-z]{2} ?(?P<d>\d{2}) ?\d{2} ?\d{2} ?[a-d])(?![\w'’-])")
 
 
 def _last_digits(t: _Text, m: re.Match) -> None:
@@ -2435,10 +2429,10 @@ _LETTER_NAMES_BEFORE = _rx(r"\b" + _LETTER_NAME + r"(?:[\s-]+" + _LETTER_NAME + 
 NUMBER_WORDS_DETAIL = "number words"  # Span.detail of a number said in groups ("ninety-one forty-four sixty-two")
 _TENS_WORD = r"(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)"
 _TEEN_WORD = r"(?:ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen)"
-_UNIT_WORD = r"(?:zero|oh|one|two|three|four|five|six|seven|eight|nine)"
+_GROUP_UNIT = r"(?:zero|oh|one|two|three|four|five|six|seven|eight|nine)"
 _NUMBER_GROUP = (
-    r"(?:" + _TENS_WORD + r"(?:[\s-]+" + _UNIT_WORD + r"\b)?|" + _TEEN_WORD
-    + r"|(?:double|triple)[\s-]+" + _UNIT_WORD + r"|" + _UNIT_WORD + r")"
+    r"(?:" + _TENS_WORD + r"(?:[\s-]+" + _GROUP_UNIT + r"\b)?|" + _TEEN_WORD
+    + r"|(?:double|triple)[\s-]+" + _GROUP_UNIT + r"|" + _GROUP_UNIT + r")"
 )  # fmt: skip
 # a number said in groups of words: "ninety-one forty-four sixty-two", "three twelve, five fifty-five, oh one
 # four nine"; not next to "hundred", "thousand" or "and" (an amount, an age)
