@@ -1210,3 +1210,21 @@ def test_sample_corpus_output_holds_none_of_its_fictional_phi(tmp_path, tokenize
     for words in SAMPLE_KEPT:
         assert words in corpus and words in output, words
     assert set(manifest["counts"]["phi_replaced"]) >= {"NAME", "DATE", "PHONE", "EMAIL", "ADDRESS", "FACILITY", "AGE"}
+
+
+def test_no_pattern_or_constant_is_defined_twice():
+    """A second top-level definition silently replaces the first for every function that reads it at run
+    time, while patterns built between the two keep the first: each name is assigned once."""
+    import ast
+
+    for module in ("detect.py", "surrogates.py", "wordlists.py", "__init__.py"):
+        tree = ast.parse((Path(__file__).parents[1] / "therapy_pipeline" / "deid" / module).read_text())
+        names = [
+            target.id
+            for node in tree.body
+            if isinstance(node, (ast.Assign, ast.AnnAssign))
+            for target in (node.targets if isinstance(node, ast.Assign) else [node.target])
+            if isinstance(target, ast.Name)
+        ]
+        twice = sorted({n for n in names if names.count(n) > 1})
+        assert not twice, f"{module}: {twice}"
