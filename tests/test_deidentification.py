@@ -1228,3 +1228,18 @@ def test_no_pattern_or_constant_is_defined_twice():
         ]
         twice = sorted({n for n in names if names.count(n) > 1})
         assert not twice, f"{module}: {twice}"
+
+
+@pytest.mark.parametrize(
+    "text", ["the office is at one oh one Pine Street", "my address is one oh seven cedar court",
+             "it's one oh one West Main"],
+)  # fmt: skip
+def test_a_house_number_said_one_oh_one_is_an_address_not_an_age(surrogate, text):
+    joined, spans = surrogate.find(make_session(text))
+    start = joined.index("one oh")
+    assert [s.type for s in overlapping(spans, start, start + 6)] == ["ADDRESS"], spans
+
+
+def test_an_age_said_one_oh_one_is_an_age(surrogate):
+    joined, spans = surrogate.find(make_session("my grandpa is like one oh one and he still drives"))
+    assert [(joined[s.start : s.end], s.type) for s in spans] == [("one oh one", "AGE")]
