@@ -549,6 +549,10 @@ RECALL["EMAIL"] += [
     ("email me at bev dot t sixty one at gmail dot com", "bev dot t sixty one at gmail dot com"),
     ("it's kaz dot m at bigpond dot com dot au", "kaz dot m at bigpond dot com dot au"),
 ]
+RECALL["ZIP"] += [
+    ("we're in Geelong, 3220 now, near the water", "3220"),
+    ("the zip is four one oh two if that helps", "four one oh two"),
+]
 # Shaped values with one obvious type: that type is checked too. For the others (a surname may be
 # found as a place) any type removes the value.
 TYPED = {"DATE", "AGE", "PHONE", "EMAIL", "URL", "IP", "SSN", "ZIP", "ID"}
@@ -726,6 +730,7 @@ TRAPS = [
     ("i said honey you need to eat something", "honey"),
     ("i was like dude you need to stop", "dude"),
     ("it was like 2 3 times a week", "times"),
+    ("we lived in Boston, 2019 was the worst year", "2019"),
     ("we were at 3 different places last year", "places"),
     ("i got there at 5 and parked on the street", "street"),
 ]

@@ -2447,7 +2447,7 @@ _CUE_BEFORE_WORDS = _rx(
     + _ID_CUE
     + r"(?:\s+(?:number|no\.?|num|id|code))?|"
     + _SSN_CUE
-    + r"|\b(?:zip|postal|post)\s+code|\bpostcode)"
+    + r"|\b(?:zip|postal|post)\s+code|\b(?:postcode|zip|eircode))"
     r"(?:['’]s)?(?:[\s,:]+(?:is|was|it's|it’s|um|uh|like|as|on\s+it|i\s+think))*[\s,:#]*$"
 )
 # the cue said after the number: "thirty-one oh two, that's my social"
@@ -3044,6 +3044,33 @@ def _cities(
     for i, word in sorted((i, w) for w in unknown for i in t.occurrences(w, low=False)):  # in the text's order
         if _STRONG_PLACE_BEFORE.search(low, max(0, i - 30), i) and t.claims.free(i, i + len(word)):
             t.add(i, i + len(_bare(word)), LOCATION)
+
+
+# a postcode of four or five digits, or said digit by digit, right after a town: "so it's Wollongong, 2650",
+# "red deer alberta, two eight seven oh", "Dubbo, NSW 2830"
+_POSTCODE_AFTER_TOWN = re.compile(
+    r",?\s+(?:(?:" + STATES + r"|" + _STATE_CODES + r"|nsw|vic|qld|tas|act|wa|sa|nt)\s*,?\s+)?"
+    r"(?P<v>\d{4,5}(?![\w-]|[.,]\d)|"
+    + _DIGIT_WORD
+    + r"(?:\s+"
+    + _DIGIT_WORD
+    + r"){3,4}\b(?!\s+"
+    + _DIGIT_WORD
+    + r"\b))",
+    re.IGNORECASE,
+)
+
+
+def _postcodes_after_towns(t: _Text) -> None:
+    for span in [s for s in t.claims.spans if s.type == LOCATION]:
+        m = _POSTCODE_AFTER_TOWN.match(t.text, span.end)
+        if not m or m.group("v").isdigit() and len(m.group("v")) == 4 and 1900 <= int(m.group("v")) <= 2099:
+            continue  # "we lived in Boston, 2019 was rough": a year
+        said = t.claims.overlapping(m.start("v"), m.end("v"))
+        if not said:
+            t.add(m.start("v"), m.end("v"), ZIP)
+        elif all(s.start >= m.start() and s.end <= m.end() and s.type in (ID, ZIP) for s in said):
+            t.claims.replace(said, m.start("v"), m.end("v"), ZIP)  # "NSW 2830" read as a code: the state stays
 
 
 # A place named by capitalised words after "at", "to", "from" ("He's been at The Rusty Anchor since",
@@ -4193,6 +4220,7 @@ class PhiFinder:
         for _, detector in DETECTORS:
             detector(t, self.lists)
         _cities(t, self.lists, self.city_names, self.city_first, self.city_second, self.city_kinds)
+        _postcodes_after_towns(t)
         _names(t, self.lists, self.rules)
         _named_places(t, self.lists)
         _relation_names(t, self.rules)
