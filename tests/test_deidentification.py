@@ -553,6 +553,11 @@ RECALL["ZIP"] += [
     ("we're in Geelong, 3220 now, near the water", "3220"),
     ("the zip is four one oh two if that helps", "four one oh two"),
 ]
+RECALL["ADDRESS"] += [  # a unit and a house number written with a slash, as in Australia
+    ("send it to Unit 4/38 Banksia Parade, that's mum's", "Unit 4/38 Banksia Parade"),
+    ("i'm in a room at 3/12 waratah cres for now", "3/12 waratah cres"),
+    ("the new address is flat 3/2, 61 tolland street, top buzzer", "flat 3/2, 61 tolland street"),
+]
 # Shaped values with one obvious type: that type is checked too. For the others (a surname may be
 # found as a place) any type removes the value.
 TYPED = {"DATE", "AGE", "PHONE", "EMAIL", "URL", "IP", "SSN", "ZIP", "ID"}
@@ -730,6 +735,7 @@ TRAPS = [
     ("i said honey you need to eat something", "honey"),
     ("i was like dude you need to stop", "dude"),
     ("it was like 2 3 times a week", "times"),
+    ("we meet 3/4 of the time on main street", "time"),
     ("we were at 3 different places last year", "places"),
     ("i got there at 5 and parked on the street", "street"),
 ]

@@ -607,7 +607,7 @@ _NUMBER_GOES_ON = _rx(r"-(?:one|two|three|four|five|six|seven|eight|nine|oh)\b")
 _STREET_AHEAD = _rx(r"\s+(?:[\w'’-]+\s+){1,3}" + _HOUSE_STREET_WORDS + r"\b")
 
 STREET_RX = _rx(
-    r"\b(?:\d{1,6}[a-z]?(?:-\d{1,4}|-[a-z]\b|\s+1/2|½)?|[nsew]\d{2,5}(?:\s+[nsew]\d{2,5})?)\s+(?:"
+    r"\b(?:\d{1,4}\s?/\s?\d{1,5}[a-z]?|\d{1,6}[a-z]?(?:-\d{1,4}|-[a-z]\b|\s+1/2|½)?|[nsew]\d{2,5}(?:\s+[nsew]\d{2,5})?)\s+(?:"
     + DIRECTION
     + r"\s+)?"
     r"(?P<words>(?:[\w'’.-]+\s+){0,4})"
@@ -1772,18 +1772,26 @@ def _street_addresses(t: _Text, lists: WordLists, lo: int, hi: int) -> None:
             and (
                 _PLACE_SAID_BEFORE.search(text, max(lo, m.start() - 24), m.start()) is not None
                 or _FLAT_BEFORE.search(text, max(lo, m.start() - 30), m.start()) is not None
+                or "/" in m.group()
+                and _UNIT_WORD_BEFORE.search(text, max(lo, m.start() - 12), m.start()) is not None
             )
         )
         if named and street_like:
             unit = (
                 _UNIT_BEFORE.search(text, max(lo, m.start() - 40), m.start())
                 or _FLAT_BEFORE.search(text, max(lo, m.start() - 30), m.start())
+                or (_UNIT_WORD_BEFORE.search(text, max(lo, m.start() - 12), m.start()) if "/" in m.group() else None)
                 or _DASHED_UNIT.search(text, max(lo, m.start() - 12), m.start())
                 or _PLOT_BEFORE.search(text, max(lo, m.start() - 8), m.start())
             )
             start = unit.start() if unit else m.start()
             said = t.claims.overlapping(start, m.end())
-            if said and all(s.type == ADDRESS and s.start >= start and s.end <= m.end() for s in said):
+            if said and all(
+                (s.type == ADDRESS or s.type == DATE and "/" in text[s.start : s.end])
+                and s.start >= start
+                and s.end <= m.end()
+                for s in said
+            ):  # "room 9, 2200 airport boulevard"; "Unit 7/22 Bellbird Street" (a unit and house, not a date)
                 t.claims.replace(said, start, m.end(), ADDRESS)  # "room 9, 2200 airport boulevard": one address
             else:
                 t.add(start, m.end(), ADDRESS)
@@ -1792,9 +1800,12 @@ def _street_addresses(t: _Text, lists: WordLists, lo: int, hi: int) -> None:
             m = STREET_RX.search(text, m.start() + 1, hi)
 
 
+# the unit before a unit-and-house number: "Unit 7/22 Bellbird Street", "shop 3 / 18 beach rd"
+_UNIT_WORD_BEFORE = re.compile(r"\b(?:unit|flat|shop|apartment|apt\.?|suite|villa|townhouse)\s+$", re.IGNORECASE)
 # the flat or floor said before the house: "apartment 3b, 77 harbor view drive", "5th floor, 250 queen street"
 _FLAT_BEFORE = re.compile(
-    r"(?:\b(?:apartment|apt\.?|unit|suite|flat|room|rm\.?|lot|space|trailer|building|bldg\.?)\s*#?\s*[a-z0-9-]{1,5}|"
+    r"(?:\b(?:apartment|apt\.?|unit|suite|flat|room|rm\.?|lot|space|trailer|building|bldg\.?|shop)\s*#?\s*"
+    r"(?:\d[a-z0-9/-]{0,4}|[a-z]-?\d[a-z0-9-]{0,3}|[a-z])|"  # "apartment 3b", "flat 2/1", "unit c"; not "room at"
     r"\b(?:\d{1,2}(?:st|nd|rd|th)|first|second|third|fourth|fifth|sixth|top|ground)\s+floor),?\s+$",
     re.IGNORECASE,
 )
