@@ -558,6 +558,7 @@ RECALL["ADDRESS"] += [  # a unit and a house number written with a slash, as in 
     ("i'm in a room at 3/12 waratah cres for now", "3/12 waratah cres"),
     ("the new address is flat 3/2, 61 tolland street, top buzzer", "flat 3/2, 61 tolland street"),
 ]
+RECALL["NAME"] += [("and honey said she'd drive me to the meeting", "honey")]
 # Shaped values with one obvious type: that type is checked too. For the others (a surname may be
 # found as a place) any type removes the value.
 TYPED = {"DATE", "AGE", "PHONE", "EMAIL", "URL", "IP", "SSN", "ZIP", "ID"}
@@ -736,6 +737,7 @@ TRAPS = [
     ("i was like dude you need to stop", "dude"),
     ("it was like 2 3 times a week", "times"),
     ("we meet 3/4 of the time on main street", "time"),
+    ("bread and butter said nothing to me", "butter"),
     ("we were at 3 different places last year", "places"),
     ("i got there at 5 and parked on the street", "street"),
 ]

@@ -3564,6 +3564,10 @@ _AFTER_ME_AND = frozenset({"been", "were", "are", "went", "used", "have", "had",
 _SAYS = frozenset({"said", "says", "told", "tells", "asked", "asks", "texted", "texts", "yelled", "screamed", "called",
                    "calls", "messaged", "emailed", "phoned", "facetimed"})  # fmt: skip
 _SAID = frozenset(verb for verb in _SAYS if verb.endswith(("ed", "old", "aid")))  # the past tenses
+# what a person is said to say: "said she'd", "told me", "said he would"
+_PERSON_SAID_AFTER = re.compile(
+    r"[a-z]+\s+(?:she|he)(?:['’](?:d|ll|s))?\b|[a-z]+\s+(?:me|us)\b(?!\s+(?:to|about)\s+(?:it|that|this)\b)"
+)
 _NOT_BEFORE_SAYER = _DETERMINERS | {"an", "every", "some", "no", "any", "of", "to", "in", "on", "at", "for", "with", "and",
                                     "or", "your", "its", "which", "what", "whose", "one", "own", "i", "you", "we",
                                     "they", "he", "she", "it", "who", "that"}  # fmt: skip
@@ -3598,8 +3602,14 @@ def _sayers(t: _Text, rules: _NameRules) -> None:
         if lower in lists.common and lower not in WORDLIKE_NAMES and lower not in CONTEXT_ONLY:
             continue  # "nobody ever asked me": "Ever" is a name in some lists, "ever" a word here
         before = _words_before(t.low, start)
-        if before and before[-1] in _NOT_BEFORE_SAYER or not t.claims.free(start, start + len(lower)):
+        if not t.claims.free(start, start + len(lower)):
             continue
+        if (
+            before
+            and before[-1] in _NOT_BEFORE_SAYER
+            and not (before[-1] == "and" and lower in rules.first and _PERSON_SAID_AFTER.match(text, i))
+        ):
+            continue  # "the rose said"; but "and grace said she'd pick me up": a person, said of as one
         t.add(start, start + len(lower), NAME, "first")
 
 
