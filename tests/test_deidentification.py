@@ -914,11 +914,14 @@ def test_spoken_codes_and_addresses_get_surrogates_said_the_same_way(surrogate):
 
 def test_unit_letters_and_hyphenated_house_numbers_keep_their_shape(surrogate):
     """A unit's letter becomes a letter and a house number said with a hyphen stays a number; a
-    direction stays."""
+    direction and a half stay."""
     texts = ("we moved to sixty-one hundred orchard lane apartment two f",
-             "I live at 12 N Kemp Street Apt C")  # fmt: skip
+             "I live at 12 N Kemp Street Apt C",
+             "send it to 604 ½ Locust St")  # fmt: skip
     out, _ = surrogate.session(make_session(*texts))
-    spoken, written = texts_of(out)
+    spoken, written, half = texts_of(out)
+    # "½" is a word character but no word: it stays, and once crashed the address surrogate
+    assert re.fullmatch(r"send it to \d{3} ½ [A-Z][\w'-]+ St", half) and "Locust" not in half, half
     said = re.fullmatch(r"we moved to ([a-z]+)-([a-z]+) hundred ([a-z]+) lane apartment ([a-z]+) ([a-z])", spoken)
     assert said and {said.group(1), said.group(2), said.group(4)} <= NUMBER_WORDS, spoken
     assert said.group(3) != "orchard" and spoken != texts[0], spoken

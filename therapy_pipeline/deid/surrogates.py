@@ -170,6 +170,8 @@ class SessionSurrogates:
 
         def swap(m: re.Match) -> str:
             token = m.group()
+            if not any(c.isalpha() for c in token):
+                return token  # the "½" of "604 ½ Locust St": a word character, not a word
             bare = token.lower().rstrip(".").removesuffix("'s").removesuffix("’s")
             if (
                 unit_letters
@@ -261,7 +263,8 @@ class SessionSurrogates:
             else:
                 out.append(c)
         result = "".join(out)
-        if result == value:  # one chance in millions: change the last digit
+        if result == value and any(c.isdigit() or c.isalpha() for c in value):
+            # one chance in millions: change the last digit
             last = max(i for i, c in enumerate(value) if c.isdigit() or c.isalpha())
             c = value[last]
             swap = str((int(c) + 1) % 10) if c.isdigit() else ("b" if c.lower() == "a" else "a")
