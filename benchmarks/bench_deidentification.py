@@ -113,8 +113,9 @@ NOT_IDENTIFYING = {"the", "a", "an", "of", "and", "at", "on", "monday", "tuesday
                    "acct", "no", "num", "number"}  # fmt: skip
 
 
-# A state said in an address ("Lafayette, LA 70503"): Safe Harbor keeps geography down to the state.
-STATE_CODES = frozenset(_STATE_CODES.split("|"))
+# A state said in an address ("Lafayette, LA 70503", "Parramatta NSW 2150"): Safe Harbor keeps
+# geography down to the state; an Australian state is as large a place as a US one.
+STATE_CODES = frozenset(_STATE_CODES.split("|")) | {"NSW", "VIC", "QLD", "TAS", "ACT", "SA", "NT", "WA"}
 STATE_NAMES = frozenset(STATES.split("|"))
 
 
