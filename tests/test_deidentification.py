@@ -349,8 +349,8 @@ RECALL["AGE"] += [("we threw grandpa a party for 96, the whole block came.", "96
 RECALL["IP"] += [("it logged in from ::ffff:83.14.207.61 at three a.m.", "::ffff:83.14.207.61")]
 RECALL["SSN"] += [("my social security number is 318 - 64 - 2259.", "318 - 64 - 2259")]
 RECALL["EMAIL"] += [("my email is r o s a l i n d at yahoo dot com.", "r o s a l i n d at yahoo dot com")]
+RECALL["ZIP"] += [("the zip code is 8 7 1 0 4 i think.", "8 7 1 0 4")]  # a ZIP since method 1.4
 RECALL["ID"] += [
-    ("the zip code is 8 7 1 0 4 i think.", "8 7 1 0 4"),
     ("my member number is T as in Tom 5 5 0 9 1 2 8.", "T as in Tom 5 5 0 9 1 2 8"),
     ("her Medicaid ID is K41 8830 2175 now.", "K41 8830 2175"),
     ("my truck has 7TB H42 on the back.", "7TB H42"),
@@ -553,6 +553,34 @@ RECALL["ZIP"] += [
     ("we're in Geelong, 3220 now, near the water", "3220"),
     ("the zip is four one oh two if that helps", "four one oh two"),
 ]
+RECALL["ADDRESS"] += [  # method 1.4: in lower case, a street word spelled out needs no place's cue
+    ("jot down 318 old quarry road for the intake form", "318 old quarry road"),
+    ("my letter says 2270 county highway 40 on it", "2270 county highway 40"),
+    ("post it c/o 77 lantern street please", "77 lantern street"),
+    ("we ended up at 9 the green behind the pub", "9 the green"),
+]
+RECALL["FACILITY"] += [  # method 1.4: named by ordinary words in lower case, where a place is spoken of
+    ("the nurse at blue heron detox was kind to me", "blue heron detox"),
+    ("my cousin lives at silver birch group home now", "silver birch group home"),
+    ("they kicked him out of university of eastern plains", "university of eastern plains"),
+]
+RECALL["ZIP"] += [("the postcode is 4 8 7 0 i think", "4 8 7 0")]
+RECALL["ID"] += [
+    ("the cop just read out c8812045 off my licence", "c8812045"),
+    ("her chart number is b-550913 at the hospital", "b-550913"),
+    ("his plate is k for kilo, echo, four one nine", "k for kilo, echo, four one nine"),
+    ("that van was sierra tango three three eight alpha", "sierra tango three three eight alpha"),
+    ("i gave them last four is 2 2 8 1 at the desk", "2 2 8 1"),
+]
+RECALL["SSN"] += [
+    ("they want your social, mine's forty-two oh six", "forty-two oh six"),
+    ("the sin is fifty-one twenty, for the benefits", "fifty-one twenty"),
+]
+RECALL["NAME"] += [
+    ("i told marisol like i can't do this anymore", "marisol"),
+    ("i keep wondering what soraya would say about it", "soraya"),
+    ("i was talking to deshawn from group about it", "deshawn"),
+]
 RECALL["ADDRESS"] += [  # a unit and a house number written with a slash, as in Australia
     ("send it to Unit 4/38 Banksia Parade, that's mum's", "Unit 4/38 Banksia Parade"),
     ("i'm in a room at 3/12 waratah cres for now", "3/12 waratah cres"),
@@ -740,6 +768,18 @@ TRAPS = [
     ("bread and butter said nothing to me", "butter"),
     ("we were at 3 different places last year", "places"),
     ("i got there at 5 and parked on the street", "street"),
+    # method 1.4: lower-case streets, facilities of ordinary words, codes in lower case
+    ("i bought a 500 gig hard drive for my laptop", "500 gig hard drive"),
+    ("it's a 45 minute drive from here", "45 minute drive"),
+    ("i've been in long term recovery since then", "long term recovery"),
+    ("she went to a good rehab and then to state prison", "good rehab"),
+    ("i was at sunday school and then at bible college", "sunday school"),
+    ("i went to the university of life, ha", "university of life"),
+    ("i keep thinking about what people would say", "people"),
+    ("i did the role play with people like we practiced", "people"),
+    ("i told them like i was fine", "them"),
+    ("i take b12 and vitamin d3 every day", "d3"),
+    ("that's a sin, and the sin is mine", "sin"),
 ]
 
 
@@ -1263,3 +1303,17 @@ def test_an_age_said_one_oh_one_is_an_age(surrogate):
 def test_a_year_after_a_town_is_no_postcode(surrogate):
     joined, spans = surrogate.find(make_session("we lived in Boston, 2019 was the worst year"))
     assert [(joined[s.start : s.end], s.type) for s in spans] == [("Boston", "LOCATION")]
+
+
+def test_a_code_said_in_the_nato_alphabet_is_replaced_said_the_same_way(surrogate):
+    """Method 1.4: "p for papa, x ray, seven nine one" is one spoken code; its surrogate keeps the
+    shape (letters as NATO words, digits as digit words) and none of the letters or digits."""
+    text = "the car's rego is p for papa, x ray, seven nine one"
+    out, _ = surrogate.session(make_session(text))
+    new = out.turns[0].text
+    assert new.startswith("the car's rego is ")
+    code = new.removeprefix("the car's rego is ")
+    assert "papa" not in code and "ray" not in code and "seven nine one" not in code, code
+    words = [w.strip(",") for w in code.split()]
+    assert len([w for w in words if w in ("zero", "oh", "one", "two", "three", "four", "five", "six", "seven",
+                                          "eight", "nine")]) == 3, code  # fmt: skip

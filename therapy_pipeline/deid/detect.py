@@ -470,9 +470,9 @@ SSN_CUED_RX = _rx(_SSN_CUE + r"[^\x00\d]{0,30}?(?P<v>\d{3}[\s.-]?\d{2}[\s.-]?\d{
 # after "my social is", "SIN:", "ssn": its last four ("my social is 7720"), a SIN in three groups, or the
 # number said in words ("six twenty three, forty four, ten ninety eight")
 SSN_TAIL_RX = re.compile(
-    r"(?:"
-    + _SSN_CUE
-    + r"|(?-i:\bSIN\b))(?i:'s|’s|:|,)?(?i:\s+(?:is|was|number|no\.?|on\s+file\s+is|it's|it’s|ends\s+in|on\s+(?:it|there)))*"
+    r"(?:" + _SSN_CUE + r"|(?-i:\bSIN\b)|\bsin(?=\s+(?:is|number|no\.?|#)\b))(?i:'s|’s|:|,)?"
+    r"(?i:\s+(?:is|was|number|no\.?|on\s+file\s+is|it's|it’s|ends\s+in|on\s+(?:it|there)|mine's|mine’s|mine\s+is|"
+    r"you\s+said))*"
     r"(?i:\s+(?:the\s+)?last\s+four(?:\s+is)?)?,?\s+(?P<v>\d{3}[\s-]\d{3}[\s-]\d{3}(?![\w-])|\d{4}(?![\w-])|"
     r"(?i:(?:" + _NUMBER_WORDS + r")\b(?:(?:,?\s+|-)(?:" + _NUMBER_WORDS + r")\b){2,12}))",
     re.IGNORECASE,
@@ -741,8 +741,8 @@ ZIP_CUED_RX = re.compile(
 )
 # a four-digit postcode (Australia, New Zealand, much of Europe) only where a postcode is spoken of
 POSTCODE_4_RX = re.compile(
-    r"(?i:\b(?:postal\s+code|post\s+code|postcode|zip(?:\s*code)?)\b)[^\x00\d]{0,20}?(?P<v>\d{4})(?![\w-])"
-)
+    r"(?i:\b(?:postal\s+code|post\s+code|postcode|zip(?:\s*code)?)\b)[^\x00\d]{0,20}?(?P<v>\d{4}|\d(?: \d){3,4})(?![\w-]| \d)"
+)  # "the zip is 3 2 0 0": said digit by digit too
 UK_POSTCODE_RX = re.compile(r"\b[A-Z]{1,2}\d[A-Z\d]?\s?\d[A-Z]{2}\b")
 EIRCODE_RX = re.compile(r"\b[AC-FHKNPRTV-Y]\d{2}\s?[0-9AC-FHKNPRTV-Y]{4}\b")
 CA_POSTCODE_RX = re.compile(r"\b[A-Z]\d[A-Z]\s?\d[A-Z]\d\b")
@@ -780,6 +780,8 @@ PLATE_RX = re.compile(
     r"(?<![\w-])(?:\d[A-Z]{3}[ -]?\d{3}|[A-Z]{2,4}[ -]\d{3,4}|[A-Z]{2}\d{2}[ -]?[A-Z]{3}|\d{3}[ -][A-Z]{3}|"
     r"[A-Z]{3}[ -]\d{2,3}[A-Z]|[A-Z][ -]\d{3,4}[ -][A-Z]{2,3}|\d[ -][A-Z]{3}[ -]\d{3}|[A-Z]{2,3}[ -]\d[A-Z]\d{1,2})(?![\w-])"
 )
+# a code in lower case, as speech-to-text writes it: up to three letters and five digits or more
+LOWER_CODE_RX = re.compile(r"(?<![\w@/.-])[a-z]{1,3}-?\d{5,}(?:-\d+)*(?![\w@/-]|\.\w)")
 # a vanity plate or a code in capitals with a digit: "GRAMMA1", "LUV2RUN", "4EVRYNG"
 CAPS_CODE_RX = re.compile(
     r"(?<![\w-])(?=[A-Z0-9]{5,8}(?![\w-]))(?=[A-Z0-9]*\d)(?=(?:[0-9]*[A-Z]){3})[A-Z0-9]+(?![\w-])"
@@ -796,8 +798,8 @@ _CODE_BEFORE = re.compile(r"(?<![\w-])(?:[A-Z]{1,5}#?|[A-Z][A-Za-z]*-[A-Z]+|[A-Z
 _DIGIT_GROUPS_BEFORE = re.compile(r"(?<![\w.,$/-])\d{1,4}(?: \d{1,4}){0,2} $")
 _CODE_AFTER = re.compile(r"[ -](?:[A-Z]{2,4}|\d{1,4})(?![\w'’-])")
 _SPOKEN_LETTER = (
-    r"[b-hj-z]|[b-hj-z]\s+as\s+in\s+[a-z]+|alpha|bravo|charlie|delta|echo|foxtrot|golf|hotel|india|juliet|kilo|lima|"
-    r"mike|november|oscar|papa|quebec|romeo|sierra|tango|uniform|victor|whiskey|x-ray|xray|yankee|zulu"
+    r"[b-hj-z]\s+(?:as\s+in|for)\s+[a-z]+|x\s+ray|[b-hj-z]|alpha|bravo|charlie|delta|echo|foxtrot|golf|hotel|india|"
+    r"juliet|kilo|lima|mike|november|oscar|papa|quebec|romeo|sierra|tango|uniform|victor|whiskey|x-ray|xray|yankee|zulu"
 )
 SPOKEN_DIGITS_RX = _rx(
     r"(?<!['’])\b(?:area\s+code\s+)?(?:(?:zero|oh|one|two|three|four|five|six|seven|eight|nine|double|triple|hundred|dash|"
@@ -1546,7 +1548,11 @@ _DIGIT_WORD = "(?:" + "|".join(DIGIT_WORDS) + ")"  # zero, oh, o, one ... nine
 LAST_DIGITS_RX = _rx(
     r"\b(?:(?:the\s+)?last\s+(?:four|4)(?:\s+digits)?(?:\s+(?:of\s+(?:my|his|her|their|your|the)\s+[\w-]+))?"
     r"(?:\s+(?:are|is|were|was))?|ending(?:\s+in)?|ends\s+in|ends\s+with|ending\s+with)[:,]?\s+"
-    r"(?P<v>(?!(?:19|20)\d\d\b)\d{4}(?![\w-])|" + _DIGIT_WORD + r"(?:[\s-]+" + _DIGIT_WORD + r"){3}\b)"
+    r"(?P<v>(?!(?:19|20)\d\d\b)\d{4}(?![\w-])|\d(?: \d){3}(?![\w-]| \d)|"
+    + _DIGIT_WORD
+    + r"(?:[\s-]+"
+    + _DIGIT_WORD
+    + r"){3}\b)"
 )
 # a number with all but its last digits masked: "xxx-xx-3390", "***-**-1234", "XXXX XXXX XXXX 4417"
 MASKED_DIGITS_RX = re.compile(
@@ -1559,7 +1565,7 @@ def _cued_ssns(t: _Text, lists: WordLists) -> None:
     (before the dates said in words take its numbers); the last digits of any number said as such
     ("ending in 1157", "last four are 4821", "xxx-xx-3390"): an SSN after an SSN's cue, else an ID."""
     low = t.low
-    if "social" in low or "ssn" in low or "SIN" in t.text:
+    if "social" in low or "ssn" in low or "SIN" in t.text or "sin is" in low or "sin number" in low:
         for m in SSN_TAIL_RX.finditer(t.text):
             t.add(m.start("v"), m.end("v"), SSN, SPOKEN if not m.group("v")[0].isdigit() else None)
     cues = t.lower_words & _LAST_DIGITS_CUES
@@ -1633,6 +1639,9 @@ def _shaped(t: _Text, lists: WordLists) -> None:
                 t.add(m.start(), m.end(), ADDRESS)
         for m in CUED_HOUSE_RX.finditer(text, lo, hi):
             _cued_house(t, lists, m)
+        for m in THE_STREET_RX.finditer(text, lo, hi):  # "i grew up at 12 the crescent"
+            if _PLACE_SAID_BEFORE.search(text, max(lo, m.start() - 24), m.start()):
+                t.add(m.start(), m.end(), ADDRESS)
         for m in DIRECTED_STREET_RX.finditer(text, lo, hi):  # "3900 West Fullerton", "105 E. Main"
             if not any(w.lower() in lists.keep or w.lower() in MONTHS for w in WORD_RX.findall(m.group("name"))):
                 t.add(m.start(), m.end(), ADDRESS)
@@ -1670,6 +1679,8 @@ def _shaped(t: _Text, lists: WordLists) -> None:
         for m in CAPS_CODE_RX.finditer(text, lo, hi):
             if m.group().lower() not in lists.keep:  # not "COVID19"
                 t.add(m.start(), m.end(), ID)
+        for m in LOWER_CODE_RX.finditer(text, lo, hi):  # "a12345678", "b7734120", "a-447812"
+            t.add(m.start(), m.end(), ID)
         for m in DIGITS_ID_RX.finditer(text, lo, hi):
             groups = re.split(r"[ -]", m.group())
             if all(len(g) == 4 and g[:2] in ("19", "20") for g in groups):
@@ -1764,6 +1775,13 @@ def _street_addresses(t: _Text, lists: WordLists, lo: int, hi: int) -> None:
             and suffix in _STRONG_SUFFIXES  # "425 seventh avenue"
             or suffix in _STRONG_SUFFIXES
             and not any(w.lower() in lists.common for w in words)
+            # in lower case, a house number of two digits or more, a name of up to three words and a
+            # street word spelled out: "45 old mill road", "415 mission street"; not "a 500 gig hard drive"
+            or suffix in _SPELLED_STRONG_SUFFIXES
+            and 0 < len(words) <= 3
+            and m.group()[:2].isdigit()
+            and words[-1].lower() not in _NOT_A_STREET_BEFORE_SUFFIX
+            and not any(w.lower() in lists.keep or _AMOUNT_UNITS.fullmatch(w) for w in words)
             # in lower case, as speech-to-text writes it, where a place is spoken of: "we found dad at 14
             # kowhai place", "i grew up at 77 harbor view drive"
             or suffix in _STREET_SUFFIX_SET
@@ -1809,8 +1827,24 @@ _FLAT_BEFORE = re.compile(
     r"\b(?:\d{1,2}(?:st|nd|rd|th)|first|second|third|fourth|fifth|sixth|top|ground)\s+floor),?\s+$",
     re.IGNORECASE,
 )
+# the spelled-out street words of _STRONG_SUFFIXES, and the words before one that make it no street
+_SPELLED_STRONG_SUFFIXES = frozenset(
+    {"street", "avenue", "road", "drive", "lane", "boulevard", "highway", "parkway", "court", "terrace"}
+)
+_NOT_A_STREET_BEFORE_SUFFIX = frozenset({
+    "hard", "flash", "thumb", "usb", "disk", "disc", "test", "sex", "back", "food", "toy", "blood", "car", "long", "short",
+    "dirt", "gravel", "one", "two", "way", "lane", "step", "gig", "gigs", "gb", "tb", "terabyte", "gigabyte", "county",
+    "high", "main", "open", "fast", "slow", "bus", "express", "toll", "private", "mile", "yard", "night", "day", "court",
+    "family", "drug", "traffic", "tennis", "basketball", "moving", "hour", "minute", "ring", "bowling",
+})  # fmt: skip
+# a house on a street the British and Irish name with "the": "12 the crescent", "4 The Green"
+THE_STREET_RX = re.compile(
+    r"(?<![\w.,/-])\d{1,4}[a-z]?,?\s+the\s+(?:crescent|close|green|grove|mews|parade|terrace|square|row|walk|"
+    r"drive|avenue|rise|glade|paddock|meadows|boulevard|strand|mall|oval|chase|spinney|causeway)\b",
+    re.IGNORECASE,
+)
 _PLACE_SAID_BEFORE = re.compile(
-    r"(?:\b(?:at|to|on|from|is|was|address|near|outside|behind)|\b(?:live|lives|living|lived|staying|moved|found\s+\w+)"
+    r"(?:\b(?:at|to|on|from|is|was|address|near|outside|behind|says|said|down|c/o)|\b(?:live|lives|living|lived|staying|moved|found\s+\w+)"
     r"\s+(?:at|on|to|in))(?:\s+(?:like|um|uh))?[,\s]+$",
     re.IGNORECASE,
 )  # "at", "live on", "moved to", "the address is"
@@ -2389,7 +2423,10 @@ def _birthdays(t: _Text, lists: WordLists) -> None:
 def _spoken_numbers(t: _Text, lists: WordLists) -> None:
     """Numbers said digit by digit ("five five five, oh one four two"): typed by what is said
     before them (a social, a phone, a ZIP), else an identifying number."""
-    rare = t.lower_words & {"zero", "oh", "five", "six", "seven", "eight", "nine", "double", "triple"}
+    # and the letters of the NATO alphabet: "charlie delta four four two bravo"
+    rare = t.lower_words & {"zero", "oh", "five", "six", "seven", "eight", "nine", "double", "triple"} | (
+        t.lower_words & _NATO_WORDS
+    )
     cues = t.lower_words & _SPOKEN_DIGITS_CUES  # "the zip code is two one two two three": no rare digit in it
     if not rare and not cues:
         return
@@ -2403,7 +2440,7 @@ def _spoken_numbers(t: _Text, lists: WordLists) -> None:
                 m = SPOKEN_DIGITS_RX.search(t.text, free, m.end()) if free != -1 else None
                 if m is None:
                     continue
-            words = re.findall(r"[a-z]+", re.sub(r"\bas\s+in\s+[a-z]+", "", m.group().lower()))
+            words = re.findall(r"[a-z]+", re.sub(r"\b(?:as\s+in|for)\s+[a-z]+|(?<=x)\s+ray\b", "", m.group().lower()))
             digits = [w for w in words if w in DIGIT_WORDS]
             letters = len(words) - len(digits)  # "k x r four eight two one": a plate
             if len(digits) < 5 and not (len(digits) >= 3 and letters >= 2):
@@ -2429,6 +2466,9 @@ def _spoken_numbers(t: _Text, lists: WordLists) -> None:
             t.add(start, end, kind, SPOKEN)  # "zee gee pee nine nine one two oh three": the letters belong
 
 
+_NATO_WORDS = frozenset({"alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel", "india", "juliet", "kilo",
+                         "lima", "mike", "november", "oscar", "papa", "quebec", "romeo", "sierra", "tango", "uniform",
+                         "victor", "whiskey", "x-ray", "xray", "yankee", "zulu"})  # fmt: skip
 _SPOKEN_DIGITS_CUES = frozenset({"zip", "zipcode", "postal", "postcode", "number", "id", "account", "social", "ssn",
                                  "policy", "record", "mrn", "member", "phone", "cell", "serial", "imei", "license",
                                  "licence", "plate"})  # fmt: skip
@@ -2706,7 +2746,9 @@ def _lower_facilities(t: _Text, lists: WordLists) -> None:
             while first < len(words) and not _distinctive(words[first].group(), lists):
                 first += 1
             if first == len(words):
-                continue
+                if not _ordinary_words_name(t, lists, words, m.group("kind")):
+                    continue
+                first = 0
             while first and words[first - 1].group().lower() in _NAME_PREFIXES:
                 first -= 1  # "fort hollis va clinic", "st. agnes primary"
             said = t.claims.overlapping(words[first].start(), m.end())
@@ -2714,6 +2756,63 @@ def _lower_facilities(t: _Text, lists: WordLists) -> None:
                 t.claims.replace(said, words[first].start(), m.end(), FACILITY)  # "oakridge memory care"
             else:
                 t.add(words[first].start(), m.end(), FACILITY)
+    if "of" in t.lower_words and t.lower_words & _OF_KINDS:
+        for m in _LOWER_OF_FACILITY_RX.finditer(text):
+            words = m.group("name").split()
+            if words[0] in STOPWORDS or words[0] in lists.keep or words[0] in MONTHS or words[0] in _NOT_A_NAME_WORD:
+                continue  # "the university of life" is kept: "life" is an ordinary word alone
+            end = m.start("name") + len(words[0])
+            if len(words) > 1 and words[1] not in STOPWORDS and words[1] not in _NOT_A_NAME_WORD:
+                end = m.end("name")
+            elif not _distinctive(words[0], lists) and words[0] not in lists.cities:
+                continue
+            t.add(m.start(), end, FACILITY)
+
+
+# a lower-case place named by ordinary words, said where a place is: "the psych at new dawn detox",
+# "my son goes to hope house halfway house"; not "in long term recovery", "to a good rehab"
+_ORDINARY_NAMED_KINDS = frozenset({
+    "detox", "rehab", "hospital", "clinic", "church", "chapel", "cathedral", "mosque", "synagogue", "temple", "jail",
+    "prison", "shelter", "hospice", "academy", "college", "university", "group home", "halfway house", "sober living",
+    "nursing home", "care home", "retirement home", "treatment facility", "infirmary", "refuge", "pharmacy",
+})  # fmt: skip
+_PLACE_CUE_WORDS = frozenset(
+    {"at", "to", "from", "into", "behind", "outside", "near", "in", "leaving", "left", "towards"}
+)
+_NOT_A_NAME_WORD = frozenset({
+    "long", "term", "short", "early", "full", "partial", "intensive", "inpatient", "outpatient", "residential", "day",
+    "night", "weekend", "summer", "sunday", "bible", "drug", "alcohol", "psych", "mental", "state", "county", "federal",
+    "private", "public", "local", "nearby", "nearest", "closest", "same", "different", "another", "other", "every",
+    "get", "go", "going", "went", "start", "started", "finish", "try", "see", "visit", "work", "stay", "come", "back",
+    "home", "real", "actual", "proper", "big", "huge", "tiny", "fancy", "crappy", "shitty", "nice", "good", "bad", "free",
+    "cheap", "expensive", "christian", "catholic", "jewish", "muslim", "womens",
+    "mens", "kids", "teen", "adult", "juvenile", "military", "army", "navy", "vet", "vets", "community", "city", "town",
+    "med", "medical", "dental", "animal", "dog", "pet", "cat", "general", "regional", "university", "life", "hard",
+    "knocks", "choice", "medicine", "nursing", "law", "arts", "art", "music", "science", "sciences", "education",
+})  # fmt: skip
+
+
+def _ordinary_words_name(t: _Text, lists: WordLists, words: list[re.Match], kind: str) -> bool:
+    """Two or three ordinary words right after a place's cue and before an unambiguous kind of place
+    name one place: "at second chance sober living", "to maple grove group home"."""
+    if len(words) < 2 or " ".join(kind.split()) not in _ORDINARY_NAMED_KINDS:
+        return False
+    said = [w.group().lower() for w in words]
+    if any(
+        w in STOPWORDS or w in lists.keep or w in MONTHS or w in _NOT_A_NAME_WORD or w in _KIND_MODIFIERS for w in said
+    ):
+        return False
+    if all(w in FACILITY_GENERIC for w in said):
+        return False
+    before = _words_before(t.low, words[0].start())
+    return bool(before) and before[-1] in _PLACE_CUE_WORDS
+
+
+_OF_KINDS = frozenset({"university", "college", "academy", "institute"})
+# "university of northern ridge", "the college of st. rose": a school named after "of", in lower case
+_LOWER_OF_FACILITY_RX = re.compile(
+    r"(?<![\w'’-])(?:university|college|academy|institute)\s+of\s+(?:the\s+)?(?P<name>[a-z]{3,}(?:\s+[a-z]{3,})?)(?![\w'’-])"
+)
 
 
 # a saint's place said in lower case: "she works nights at st joe's", "over at saint mary's"
@@ -3625,9 +3724,26 @@ _PERSON_SLOTS: tuple[tuple[re.Pattern, frozenset[str]], ...] = tuple(
         (
             (
                 r"\b(?:told|tell|tells|telling|asked|ask|asks|texted|messaged|hugged|thanked|warned|promised|begged|invited)"
-                r" (?P<n>[a-z][a-z'’-]+) (?=(?:i|that|about|to|we|he|she|they|if|how|what|not|and i|and she|and he)\b)"
+                r" (?P<n>[a-z][a-z'’-]+) (?=(?:i|that|about|to|we|he|she|they|if|how|what|not|and i|and she|and he|like i|"
+                r"like mate|like you|you)\b)"
             ),
             "told tell tells telling asked ask asks texted messaged hugged thanked warned promised begged invited",
+        ),
+        (  # "i keep thinking about what river would say": what a person would say or think
+            r"\bwhat (?P<n>[a-z][a-z'’-]+) (?:would|will|might|'d|’d) (?:say|think|do|want|tell)\b",
+            "would will might",
+        ),
+        (  # "i was talking to jess from group", "i hang out with tyrone at lunch"
+            (
+                r"\b(?:talking|talked|talk|spoke|speaking|chatting|chatted|hanging out|hung out|hangs out|fighting|fought|"
+                r"arguing|argued|dating|texting|broke up|breaking up|living|staying|stayed|met up|meeting up|sat|sitting|"
+                r"did (?:the|a|my|our) [a-z]+(?: [a-z]+)?) (?:to|with) (?P<n>[a-z][a-z'’-]+)"
+                r"(?= (?:from|at|like|about|and i|again|yesterday|last|for|who|but)\b|[,.])"
+            ),
+            (
+                "talking talked talk spoke speaking chatting chatted out fighting fought arguing argued dating "
+                "texting up living staying stayed sat sitting did"
+            ),
         ),
         (
             r"\b(?:my|his|her|our|their) (?:" + RELATIONS + r")(?: before you| at the time| back then| growing up)?"

@@ -293,7 +293,11 @@ class SessionSurrogates:
             letter = "j" if letter == "i" else letter
             return _styled(_NATO.get(letter, letter) if len(m.group()) > 1 else letter, m.group())
 
-        out = re.sub(r"(?i)\b(?:[b-hj-z]|" + "|".join(_NATO.values()) + r")\b(?:\s+as\s+in\s+\w+)?", swap_letter, out)
+        out = re.sub(
+            r"(?i)\b(?:x[\s-]ray|[b-hj-z]|" + "|".join(_NATO.values()) + r")\b(?:\s+(?:as\s+in|for)\s+\w+)?",
+            swap_letter,
+            out,
+        )  # "p for papa", "x ray" too
 
         def swap_letter_name(m: re.Match) -> str:
             nonlocal counter
