@@ -581,6 +581,34 @@ RECALL["NAME"] += [
     ("i keep wondering what soraya would say about it", "soraya"),
     ("i was talking to deshawn from group about it", "deshawn"),
 ]
+RECALL["ID"] += [  # method 1.4 (developed on set 22): codes in lower case, plates near a vehicle
+    ("the serial on the concentrator is qtm551902x", "qtm551902x"),
+    ("my medicaid number is kpx 4410 8812 09 on the card", "kpx 4410 8812 09"),
+    ("my truck's plate is mwd 4471, it's white", "mwd 4471"),
+    ("the car that hit me had plate zr-309-k on it", "zr-309-k"),
+]
+RECALL["ADDRESS"] += [  # method 1.4: addresses as the Philippines, Mexico and Puerto Rico write them
+    ("my lola lives at purok 7, barangay santa elena now", "purok 7, barangay santa elena"),
+    ("we moved to block 9 lot 4, phase 3, villa verde homes last year", "block 9 lot 4, phase 3, villa verde homes"),
+    ("the house is at carr. 807 km 3.1 near the river", "carr. 807 km 3.1"),
+]
+RECALL["FACILITY"] += [  # method 1.4
+    ("she works nights at hospital regional de tijuana now", "hospital regional de tijuana"),
+    ("the caseworker at Casa de la Familia helped me", "Casa de la Familia"),
+    ("i been at sweetgrass healing lodge since spring", "sweetgrass healing lodge"),
+    ("he drives for Blue Ridge Trucking out of town", "Blue Ridge Trucking"),
+    ("she's at our lady of lourdes parish every sunday", "our lady of lourdes parish"),
+]
+RECALL["DATE"] += [
+    ("we lost him right after diwali 2019", "diwali 2019"),
+    ("i moved out on lunar new year 2020", "lunar new year 2020"),
+]
+RECALL["NAME"] += [  # method 1.4: a first name that is also a word, where only a person can stand
+    ("tía paz doesn't speak english at all", "paz"),
+    ("my ex's new girlfriend journey keeps posting about me", "journey"),
+    ("so patience my caseworker said it's fine", "patience"),
+    ("when cherish called me from the hospital i cried", "cherish"),
+]
 RECALL["ADDRESS"] += [  # a unit and a house number written with a slash, as in Australia
     ("send it to Unit 4/38 Banksia Parade, that's mum's", "Unit 4/38 Banksia Parade"),
     ("i'm in a room at 3/12 waratah cres for now", "3/12 waratah cres"),
@@ -780,6 +808,16 @@ TRAPS = [
     ("i told them like i was fine", "them"),
     ("i take b12 and vitamin d3 every day", "d3"),
     ("that's a sin, and the sin is mine", "sin"),
+    ("i'm on phase 2 now, block 3 is next", "phase 2"),
+    ("we parked in lot 4 and walked a block", "lot 4"),
+    ("i drove 200 km in a ford f-150 going 80 mph", "f-150"),
+    ("we celebrate diwali and lunar new year every year", "diwali"),
+    ("we stayed at casa de mi abuela all summer", "casa"),
+    ("my tía always cooks on sundays", "tía"),
+    ("i told them i was done", "them"),
+    ("when summer came we left town", "summer"),
+    ("i went to the inpatient treatment center and then to drug treatment center", "inpatient"),
+    ("i was in long term recovery and then at state mental hospital", "state"),
 ]
 
 

@@ -333,7 +333,7 @@ FACILITY_KINDS = (
     "Call Center|Processing|Marae|Yeshiva|Madrasa|Store|Shop|Supply|Storage|Farms|Foods|Industries|Manufacturing|"
     "IOP|PHP|Drop-In|Drop-in Center|Youth Drop-In|Hub|Mental Health Team|Crisis Team|Correctional|Drug Court|"
     "Intensive|Day Treatment|Residential Treatment|Treatment|Rehabilitation|Nursing|Community Health|Health|"
-    "Healthcare"
+    "Healthcare|Trucking|Packers|Poultry|Construction|Transport|Meats"
 )
 _FACILITY_KIND_WORDS = {w.lower() for w in re.split(r"[| ]", FACILITY_KINDS)}
 # Words of a facility's name that say what it is, not which one: kept by its surrogate.
@@ -761,7 +761,7 @@ _ID_CUE = (
 )
 ID_CUED_RX = re.compile(
     r"(?i:\b" + _ID_CUE + r"(?:\s+(?:number|no\.?|num|#|id|code))?)"
-    r"(?:\s*(?:is|was|:|=|'s|’s|reads|says|ends\s+in|starting\s+with|it's|it’s|of|like|um|uh|i\s+think|on\s+it|"
+    r"(?:\s*(?:is\b|was\b|:|=|'s|’s|reads|says|ends\s+in|starting\s+with|it's|it’s|of\b|like\b|um\b|uh\b|i\s+think|on\s+it|"
     r"there|here)[,\s]*){0,3}[,\s]*"
     r"\s*#?\s*(?P<v>(?:[A-Za-z]{0,5}\d[A-Za-z0-9]*(?:[-/.][A-Za-z0-9]+)*|[A-Z]{1,5}(?=[\s-]\d)|[A-Z]{2,6}-[A-Z0-9]{1,4}(?=[\s-]\d))"
     r"(?:(?:\s|-|,\s)(?:[A-Z]{0,5}\d[A-Za-z0-9]*(?:-[A-Za-z0-9]+)*|[A-Z]{1,5}(?=[\s-]\d)|[A-Z]{2,5}\b(?!['’])|"
@@ -782,6 +782,15 @@ PLATE_RX = re.compile(
 )
 # a code in lower case, as speech-to-text writes it: up to three letters and five digits or more
 LOWER_CODE_RX = re.compile(r"(?<![\w@/.-])[a-z]{1,3}-?\d{5,}(?:-\d+)*(?![\w@/-]|\.\w)")
+# a code of letters and digits in lower case, as speech-to-text writes it (four digits at least)
+LOWER_ID_SHAPE_RX = re.compile(
+    r"(?<![\w@/.-])(?=[a-z0-9-]*\d)(?=[a-z0-9-]*[a-z])[a-z0-9]+(?:-[a-z0-9]+)*(?![\w@/-]|\.\w)"
+)
+# what is no code: "1990s", "500mg", "10000steps", "i-405"
+_NOT_A_LOWER_CODE = re.compile(
+    r"\d+(?:st|nd|rd|th|s|am|pm|mg|mcg|ml|g|kg|k|km|mi|mph|lb|lbs|gb|tb|mb|hz|x|yo|yrs?|ish|steps|cals?)|"
+    r"(?:i|us|sr|hwy|route|rt|a|m|n)-?\d{1,4}|\d+(?:-\d+)*-(?:ish|something|odd)"
+)
 # a vanity plate or a code in capitals with a digit: "GRAMMA1", "LUV2RUN", "4EVRYNG"
 CAPS_CODE_RX = re.compile(
     r"(?<![\w-])(?=[A-Z0-9]{5,8}(?![\w-]))(?=[A-Z0-9]*\d)(?=(?:[0-9]*[A-Z]){3})[A-Z0-9]+(?![\w-])"
@@ -1090,7 +1099,8 @@ def _before_strong(words: list[str]) -> bool:
 _MODALS = frozenset({"will", "may", "can"})
 _KIN_NAMES = frozenset({"mum", "mom", "mommy", "mummy", "ma", "mam", "dad", "daddy", "pa", "papa", "nana", "nan", "gran",
                         "granny", "grandma", "grandpa", "grandad", "granddad", "gramps", "auntie", "aunty", "bubbe",
-                        "abuela", "abuelo", "mama", "baba", "amma", "appa"})  # fmt: skip
+                        "abuela", "abuelo", "mama", "baba", "amma", "appa", "tía", "tío", "abuelita", "abuelito",
+                        "mija", "mijo", "kuya"})  # fmt: skip
 _ASKED_AFTER = re.compile(r"(?:[,.!?]|\s+(?:to|if|about|that|and|for|what|why|how|when|whether)\b)", re.IGNORECASE)
 _FOLLOWS_A_PERSON = frozenset({"is", "was", "has", "had", "and", "who", "just", "always", "never", "she", "he", "they",
                                "keeps", "been", "i", "she's", "he's", "she’s", "he’s"})  # fmt: skip
@@ -1681,6 +1691,15 @@ def _shaped(t: _Text, lists: WordLists) -> None:
                 t.add(m.start(), m.end(), ID)
         for m in LOWER_CODE_RX.finditer(text, lo, hi):  # "a12345678", "b7734120", "a-447812"
             t.add(m.start(), m.end(), ID)
+        for m in LOWER_ID_SHAPE_RX.finditer(text, lo, hi):  # "pjn604419s", "eld-7731-kx92", "w224-819-330"
+            value = m.group()
+            if (
+                len(value) >= 6
+                and _digit_count(value) >= 4
+                and not _NOT_A_LOWER_CODE.fullmatch(value)
+                and value not in lists.keep
+            ):
+                t.add(m.start(), m.end(), ID)
         for m in DIGITS_ID_RX.finditer(text, lo, hi):
             groups = re.split(r"[ -]", m.group())
             if all(len(g) == 4 and g[:2] in ("19", "20") for g in groups):
@@ -1690,7 +1709,7 @@ def _shaped(t: _Text, lists: WordLists) -> None:
             if not t.add(m.start(), m.end(), ID):  # "Suite 210 77036": the ZIP after the unit is free
                 for g in re.finditer(r"\d{5,}", m.group()):
                     t.add(m.start() + g.start(), m.start() + g.end(), ID)
-    _extend_codes(t)
+    _extend_codes(t, lists)
 
 
 # a number's cue just before it: "the serial number is 104 882 177" is no age
@@ -1711,8 +1730,9 @@ def _is_age(text: str, m: re.Match) -> bool:
     )
 
 
-def _extend_codes(t: _Text) -> None:
-    """An identifier's letters said beside its digits belong to it ("XEH 77120 4459")."""
+def _extend_codes(t: _Text, lists: WordLists) -> None:
+    """An identifier's letters said beside its digits belong to it ("XEH 77120 4459"), in lower case
+    too when no word list holds them ("mdcd 7718 2290 44", "4839 201 774 kt")."""
     text = t.text
     spans = t.claims.spans
     for index, span in enumerate(spans):
@@ -1720,8 +1740,11 @@ def _extend_codes(t: _Text) -> None:
             continue
         start, end = span.start, span.end
         before = _CODE_BEFORE.search(text, max(0, start - 12), start)
+        lower = None if before else _LOWER_LETTERS_BEFORE.search(text, max(0, start - 8), start)
         if before and before.group().strip(" -") not in ("I", "A") and t.claims.free(before.start(), start):
             start = before.start()
+        elif lower and _code_letters(lower.group(1), lists) and t.claims.free(lower.start(), start):
+            start = lower.start()
         elif " " in text[start:end] and text[start].isdigit():  # "23 19 4 4 8 8 1 2 6": every group said with it
             groups = _DIGIT_GROUPS_BEFORE.search(text, max(0, start - 16), start)
             if groups and t.claims.free(groups.start(), start):
@@ -1731,8 +1754,35 @@ def _extend_codes(t: _Text) -> None:
             if not (after and t.claims.free(end, after.end()) and not _AMOUNT_UNITS.match(text, end)):
                 break
             end = after.end()
+        after = _LOWER_LETTERS_AFTER.match(text, end)
+        if after and _code_letters(after.group(1), lists) and t.claims.free(end, after.end()):
+            end = after.end()
         if (start, end) != (span.start, span.end):
             t.claims.widen(index, start, end)
+
+
+_LOWER_LETTERS_BEFORE = re.compile(r"(?<![\w'’.-])([a-z]{1,4})[ -]$")
+_LOWER_LETTERS_AFTER = re.compile(r"[ -]([a-z]{1,2})(?![\w'’-])")
+# labels and words that stand before a number without being part of it
+_NOT_CODE_LETTERS = frozenset({"id", "mrn", "dl", "cdl", "vin", "no", "num", "nr", "ssn", "sin", "imei", "dob", "apt", "ste",
+                               "rm", "po", "ext", "tel", "ph", "fax", "acct", "pin", "ref", "reg", "sn", "mr", "ur", "nhs",
+                               "nhi", "npi", "dea", "bsb", "ni", "ss", "um", "uh", "er", "eh", "ah", "oh", "mm", "hmm",
+                               "ok", "okay", "yeah", "ya", "yep", "nah", "lol", "like", "its", "im", "am", "pm", "hr",
+                               "hrs", "min", "mins", "mg", "ml", "kg", "lb", "lbs", "yo", "yr", "yrs", "x", "v", "vs",
+                               "st", "rd", "th", "nd", "ave", "dr", "ln", "ct", "hwy", "rte", "box", "unit", "flat"})  # fmt: skip
+
+
+def _code_letters(letters: str, lists: WordLists) -> bool:
+    """Letters in lower case beside a code that are part of it: no word, label or filler."""
+    return (
+        letters not in STOPWORDS
+        and letters not in _NOT_CODE_LETTERS
+        and letters not in lists.ordinary
+        and letters not in lists.common
+        and letters not in lists.keep
+        and letters not in MONTHS
+        and letters not in DIGIT_WORDS
+    )
 
 
 def _street_addresses(t: _Text, lists: WordLists, lo: int, hi: int) -> None:
@@ -1853,7 +1903,31 @@ _VEHICLE_WORDS = frozenset({"plate", "plates", "tag", "tags", "car", "truck", "v
                             "parking", "rearview", "chevy", "camry", "civic", "motorcycle", "drive", "camera", "tow",
                             "towed", "ute", "rego", "hit-and-run"})  # fmt: skip
 _CAPS_WORD_RX = re.compile(r"(?<![\w'’-])[A-Z]{6,8}(?![\w'’-])")
+
+
 # a plate of letters and digits near a vehicle: "2GX C81", "F73-JRK", "B-MK 4721", "4GVN"
+def _lower_plate(t: _Text, lists: WordLists, m: re.Match) -> None:
+    """A plate in lower case near a vehicle: its letters are no word ("abk 3390"), or are joined to
+    its digits ("le19 xkp", "ehr-382-a"); a word after it is not part of it ("cbkr 417 and ...")."""
+    code = m.group()
+    tail = re.search(r" ([a-z]{1,3})$", code)
+    if tail and not _code_letters(tail.group(1), lists):
+        code = code[: tail.start()]  # "cbkr 417 and": the plate ends before "and"
+    groups = re.findall(r"(?:^|(?<=[- ]))[a-z]+(?=[- ]|$)", code)  # letters standing apart from digits
+    letters = re.findall(r"[a-z]+", code)
+    if not letters or len(letters) == 1 and len(letters[0]) < 2 and not re.search(r"\d[a-z]|[a-z]\d", code):
+        return  # "f 150"
+    if len(letters) == 1 and len(letters[0]) == 1 and not tail and not code[-1].isalpha():
+        return  # "f-150", "b12": a model, a vitamin
+    if all(_code_letters(g, lists) or code.endswith("-" + g) for g in groups):
+        _absorb(t, m.start(), m.start() + len(code), ID)  # "abk 3390", "lnx-4829", "ehr-382-a", "le19 xkp"
+
+
+# a plate in lower case, as speech-to-text writes it: letters and digits, or the UK's shape
+_LOWER_PLATE_RX = re.compile(
+    r"(?<![\w'’-])(?:[a-z]{1,4}[- ]?\d{2,4}(?:[- ]\d{2,4})?(?:[- ]?[a-z]{1,3})?|\d[a-z]{2,3}\d{2,3}|[a-z]{2}\d{2} ?[a-z]{3})"
+    r"(?![\w'’-])"
+)
 _PLATE_CODE_RX = re.compile(r"(?<![\w'’-])[A-Z0-9]{1,4}(?:[- ][A-Z0-9]{1,4}){0,6}(?![\w'’-])")
 
 
@@ -2112,6 +2186,8 @@ def _cued_plates(t: _Text, lists: WordLists) -> None:
             if code.lower() in lists.keep or re.fullmatch(r"[A-Z]-?\d{2,3}|\d{1,2}[A-Z]{1,2}|[A-Z]{1,2}\d", plain):
                 continue
             t.add(m.start(), m.end(), ID)
+        for m in (m for lo, hi in windows for m in _LOWER_PLATE_RX.finditer(t.text, lo, hi)):
+            _lower_plate(t, lists, m)
     cues = (
         [i for w in ("plate", "plates", "tag", "tags") for i in t.occurrences(w)]
         if "plate" in t.low or "tag" in t.low
@@ -2352,7 +2428,12 @@ HOLIDAY_DAYS: dict[str, tuple[int, int] | tuple[int, int, int]] = {
     "thanksgiving": (11, 3, 4), "mother's day": (5, 6, 2), "father's day": (6, 6, 3), "memorial day": (5, 0, -1),
     "labor day": (9, 0, 1), "labour day": (9, 0, 1), "black friday": (11, 4, 4), "easter sunday": (4, 10),
     "easter": (4, 10), "good friday": (4, 8), "passover": (4, 15), "hanukkah": (12, 15), "chanukah": (12, 15),
-    "mardi gras": (2, 25),
+    "mardi gras": (2, 25), "diwali": (11, 1), "lunar new year": (2, 1), "chinese new year": (2, 1),
+    "eid al-fitr": (4, 21), "eid al-adha": (6, 28), "eid": (4, 21), "holi": (3, 18), "rosh hashanah": (9, 16),
+    "yom kippur": (9, 25), "kwanzaa": (12, 26), "canada day": (7, 1), "anzac day": (4, 25), "australia day": (1, 26),
+    "bonfire night": (11, 5), "guy fawkes night": (11, 5), "cinco de mayo": (5, 5), "día de los muertos": (11, 2),
+    "dia de los muertos": (11, 2), "nochebuena": (12, 24), "three kings day": (1, 6), "día de reyes": (1, 6),
+    "remembrance day": (11, 11), "presidents day": (2, 0, 3), "martin luther king day": (1, 0, 3),
 }  # fmt: skip
 _HOLIDAY = "|".join(
     re.escape(h).replace("'", "['’]?").replace(r"\ ", r"\s+").replace(r"\.", r"\.?")
@@ -2366,7 +2447,10 @@ HOLIDAY_YEAR_RX = _rx(
 _HOLIDAY_WORDS = frozenset({"christmas", "xmas", "thanksgiving", "easter", "passover", "hanukkah", "chanukah", "halloween",
                             "juneteenth", "valentine's", "valentines", "valentine", "mardi", "year's", "years", "mother's",
                             "mothers", "father's", "fathers", "memorial", "labor", "labour", "veterans", "independence",
-                            "july", "boxing", "patrick's", "patricks", "friday"})  # fmt: skip
+                            "july", "boxing", "patrick's", "patricks", "friday", "diwali", "lunar", "chinese", "eid",
+                            "holi", "rosh", "yom", "kwanzaa", "canada", "anzac", "australia", "bonfire", "fawkes",
+                            "cinco", "muertos", "nochebuena", "kings", "reyes", "remembrance", "presidents",
+                            "king"})  # fmt: skip
 
 
 def holiday_key(said: str) -> str:
@@ -2696,7 +2780,8 @@ _ALL_LOWER_KINDS = (
     r"elementary(?:\s+school)?|group\s+home|care\s+home|nursing\s+home|retirement\s+home|halfway\s+house|"
     r"sober\s+living|hospital|infirmary|clinic|detox|rehab|recovery|academy|college|university|church|chapel|"
     r"cathedral|mosque|synagogue|temple|jail|prison|penitentiary|shelter|hospice|refuge|pharmacy|high|school|"
-    r"cent(?:er|re)|institute|sanitarium|medical|health)"
+    r"cent(?:er|re)|institute|sanitarium|medical|health|healing\s+lodge|lodge|parish|dialysis(?:\s+cent(?:er|re))?|"
+    r"farms|ranch|packers|poultry|trucking|cannery|dairy|gurdwara|mandir)"
 )
 _LOWER_LETTER = r"[^\W\d_A-Z]"  # a letter not in capitals: "whangārei"
 ALL_LOWER_FACILITY_RX = re.compile(
@@ -2730,7 +2815,50 @@ def _distinctive(lower: str, lists: WordLists) -> bool:
     return not _in_vocabulary(bare, lists.ordinary, lists.common)
 
 
+# a place named in Spanish by its kind first: "Hospital General de Zona 35", "clínica de la comunidad",
+# "casa de esperanza", "Centro de Salud San Pedro"; not "casa de mi abuela"
+SPANISH_FACILITY_RX = re.compile(
+    r"(?<![\w'’-])(?:hospital|cl[íi]nica|centro|casa|escuela|colegio|iglesia|parroquia|instituto|sanatorio|albergue|"
+    r"refugio)(?:\s+(?:general|regional|municipal|comunitari[oa]|infantil|civil|universitario))?\s+"
+    r"(?:de(?:l|\s+la|\s+los|\s+las)?|san|santa|santo|nuestra\s+señora\s+de(?:l|\s+la)?)\s+"
+    r"(?!(?:mi|mis|tu|tus|su|sus|la|el|los|las|un|una|nuestra|nuestro|abuel[oa]|mam[áa]|pap[áa]|t[íi][oa]|my|the|a)\b)"
+    r"[^\W\d_]{3,}(?![\w'’-])",
+    re.IGNORECASE,
+)
+_SPANISH_NAME_MORE = re.compile(r"\s+(?:(?:de(?:l|\s+la)?|y)\s+)?([^\W\d_]{3,})(?![\w'’-])", re.IGNORECASE)
+_SPANISH_NUMBER = re.compile(r"\s+(?:no\.\s*)?\d{1,3}(?![\w'’-]|[.,]\d)")
+_SPANISH_KIND_WORDS = frozenset({"hospital", "clínica", "clinica", "centro", "casa", "escuela", "colegio", "iglesia",
+                                 "parroquia", "instituto", "sanatorio", "albergue", "refugio"})  # fmt: skip
+
+
+def _spanish_facilities(t: _Text, lists: WordLists) -> None:
+    if not t.lower_words & _SPANISH_KIND_WORDS or not t.lower_words & {"de", "del", "san", "santa", "santo"}:
+        return
+    text = t.text
+    for m in SPANISH_FACILITY_RX.finditer(text):
+        first = WORD_RX.findall(m.group())[-1]
+        if first.lower() in STOPWORDS or first.lower() in lists.common:
+            continue
+        end = m.end()
+        for _ in range(2):  # "de Zona 35", "de la Comunidad Latina": two words more at most, not "let me go"
+            more = _SPANISH_NAME_MORE.match(text, end)
+            if not more or more.group(1).lower() in STOPWORDS or more.group(1).lower() in lists.common:
+                break
+            if more.group(1)[0].isupper() != first[0].isupper():
+                break
+            end = more.end()
+        number = _SPANISH_NUMBER.match(text, end)
+        end = number.end() if number else end
+        said = t.claims.overlapping(m.start(), end)
+        if all(s.type in (NAME, LOCATION, FACILITY, ID) and s.start >= m.start() and s.end <= end for s in said):
+            if said:
+                t.claims.replace(said, m.start(), end, FACILITY)
+            else:
+                t.add(m.start(), end, FACILITY)
+
+
 def _lower_facilities(t: _Text, lists: WordLists) -> None:
+    _spanish_facilities(t, lists)
     kinds = t.lower_words & _ALL_LOWER_GATE
     if not kinds:
         return
@@ -2749,13 +2877,20 @@ def _lower_facilities(t: _Text, lists: WordLists) -> None:
                 if not _ordinary_words_name(t, lists, words, m.group("kind")):
                     continue
                 first = 0
+            elif first and _ordinary_words_name(t, lists, words[:first] + [words[first]], m.group("kind")):
+                first = 0  # "at hope springs treatment center": the name's ordinary words before its own
             while first and words[first - 1].group().lower() in _NAME_PREFIXES:
                 first -= 1  # "fort hollis va clinic", "st. agnes primary"
-            said = t.claims.overlapping(words[first].start(), m.end())
-            if said and all(s.type in (NAME, LOCATION) and s.start >= words[first].start() for s in said):
-                t.claims.replace(said, words[first].start(), m.end(), FACILITY)  # "oakridge memory care"
+            start, end = words[first].start(), m.end()
+            more = _KIND_AFTER_KIND.match(text, end)  # "lakeside behavioral health hospital"
+            end = more.end() if more else end
+            lady = _OUR_LADY_BEFORE.search(text, max(0, start - 14), start)  # "our lady of guadalupe parish"
+            start = lady.start() if lady else start
+            said = t.claims.overlapping(start, end)
+            if said and all(s.type in (NAME, LOCATION) and s.start >= start and s.end <= end for s in said):
+                t.claims.replace(said, start, end, FACILITY)  # "oakridge memory care"
             else:
-                t.add(words[first].start(), m.end(), FACILITY)
+                t.add(start, end, FACILITY)
     if "of" in t.lower_words and t.lower_words & _OF_KINDS:
         for m in _LOWER_OF_FACILITY_RX.finditer(text):
             words = m.group("name").split()
@@ -2771,6 +2906,12 @@ def _lower_facilities(t: _Text, lists: WordLists) -> None:
 
 # a lower-case place named by ordinary words, said where a place is: "the psych at new dawn detox",
 # "my son goes to hope house halfway house"; not "in long term recovery", "to a good rehab"
+_KIND_AFTER_KIND = re.compile(r" (?:hospital|clinic|center|centre|unit|program|facility)(?![\w'’-])")
+_OUR_LADY_BEFORE = re.compile(r"\bour lady of (?:the )?$")
+# kinds that alone name no place, even after two ordinary words ("in long term recovery")
+_AMBIGUOUS_KINDS = frozenset({"recovery", "high", "medical", "health", "center", "centre", "primary", "elementary",
+                              "institute", "ranch", "farms", "dairy", "lodge", "school", "behavioral health",
+                              "behavioural health", "mental health", "memory care"})  # fmt: skip
 _ORDINARY_NAMED_KINDS = frozenset({
     "detox", "rehab", "hospital", "clinic", "church", "chapel", "cathedral", "mosque", "synagogue", "temple", "jail",
     "prison", "shelter", "hospice", "academy", "college", "university", "group home", "halfway house", "sober living",
@@ -2784,8 +2925,8 @@ _NOT_A_NAME_WORD = frozenset({
     "night", "weekend", "summer", "sunday", "bible", "drug", "alcohol", "psych", "mental", "state", "county", "federal",
     "private", "public", "local", "nearby", "nearest", "closest", "same", "different", "another", "other", "every",
     "get", "go", "going", "went", "start", "started", "finish", "try", "see", "visit", "work", "stay", "come", "back",
-    "home", "real", "actual", "proper", "big", "huge", "tiny", "fancy", "crappy", "shitty", "nice", "good", "bad", "free",
-    "cheap", "expensive", "christian", "catholic", "jewish", "muslim", "womens",
+    "home", "real", "actual", "proper", "big", "huge", "tiny", "fancy", "crappy", "shitty", "nice", "bad", "free",
+    "cheap", "expensive", "christian", "catholic", "jewish", "muslim", "womens", "grade",
     "mens", "kids", "teen", "adult", "juvenile", "military", "army", "navy", "vet", "vets", "community", "city", "town",
     "med", "medical", "dental", "animal", "dog", "pet", "cat", "general", "regional", "university", "life", "hard",
     "knocks", "choice", "medicine", "nursing", "law", "arts", "art", "music", "science", "sciences", "education",
@@ -2795,13 +2936,16 @@ _NOT_A_NAME_WORD = frozenset({
 def _ordinary_words_name(t: _Text, lists: WordLists, words: list[re.Match], kind: str) -> bool:
     """Two or three ordinary words right after a place's cue and before an unambiguous kind of place
     name one place: "at second chance sober living", "to maple grove group home"."""
-    if len(words) < 2 or " ".join(kind.split()) not in _ORDINARY_NAMED_KINDS:
+    kind = " ".join(kind.split())
+    if not words or kind not in _ORDINARY_NAMED_KINDS and kind in _AMBIGUOUS_KINDS:
         return False
+    if len(words) < 2 and (" " not in kind or words[0].group().lower() in FACILITY_GENERIC):
+        return False  # one word names a place only before a kind of two: "at sunrise treatment center"
     said = [w.group().lower() for w in words]
-    if any(
-        w in STOPWORDS or w in lists.keep or w in MONTHS or w in _NOT_A_NAME_WORD or w in _KIND_MODIFIERS for w in said
-    ):
+    if any(w in STOPWORDS or w in MONTHS or w in _KIND_MODIFIERS for w in said):
         return False
+    if said[0] in lists.keep or said[0] in _NOT_A_NAME_WORD:
+        return False  # "long term recovery", "state mental hospital"; not "tri-county juvenile detention center"
     if all(w in FACILITY_GENERIC for w in said):
         return False
     before = _words_before(t.low, words[0].start())
@@ -2823,7 +2967,7 @@ _LOWER_SAINT_RX = re.compile(
 
 
 _LOWER_SAINT_KIND_RX = re.compile(
-    r"\b(?:st\.?|saint)\s+[a-z]+['’]s\s+(?:"
+    r"\b(?:st\.?|saint)\s+[a-z]+['’]s\s+(?:(?!(?:and|or|but|so|then|to|the|a|my|i|we|was|is)\b)[a-z]+\s+){0,2}(?:"
     + _ALL_LOWER_KINDS
     + r"|a&e|er|secondary|primary|catholic|parish)(?![\w'’-])"
 )  # "after saint michael's detox", "st. vincent's a&e"
@@ -3010,6 +3154,65 @@ def _address_is(t: _Text, lists: WordLists) -> None:
 
 _AMOUNT_WORDS = frozenset({"times", "days", "weeks", "months", "years", "minutes", "hours", "dollars", "percent",
                            "people", "miles", "emails", "letters", "different"})  # fmt: skip
+
+
+# The parts of an address as much of the world writes it: numbered ("block 5", "lot 12", "purok 3",
+# "casa 14", "int. 3", "carr. 2", "km 47.3", "phường 2") and named ("barangay san isidro", "privada los
+# olivos", "colonia roma", "sector la loma", "urb. villa carolina")
+_NUMBERED_PART = (
+    r"(?:block|blk|lot|purok|casa|plot|space|phase|int\.?|interior|app\.?|apto\.?|depto\.?|piso|manzana|mz\.?|"
+    r"lote|km|kil[óo]metro|bloque|edificio|torre|rr|r\.r\.|ph[ưu][ờo]ng|carr\.?|carretera)\s*#?\s*\d{1,4}(?:\.\d)?[a-z]?"
+)
+_NAMED_PART = (
+    r"(?:barangay|brgy\.?|privada|urb\.|urbanizaci[óo]n|colonia|col\.|sector|bo\.|barrio|sitio|fracc\.|"
+    r"fraccionamiento|calle|avenida|av\.)\s+(?!(?:the|a|an|my|of|in|and|is|was|jobs?|work)\b)"
+    r"[^\W\d_][\w'’.-]*(?:\s+(?!(?:the|a|an|my|of|in|and|is|was|so|but|now|back|with|for|to|it|that|"
+    r"right|where)\b)[^\W\d_][\w'’.-]*){0,2}"
+)
+_WORLD_PART_RX = re.compile(r"(?<![\w'’-])(?:" + _NUMBERED_PART + r"|" + _NAMED_PART + r")(?![\w'’-])", re.IGNORECASE)
+_WORLD_GATE = frozenset({"block", "blk", "lot", "purok", "casa", "plot", "space", "phase", "int", "interior", "app",
+                         "apto", "depto", "piso", "manzana", "mz", "lote", "km", "kilómetro", "kilometro", "bloque",
+                         "edificio", "torre", "rr", "phường", "phuong", "carr", "carretera", "barangay", "brgy",
+                         "privada", "urb", "urbanización", "colonia", "col", "sector", "bo", "barrio", "sitio",
+                         "fracc", "fraccionamiento", "calle", "avenida", "av"})  # fmt: skip
+# parts that are an address on their own after a place's cue: "my abuela's house at purok 3"
+_STRONG_PARTS = ("purok", "barangay", "brgy", "privada", "colonia", "urb", "casa", "phường", "phuong", "carr",
+                 "carretera", "fracc", "fraccionamiento", "bloque")  # fmt: skip
+_PART_JOINT = re.compile(r",?\s+")
+
+
+def _world_addresses(t: _Text, lists: WordLists) -> None:
+    """Address parts said together ("block 5 lot 12, phase 2, camella homes"), beside an address found
+    already, or a strong one after a place's cue, are one address."""
+    if not t.lower_words & _WORLD_GATE:
+        return
+    text = t.text
+    parts = list(_WORLD_PART_RX.finditer(text))
+    runs: list[list[re.Match]] = []
+    for m in parts:
+        if runs and _PART_JOINT.fullmatch(text, runs[-1][-1].end(), m.start()):
+            runs[-1].append(m)
+        else:
+            runs.append([m])
+    for run in runs:
+        start, end = run[0].start(), run[-1].end()
+        lead = run[0].group().lower()
+        cue = _PLACE_SAID_BEFORE.search(text, max(0, start - 24), start)
+        near = [s for s in t.claims.spans if s.type == ADDRESS and (0 <= start - s.end <= 2 or 0 <= s.start - end <= 2)]
+        if not (len(run) > 1 or near or cue and lead.startswith(_STRONG_PARTS)):
+            continue
+        for s in near:
+            start, end = min(start, s.start), max(end, s.end)
+        # "block 5 lot 12, phase 2, camella homes": a subdivision's name said after its parts
+        tail = re.compile(r",\s+((?:[^\W\d_][\w'’-]*\s+){0,2}(?:homes|subdivision|village|heights|estates|residences))\b",
+                          re.IGNORECASE).match(text, end)  # fmt: skip
+        end = tail.end() if tail else end
+        inside = t.claims.overlapping(start, end)
+        if all(s.start >= start and s.end <= end and s.type in (NAME, LOCATION, FACILITY, ID, ADDRESS) for s in inside):
+            if inside:
+                t.claims.replace(inside, start, end, ADDRESS)
+            else:
+                t.add(start, end, ADDRESS)
 
 
 def _address_tails(t: _Text, lists: WordLists) -> None:
@@ -3884,6 +4087,73 @@ def _slot_word(rules: _NameRules, lower: str) -> str | None:
     return None
 
 
+_KIN_TITLES = (
+    r"t[íi]a|t[íi]o|prima|primo|abuela|abuelo|abuelita|abuelito|lola|lolo|tita|tito|ate|kuya|madrina|padrino|"
+    r"comadre|compadre|nonna|nonno|auntie|aunty|aunt|uncle|cousin"
+)
+# Places only a person stands in, where a first name that is also a word is a name ("i told chance i
+# wasn't going back", "so april my caseworker said", "tía mercy doesn't speak english")
+_STRONG_PERSON_SLOTS: tuple[tuple[re.Pattern, frozenset[str]], ...] = tuple(
+    (re.compile(pattern, re.IGNORECASE), frozenset(triggers.split()))
+    for pattern, triggers in (
+        (
+            (
+                r"\b(?:told|asked|texted|messaged|hugged|thanked|warned|promised|begged|reminded) (?P<n>[a-z][a-z'’-]+)"
+                r" (?=(?:i|that|we|he|she|they)\b)"
+            ),
+            "told asked texted messaged hugged thanked warned promised begged reminded",
+        ),
+        (
+            r"\b(?:so|and|but|then|um|uh|well) (?P<n>[a-z][a-z'’-]+),? (?:my|our) (?:" + RELATIONS + r")"
+            r" (?:said|says|told|tells|is|was|called|texted)\b",
+            "so and but then um uh well",
+        ),
+        (r"(?:^|(?<=[\s,.]))(?P<n>[a-z][a-z'’-]+) and me (?:we|were|went|got|used)\b", "me"),
+        (
+            r"\bwhen (?P<n>[a-z][a-z'’-]+) (?:called|texted|messaged|hung up on|yelled at|dumped|left) (?:me|us)\b",
+            "when",
+        ),
+        (
+            r"\b(?:"
+            + _KIN_TITLES
+            + r") (?P<n>[a-z][a-z'’-]+)(?= (?:doesn't|does|is|was|said|says|called|lives|and)\b)",
+            (
+                "tía tia tío tio prima primo abuela abuelo abuelita abuelito lola lolo tita tito ate kuya madrina padrino "
+                "comadre compadre nonna nonno auntie aunty aunt uncle cousin"
+            ),
+        ),
+        (
+            (
+                r"\b(?:my|his|her|their) (?:ex's |ex’s )?(?:new |old |current )?(?:girlfriend|boyfriend|wife|husband|"
+                r"partner|fianc[ée]e?) (?P<n>[a-z][a-z'’-]+)(?= (?:keeps|is|was|said|says|texted|called|and|who)\b)"
+            ),
+            "girlfriend boyfriend wife husband partner fiance fiancé fiancee fiancée",
+        ),
+    )
+)
+
+
+def _strong_person_slots(t: _Text, rules: _NameRules) -> None:
+    lists = rules.lists
+    for rx, triggers in _STRONG_PERSON_SLOTS:
+        words = t.lower_words & triggers
+        if not words:
+            continue
+        for lo, hi in _merged([t.window(i, i + len(w), 60, 60) for w in words for i in t.occurrences(w)]):
+            for m in rx.finditer(t.text, lo, hi):
+                word = m.group("n")
+                lower = rules.base(word)
+                if lower not in rules.first or len(lower) < 3 or lower in _MODALS or lower in STOPWORDS:
+                    continue
+                if lower in _RELATION_WORDS or lower in _KIN_NAMES or lower in _TITLES or lower in _NOT_A_PET_NAME:
+                    continue
+                if lower in lists.keep and lower not in CONTEXT_ONLY and lower not in MONTHS:
+                    continue
+                start = m.start("n")
+                end = start + len(word) - (2 if word.endswith(("'s", "’s")) else 0)
+                t.add(start, end, NAME, "first")
+
+
 def _person_slots(t: _Text, rules: _NameRules) -> None:
     roles = rules.slot_roles
     candidates = []
@@ -4313,6 +4583,7 @@ DETECTORS: tuple[tuple[str, Detector], ...] = (
     ("what is said after an address", _address_tails),
     ("a chain's store by its street", _chain_stores),
     ("a place by its kind and where it stands, in lower case", _located_places),
+    ("addresses as the Philippines, Mexico, Puerto Rico and Vietnam write them", _world_addresses),
 )
 
 
@@ -4363,6 +4634,7 @@ class PhiFinder:
         _relation_names(t, self.rules)
         _sayers(t, self.rules)
         _person_slots(t, self.rules)
+        _strong_person_slots(t, self.rules)
         _families(t, self.rules)
         _close_runs(t, self.rules)
         _propagate(t, seed_tokens(known, self.rules), self.lists)
