@@ -136,7 +136,9 @@ def _state_after_comma(value: str) -> int:
 # The cue some writers put before a partial number inside the value ("last four are 4821", "ending in
 # 1157"), and the masked digits of one ("xxx-xx-3390"): they identify no one.
 CUE_PREFIX = re.compile(
-    r"^(?:the\s+)?(?:last\s+(?:four|4)(?:\s+digits)?(?:\s+(?:are|is))?|ending(?:\s+in)?|ends\s+in)\s+", re.IGNORECASE
+    r"^(?:the\s+)?(?:last\s+(?:four|4)(?:\s+digits)?(?:\s+(?:are|is))?|ending(?:\s+in)?|ends\s+in|"
+    r"zip\s+code|zip|postal\s+code|postcode|c\.\s?p\.?)\s+",  # a postcode's label: "C.P. 32000", "zip code 93905"
+    re.IGNORECASE,
 )
 _WORD = re.compile(r"[^\W_]+")
 MASK = re.compile(r"^(?:x+|\*+)$", re.IGNORECASE)
