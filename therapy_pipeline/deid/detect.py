@@ -3187,7 +3187,13 @@ def _world_addresses(t: _Text, lists: WordLists) -> None:
     if not t.lower_words & _WORLD_GATE:
         return
     text = t.text
-    parts = list(_WORLD_PART_RX.finditer(text))
+    gates = t.lower_words & _WORLD_GATE
+    # "a lot", "the private sector": look only where a gate word has a number or a name after it
+    points = [i for w in gates for i in t.occurrences(w) if _WORLD_PART_RX.match(text, i)]
+    if not points:
+        return
+    windows = _merged([t.window(i, i + 1, 0, 160) for i in points])
+    parts = [m for lo, hi in windows for m in _WORLD_PART_RX.finditer(text, lo, hi)]
     runs: list[list[re.Match]] = []
     for m in parts:
         if runs and _PART_JOINT.fullmatch(text, runs[-1][-1].end(), m.start()):
@@ -3500,6 +3506,7 @@ class _NameRules:
         )
         self._candidates: dict[str, bool] = {}
         self.slot_roles: dict[str, str | None] = {}  # _slot_word, by word
+        self.strong_slots: dict[str, bool] = {}  # _strong_slot_word, by word
         self._lower_candidates: dict[str, bool] = {}
         self._facts: dict[str, tuple[str, bool, bool, bool, bool]] = {}
         self._familiar: dict[str, bool] = {}
@@ -4106,12 +4113,13 @@ _STRONG_PERSON_SLOTS: tuple[tuple[re.Pattern, frozenset[str]], ...] = tuple(
         (
             r"\b(?:so|and|but|then|um|uh|well) (?P<n>[a-z][a-z'’-]+),? (?:my|our) (?:" + RELATIONS + r")"
             r" (?:said|says|told|tells|is|was|called|texted)\b",
-            "so and but then um uh well",
+            "caseworker counselor counsellor therapist sponsor probation case boss teacher coach nurse doctor "
+            + " ".join(_RELATION_SET),
         ),
-        (r"(?:^|(?<=[\s,.]))(?P<n>[a-z][a-z'’-]+) and me (?:we|were|went|got|used)\b", "me"),
+        (r"(?:^|(?<=[\s,.]))(?P<n>[a-z][a-z'’-]+) and me (?:we|were|went|got|used)\b", "were went got used"),
         (
             r"\bwhen (?P<n>[a-z][a-z'’-]+) (?:called|texted|messaged|hung up on|yelled at|dumped|left) (?:me|us)\b",
-            "when",
+            "called texted messaged hung yelled dumped left",
         ),
         (
             r"\b(?:"
@@ -4133,8 +4141,18 @@ _STRONG_PERSON_SLOTS: tuple[tuple[re.Pattern, frozenset[str]], ...] = tuple(
 )
 
 
-def _strong_person_slots(t: _Text, rules: _NameRules) -> None:
+def _strong_slot_word(rules: _NameRules, lower: str) -> bool:
+    """A first name that may stand in a strong person's slot, even where it is also a word."""
     lists = rules.lists
+    if lower not in rules.first or len(lower) < 3 or lower in _MODALS or lower in STOPWORDS:
+        return False
+    if lower in _RELATION_WORDS or lower in _KIN_NAMES or lower in _TITLES or lower in _NOT_A_PET_NAME:
+        return False
+    return not (lower in lists.keep and lower not in CONTEXT_ONLY and lower not in MONTHS)
+
+
+def _strong_person_slots(t: _Text, rules: _NameRules) -> None:
+    known = rules.strong_slots
     for rx, triggers in _STRONG_PERSON_SLOTS:
         words = t.lower_words & triggers
         if not words:
@@ -4142,12 +4160,10 @@ def _strong_person_slots(t: _Text, rules: _NameRules) -> None:
         for lo, hi in _merged([t.window(i, i + len(w), 60, 60) for w in words for i in t.occurrences(w)]):
             for m in rx.finditer(t.text, lo, hi):
                 word = m.group("n")
-                lower = rules.base(word)
-                if lower not in rules.first or len(lower) < 3 or lower in _MODALS or lower in STOPWORDS:
-                    continue
-                if lower in _RELATION_WORDS or lower in _KIN_NAMES or lower in _TITLES or lower in _NOT_A_PET_NAME:
-                    continue
-                if lower in lists.keep and lower not in CONTEXT_ONLY and lower not in MONTHS:
+                ok = known.get(word)
+                if ok is None:
+                    ok = known[word] = _strong_slot_word(rules, rules.base(word))
+                if not ok:
                     continue
                 start = m.start("n")
                 end = start + len(word) - (2 if word.endswith(("'s", "’s")) else 0)
