@@ -2858,7 +2858,6 @@ def _spanish_facilities(t: _Text, lists: WordLists) -> None:
 
 
 def _lower_facilities(t: _Text, lists: WordLists) -> None:
-    _spanish_facilities(t, lists)
     kinds = t.lower_words & _ALL_LOWER_GATE
     if not kinds:
         return
@@ -2912,11 +2911,6 @@ _OUR_LADY_BEFORE = re.compile(r"\bour lady of (?:the )?$")
 _AMBIGUOUS_KINDS = frozenset({"recovery", "high", "medical", "health", "center", "centre", "primary", "elementary",
                               "institute", "ranch", "farms", "dairy", "lodge", "school", "behavioral health",
                               "behavioural health", "mental health", "memory care"})  # fmt: skip
-_ORDINARY_NAMED_KINDS = frozenset({
-    "detox", "rehab", "hospital", "clinic", "church", "chapel", "cathedral", "mosque", "synagogue", "temple", "jail",
-    "prison", "shelter", "hospice", "academy", "college", "university", "group home", "halfway house", "sober living",
-    "nursing home", "care home", "retirement home", "treatment facility", "infirmary", "refuge", "pharmacy",
-})  # fmt: skip
 _PLACE_CUE_WORDS = frozenset(
     {"at", "to", "from", "into", "behind", "outside", "near", "in", "leaving", "left", "towards"}
 )
@@ -2937,7 +2931,7 @@ def _ordinary_words_name(t: _Text, lists: WordLists, words: list[re.Match], kind
     """Two or three ordinary words right after a place's cue and before an unambiguous kind of place
     name one place: "at second chance sober living", "to maple grove group home"."""
     kind = " ".join(kind.split())
-    if not words or kind not in _ORDINARY_NAMED_KINDS and kind in _AMBIGUOUS_KINDS:
+    if not words or kind in _AMBIGUOUS_KINDS:
         return False
     if len(words) < 2 and (" " not in kind or words[0].group().lower() in FACILITY_GENERIC):
         return False  # one word names a place only before a kind of two: "at sunrise treatment center"
@@ -3179,6 +3173,10 @@ _WORLD_GATE = frozenset({"block", "blk", "lot", "purok", "casa", "plot", "space"
 _STRONG_PARTS = ("purok", "barangay", "brgy", "privada", "colonia", "urb", "casa", "phường", "phuong", "carr",
                  "carretera", "fracc", "fraccionamiento", "bloque")  # fmt: skip
 _PART_JOINT = re.compile(r",?\s+")
+# "block 5 lot 12, phase 2, camella homes": a subdivision's name said after its parts
+_SUBDIVISION_AFTER = re.compile(
+    r",\s+((?:[^\W\d_][\w'’-]*\s+){0,2}(?:homes|subdivision|village|heights|estates|residences))\b", re.IGNORECASE
+)
 
 
 def _world_addresses(t: _Text, lists: WordLists) -> None:
@@ -3209,9 +3207,7 @@ def _world_addresses(t: _Text, lists: WordLists) -> None:
             continue
         for s in near:
             start, end = min(start, s.start), max(end, s.end)
-        # "block 5 lot 12, phase 2, camella homes": a subdivision's name said after its parts
-        tail = re.compile(r",\s+((?:[^\W\d_][\w'’-]*\s+){0,2}(?:homes|subdivision|village|heights|estates|residences))\b",
-                          re.IGNORECASE).match(text, end)  # fmt: skip
+        tail = _SUBDIVISION_AFTER.match(text, end)
         end = tail.end() if tail else end
         inside = t.claims.overlapping(start, end)
         if all(s.start >= start and s.end <= end and s.type in (NAME, LOCATION, FACILITY, ID, ADDRESS) for s in inside):
@@ -4592,6 +4588,7 @@ DETECTORS: tuple[tuple[str, Detector], ...] = (
     ("facilities and counties", _facilities),
     ("a facility's name over a particle and its number", _facility_tails),
     ("a saint's place in lower case", _lower_saints),
+    ("a facility named in Spanish by its kind first", _spanish_facilities),
     ("a facility all in lower case", _lower_facilities),
     ("counties in lower case", _lower_counties),
     ("streets by name", _streets),
