@@ -155,6 +155,14 @@ ID_LABELS = frozenset({"mrn", "mr", "medical", "record", "records", "chart", "pa
                        "in", "digits", "last"})  # fmt: skip
 
 
+# The platform some writers put before a handle inside the value ("snapchat at kenzie dot xo", "roblox user
+# bloxxer_jojo_09", "cash app dollar sign ..."): it says where the handle is, not whose it is.
+URL_LABELS = frozenset({"snapchat", "snap", "insta", "instagram", "ig", "tiktok", "discord", "roblox", "twitter",
+                        "twitch", "youtube", "reddit", "telegram", "kik", "steam", "xbox", "psn", "venmo", "cash",
+                        "app", "cashapp", "paypal", "facebook", "fb", "whatsapp", "user", "username", "handle",
+                        "gamertag", "dollar", "sign"})  # fmt: skip
+
+
 def found(value: str, start: int, mask: bytearray, key: str) -> bool:
     cue = CUE_PREFIX.match(value)
     state_at = _state_after_comma(value)
@@ -162,7 +170,7 @@ def found(value: str, start: int, mask: bytearray, key: str) -> bool:
     for index, m in enumerate(words):
         if key == "DATE" and YEAR.match(m.group()) or m.group().lower() in NOT_IDENTIFYING or MASK.match(m.group()):
             continue
-        if key in ID_KEYS and m.group().lower() in ID_LABELS:
+        if key in ID_KEYS and m.group().lower() in ID_LABELS or key == "URL" and m.group().lower() in URL_LABELS:
             continue
         if key == "STREET_ADDRESS" and index > 0 and (m.group() in STATE_CODES or m.group().lower() in STATE_NAMES):
             continue
