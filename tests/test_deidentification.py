@@ -615,6 +615,51 @@ RECALL["ADDRESS"] += [  # a unit and a house number written with a slash, as in 
     ("the new address is flat 3/2, 61 tolland street, top buzzer", "flat 3/2, 61 tolland street"),
 ]
 RECALL["NAME"] += [("and honey said she'd drive me to the meeting", "honey")]
+# method 1.5 (developed on set 23)
+RECALL["URL"] += [  # a handle named by its platform, typed or said
+    ("someone made a fake account, snapchat at kenzie dot xo, using my photos", "kenzie dot xo"),
+    ("the screenshots are on roblox user bloxxer_jojo_09 if the lawyer wants them", "bloxxer_jojo_09"),
+    ("the fundraiser is at discord mikeyb#4471 if anyone wants it", "mikeyb#4471"),
+    ("my handle is insta at bex underscore fitness underscore nz on everything", "bex underscore fitness underscore nz"),
+    ("you can venmo at ngozi dash okafor dash four for the gas", "ngozi dash okafor dash four"),
+    ("my cashapp is $delroyg18 if you want to pay me back", "$delroyg18"),
+]
+RECALL["IP"] += [("uh the screen says 203 dot 0 dot 113 dot 9 something", "203 dot 0 dot 113 dot 9")]
+RECALL["SSN"] += [("his social's ending in oh two, i have it on the card", "oh two")]
+RECALL["ID"] += [
+    ("i gave the scammer my card number ending oh two", "oh two"),
+    ("i keep seeing mh 12 ab 4471 in my rear view", "mh 12 ab 4471"),
+    ("Reg KA 05 MN 2234, red Fiesta.", "KA 05 MN 2234"),
+    ("it's registered 1abc 234 under my mum", "1abc 234"),
+    ("reg bx19 klm, the silver one", "bx19 klm"),
+    ("the statement for gb82 west 1234 5698 7654 32 showed forty charges", "gb82 west 1234 5698 7654 32"),
+]
+RECALL["DATE"] += [
+    ("he passed the seventh of february oh eight, so this time of year is hard", "the seventh of february oh eight"),
+    ("we separated on 2 April 98 officially", "2 April 98"),
+    ("the last time i used was march of 09.", "march of 09"),
+]
+RECALL["ADDRESS"] += [
+    ("we were renting 21 rathmines park until the landlord sold", "21 rathmines park"),
+    ("yeah its 14b tui grove if you need to post the letter", "14b tui grove"),
+    ("he turned up at Cottage 3, 90 Gordon Road at three in the morning", "Cottage 3, 90 Gordon Road"),
+    ("meetings are behind apartment one oh two, 66 birch street", "apartment one oh two, 66 birch street"),
+    ("The sober house is at #4B, 310 Elm Ave, the blue one.", "#4B, 310 Elm Ave"),
+]
+RECALL["FACILITY"] += [
+    ("they transferred him to bluegum aged care after the fall", "bluegum aged care"),
+    ("they transferred him to kingsmill general after the fall", "kingsmill general"),
+    ("We're meeting at Northgate Community Mental Health Team this week.", "Northgate Community Mental Health Team"),
+    ("we met at bellwood family health team for the sleep study", "bellwood family health team"),
+    ("I was stationed at St. Jude's Boys' Home for three years.", "St. Jude's Boys' Home"),
+    ("i got let go from whitmore barracks after the second no call", "whitmore barracks"),
+    ("the va sent me over to sunnybrook manor for the sleep study", "sunnybrook manor"),
+]
+RECALL["NAME"] += [  # a given name that is also a word, after a relation and before what a person did
+    ("my daughter sunny turned sixteen and now she won't talk to me", "sunny"),
+    ("my son hunter said he's not coming", "hunter"),
+    ("yeah me and faith and his dad went fishing", "faith"),
+]
 # Shaped values with one obvious type: that type is checked too. For the others (a surname may be
 # found as a place) any type removes the value.
 TYPED = {"DATE", "AGE", "PHONE", "EMAIL", "URL", "IP", "SSN", "ZIP", "ID"}
@@ -818,6 +863,18 @@ TRAPS = [
     ("when summer came we left town", "summer"),
     ("i went to the inpatient treatment center and then to drug treatment center", "inpatient"),
     ("i was in long term recovery and then at state mental hospital", "state"),
+    # method 1.5
+    ("i was on snapchat at night and couldn't sleep", "night"),
+    ("i watched youtube at 2x speed to get through it", "2x"),
+    ("i was on snapchat at 10pm again", "10pm"),
+    ("the marriage ending in two weeks was a relief", "two"),
+    ("my dad even said it was fine", "even"),
+    ("my mom always said i was lazy", "always"),
+    ("in general i think it went ok", "general"),
+    ("my lasik surgery went fine", "surgery"),
+    ("i took 5 xanax close to bedtime", "close"),
+    ("it was just me and god and the dog that winter", "god"),
+    ("the bike is in the rear at 12 am most nights", "12"),
 ]
 
 
@@ -1341,6 +1398,42 @@ def test_an_age_said_one_oh_one_is_an_age(surrogate):
 def test_a_year_after_a_town_is_no_postcode(surrogate):
     joined, spans = surrogate.find(make_session("we lived in Boston, 2019 was the worst year"))
     assert [(joined[s.start : s.end], s.type) for s in spans] == [("Boston", "LOCATION")]
+
+
+def test_spoken_ip_handle_and_spoken_link_get_surrogates_said_the_same_way(surrogate):
+    """Method 1.5: an IP said with "dot" stays said (digits as digits, words as words); a handle keeps
+    its platform and joints; a link's path said with "slash" is replaced too (it used to stay)."""
+    cases = {
+        "uh the screen says 203 dot 0 dot 113 dot 9 something": ("203", "113"),
+        "it said new sign in from ten dot zero dot zero dot twelve and": ("ten dot zero dot zero dot twelve",),
+        "someone made a fake account, snapchat at kenzie dot xo, using my photos": ("kenzie", "xo"),
+        "the screenshots are on roblox user bloxxer_jojo_09 if the lawyer wants them": ("bloxxer", "jojo"),
+        "my channel is youtube dot com slash at kaydenplays now": ("kaydenplays",),
+    }
+    for text, gone in cases.items():
+        new = surrogate.session(make_session(text))[0].turns[0].text
+        assert new != text and not any(said(new, g) for g in gone), new
+        if " dot " in text and "youtube" not in text:
+            assert new.count(" dot ") == text.count(" dot "), new
+    ip = surrogate.session(make_session("uh the screen says 203 dot 0 dot 113 dot 9 something"))[0].turns[0].text
+    assert re.fullmatch(r"uh the screen says \d+ dot \d+ dot \d+ dot \d+ something", ip), ip
+    handle = surrogate.session(make_session("the screenshots are on roblox user bloxxer_jojo_09 ok"))[0].turns[0].text
+    assert re.fullmatch(r"the screenshots are on roblox user [a-z]+_[a-z]+_\d\d ok", handle), handle
+
+
+@pytest.mark.parametrize(
+    ("text", "shape"),
+    [
+        ("we separated on 2 April 98 officially", r"we separated on \d{1,2} [A-Z][a-z]+ \d\d officially"),
+        ("the last time i used was march of 09.", r"the last time i used was [a-z]+ of \d\d\."),
+        ("it was August '98 and", r"it was [A-Z][a-z]+ '\d\d and"),
+        ("he passed the seventh of february oh eight, so", r"he passed the [a-z-]+ of [a-z]+ [a-z -]+, so"),
+    ],
+)
+def test_a_date_with_a_two_digit_year_keeps_its_shape(surrogate, text, shape):
+    new = surrogate.session(make_session(text))[0].turns[0].text
+    assert new != text and re.fullmatch(shape, new), new
+    assert "twentyseventh" not in new and "twentyfirst" not in new
 
 
 def test_a_code_said_in_the_nato_alphabet_is_replaced_said_the_same_way(surrogate):

@@ -16,13 +16,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from ..model import Session, Stats, Turn
-from .detect import NAME, NUMBER_WORDS_DETAIL, PHI_TYPES, SEPARATOR, SPOKEN, PhiFinder, Span
+from .detect import HANDLE, NAME, NUMBER_WORDS_DETAIL, PHI_TYPES, SEPARATOR, SPOKEN, PhiFinder, Span
 from .surrogates import TAGS, KeyFileError, SessionSurrogates, key_id, load_key, pseudonym
 from .wordlists import WordLists, load_word_lists, source_versions
 
 SURROGATE, TAG, OFF = "surrogate", "tag", "off"
 MODES = (SURROGATE, TAG, OFF)
-METHOD_VERSION = "1.4"
+METHOD_VERSION = "1.5"
 WORKERS = 4  # forked processes for de-identification, at most one a core
 PARALLEL_TURNS = 20000  # from about this many turns on, forked workers pay for their start-up
 
@@ -189,7 +189,9 @@ _SURROGATE_OF = {
     "AGE": lambda s, span, value, text: s.age(value),
     "EMAIL": lambda s, span, value, text: s.email(value),
     "URL": lambda s, span, value, text: s.url(value),
-    "IP": lambda s, span, value, text: s.ipv4(value) if "." in value else s.ipv6(value),
+    "IP": lambda s, span, value, text: (
+        s.ipv4(value) if "." in value else s.ipv6(value) if ":" in value else s.spoken_ip(value)
+    ),
     "SSN": lambda s, span, value, text: s.ssn(value),
     "LOCATION": lambda s, span, value, text: s.location(value),
     "FACILITY": lambda s, span, value, text: s.facility(value),
@@ -198,6 +200,8 @@ _SURROGATE_OF = {
 
 
 def _surrogate(s: SessionSurrogates, span: Span, value: str, text: str) -> str:
+    if span.detail == HANDLE:
+        return s.handle(value)
     if span.detail == SPOKEN:
         return s.spoken(value, span.type)
     if span.detail == NUMBER_WORDS_DETAIL:

@@ -333,12 +333,14 @@ FACILITY_KINDS = (
     "Call Center|Processing|Marae|Yeshiva|Madrasa|Store|Shop|Supply|Storage|Farms|Foods|Industries|Manufacturing|"
     "IOP|PHP|Drop-In|Drop-in Center|Youth Drop-In|Hub|Mental Health Team|Crisis Team|Correctional|Drug Court|"
     "Intensive|Day Treatment|Residential Treatment|Treatment|Rehabilitation|Nursing|Community Health|Health|"
-    "Healthcare|Trucking|Packers|Poultry|Construction|Transport|Meats"
+    "Healthcare|Trucking|Packers|Poultry|Construction|Transport|Meats|Barracks|Boys' Home|Girls' Home|"
+    "Children's Home|De-addiction Centre|De-addiction Center|Grammar"
 )
 _FACILITY_KIND_WORDS = {w.lower() for w in re.split(r"[| ]", FACILITY_KINDS)}
 # Words of a facility's name that say what it is, not which one: kept by its surrogate.
 FACILITY_GENERIC = _FACILITY_KIND_WORDS | {
     "the", "of", "and", "for", "on", "at", "in", "st", "st.", "saint", "&", "general", "memorial", "regional",
+    "team", "trust", "aged", "living",
     "community", "county", "city", "state", "national", "university", "medical", "mental", "health", "behavioral",
     "behavioural", "children's", "women's", "men's", "veterans", "nursing", "rehabilitation", "wellness",
     "services", "treatment", "urgent", "emergency", "room", "food", "residential", "adolescent", "technical",
@@ -450,6 +452,25 @@ SPOKEN_URL_RX = _rx(
     r"\b(?:(?:https?|www)\s+(?:colon\s+slash\s+slash\s+)?(?:dot\s+)?)?[a-z0-9][\w-]*(?:\s+dot\s+[a-z0-9][\w-]*)*"
     r"\s+dot\s+" + _TLD + r"\b" + _SPOKEN_PATH
 )
+# A handle named by its platform or as a handle ("snapchat at kenzie dot xo", "roblox user bloxxer_jojo_09",
+# "discord mikeyb#4471", "my gamertag is xx_reaper_xx"): typed, it holds "_", "#", a digit or an inner dot;
+# said, its parts are joined by "dot", "underscore" or "dash". A word alone ("on snapchat at night") is no handle.
+HANDLE = "handle"  # Span.detail of such a handle: its platform words and joints stay in the surrogate
+_PLATFORM = (
+    r"(?:snap(?:chat)?|insta(?:gram)?|ig|tik\s?tok|discord|roblox|twitter|twitch|youtube|reddit|telegram|kik|"
+    r"steam|xbox|psn|playstation|venmo|cash\s?app|paypal|only\s?fans|fortnite|minecraft|facebook|fb|messenger|"
+    r"linkedin|pinterest|tumblr|bereal|whatsapp|threads|bluesky|grindr|tinder|hinge|bumble|spotify|soundcloud)"
+)
+PLATFORM_HANDLE_RX = _rx(
+    r"(?<![\w:./@#-])(?:" + _PLATFORM + r"(?:'s|’s)?|user\s?name|handle|gamer\s?tag|screen\s?name)"
+    r"(?:\s+(?:is|was|at|user(?:name)?|handle|name|id|tag|account|it's|its|it’s|dollar\s+sign))*(?:[:,]?\s+|(?=[@$]))"
+    r"(?P<v>[@$]?(?=[\w.#-]*[a-z])(?![\w.#-]*(?:am|pm)\b|\d+(?:x|k|p|th|st|nd|rd)\b)(?:(?=[\w.#-]*[_#\d])[a-z0-9][\w.#-]*[a-z0-9]|"
+    r"[a-z0-9][\w#-]*\.[\w.#-]*[a-z0-9])"
+    r"|(?!(?:dot|slash|com|at)\b)[a-z0-9][\w-]*(?:\s+(?:dot|underscore|dash|hyphen)\s+[a-z0-9][\w-]*)+"
+    + _SAID_DIGITS
+    + r")"
+    r"(?![\w@#/-])"
+)
 # "w w w dot thibodeaux family dot com": after "www" the name may be said as separate words
 SPOKEN_WWW_RX = _rx(
     r"\b(?:(?:h\s+t\s+t\s+p(?:\s+s)?|https?)\s+colon\s+slash\s+slash\s+(?:(?:w\s+w\s+w|www)\s+dot\s+)?|"
@@ -461,7 +482,9 @@ IPV4_RX = _rx(
 )
 IPV6_CANDIDATE_RX = _rx(r"(?<![\w:])[0-9a-f]{0,4}(?::[0-9a-f]{0,4}){2,7}(?:/\d{1,3})?(?![\w:])")
 _SPOKEN_OCTET = r"(?:(?:" + _NUMBER_WORDS + r")(?:[\s-]+(?:and\s+)?(?:" + _NUMBER_WORDS + r")){0,3})"
-SPOKEN_IP_RX = _rx(r"\b" + _SPOKEN_OCTET + r"(?:\s+(?:dot|point)\s+" + _SPOKEN_OCTET + r"){3}\b")
+# an octet in words or in digits: "ten dot zero dot zero dot twelve", "203 dot 0 dot 113 dot 9"
+_SAID_OCTET = r"(?:" + _SPOKEN_OCTET + r"|(?:25[0-5]|2[0-4]\d|1?\d?\d)(?![\w.]))"
+SPOKEN_IP_RX = _rx(r"(?<![\w.])" + _SAID_OCTET + r"(?:\s+(?:dot|point)\s+" + _SAID_OCTET + r"){3}\b")
 SSN_RX = _rx(
     r"(?<![\w./–-])(?!000|666)\d{3}( ?[-./–—] ?| )(?!00)\d{2}\1(?!0000)\d{4}(?![\w–-]|\.\d)"
 )  # 9xx: an ITIN, as private
@@ -498,18 +521,26 @@ _SPOKEN_YEAR = (
 _SHORT_SPOKEN_YEAR = (
     r"(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)[\s-](?:one|two|three|four|five|six|seven|eight|nine)"
 )
+# a year in two digits after a day and a month: "2 April 98", "the seventh of february oh eight"; not one
+# from 10 to 29 ("the 3rd of June 20 people came")
+_TWO_DIGIT_YEAR = r"(?:0\d|[3-9]\d)(?![\w:%]|[.,]\d|\s+(?:am|pm|percent|people|of)\b)|oh[\s-](?:one|two|three|four|five|six|seven|eight|nine)\b"
 _YEAR = r"(?:\d{4}|'\d{2}|" + _SPOKEN_YEAR + "|" + _SHORT_SPOKEN_YEAR + r")"
+_DAY_MONTH_YEAR = r"(?:\d{4}|'\d{2}|" + _SPOKEN_YEAR + "|" + _SHORT_SPOKEN_YEAR + "|" + _TWO_DIGIT_YEAR + r")"
 DATE_MONTH_DAY_RX = _rx(
     r"\b(?P<month>" + _MONTH + r")\s+(?:the\s+)?(?P<day>" + _DAY + r"|" + _DAY_WORD + r")\b"
     r"(?:,?\s+(?P<year>" + _YEAR + r"))?(?![\w:]|[/.-]\d)"
 )
 # a month with its year is a date's element too ("my sobriety date is August 2016"); a month alone is not
 DATE_MONTH_YEAR_RX = _rx(
-    r"\b(?P<month>" + _MONTH + r")\s+(?:of\s+)?(?P<year>\d{4}|['’]\d{2}|" + _SPOKEN_YEAR + r")(?![\w/-]|[.,]\d)"
-)
+    r"\b(?P<month>"
+    + _MONTH
+    + r")\s+(?:of\s+)?(?P<year>\d{4}|['’]\d{2}|"
+    + _SPOKEN_YEAR
+    + r"|(?<=of\s)0\d)(?![\w/-]|[.,]\d)"
+)  # "march of 09" too
 DATE_DAY_MONTH_RX = _rx(
     r"\b(?:the\s+)?(?P<day>" + _DAY + r"|" + _DAY_WORD + r")\s+(?:of\s+)?(?P<month>" + _MONTH + r")"
-    r"(?:,?\s+(?P<year>" + _YEAR + r"))?(?![\w]|[/.-]\d)"
+    r"(?:,?\s+(?P<year>" + _DAY_MONTH_YEAR + r"))?(?![\w]|[/.-]\d)"
 )
 DATE_NUMERIC_RX = _rx(
     r"(?<![\w/.-])(?:(?P<a>\d{1,2})(?P<s>[/.-])(?P<b>\d{1,2})(?P=s)(?P<y>\d{4}|\d{2})"
@@ -777,7 +808,7 @@ DIGITS_ID_RX = re.compile(
 )
 # Licence plates in their common shapes: "4GHT 772", "7ABC123", "KXR 4821", "YR19 KWB" (UK).
 PLATE_RX = re.compile(
-    r"(?<![\w-])(?:\d[A-Z]{3}[ -]?\d{3}|[A-Z]{2,4}[ -]\d{3,4}|[A-Z]{2}\d{2}[ -]?[A-Z]{3}|\d{3}[ -][A-Z]{3}|"
+    r"(?<![\w-])(?:[A-Z]{2}[ -]?\d{1,2}[ -]?[A-Z]{1,3}[ -]?\d{4}|\d[A-Z]{3}[ -]?\d{3}|[A-Z]{2,4}[ -]\d{3,4}|[A-Z]{2}\d{2}[ -]?[A-Z]{3}|\d{3}[ -][A-Z]{3}|"
     r"[A-Z]{3}[ -]\d{2,3}[A-Z]|[A-Z][ -]\d{3,4}[ -][A-Z]{2,3}|\d[ -][A-Z]{3}[ -]\d{3}|[A-Z]{2,3}[ -]\d[A-Z]\d{1,2})(?![\w-])"
 )
 # a code in lower case, as speech-to-text writes it: up to three letters and five digits or more
@@ -801,6 +832,7 @@ PLATE_CUED_RX = re.compile(
     r"(?:(?i:i\s+said)\s+)?(?P<v>(?=[A-Z0-9]*[A-Z])[A-Z0-9]{2,8}(?:[ -][A-Z0-9]{1,4})?)(?![\w'’-])"
 )
 IBAN_RX = re.compile(r"(?<![\w-])[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?(?![\w-])")
+LOWER_IBAN_RX = re.compile(r"(?<![\w-])[a-z]{2}\d{2}(?: ?[a-z0-9]{4}){2,7}(?: ?[a-z0-9]{1,3})?(?![\w-])")  # captions
 MAC_RX = _rx(r"(?<![\w:-])(?:[0-9a-f]{2}[:-]){5}[0-9a-f]{2}(?![\w:-])")
 # A code's letters said next to it: "XEH 77120 4459", "CADC-II 44710", plates "BN21 XYZ".
 _CODE_BEFORE = re.compile(r"(?<![\w-])(?:[A-Z]{1,5}#?|[A-Z][A-Za-z]*-[A-Z]+|[A-Z]{1,3}\d{1,4})[ -]$")
@@ -854,7 +886,7 @@ FACILITY_RX = re.compile(
     r"(?P<kind>"
     + FACILITY_KINDS
     + r")\b(?:\s+(?:and\s+|&\s+)?(?:Nursing|Rehabilitation|Rehab|Recovery|Wellness|Health|"
-    r"Care|Services|Treatment)\b)*"
+    r"Care|Services|Treatment|Team|Trust)\b)*"
     r"(?:\s+(?:of|for|at|in)\s+(?:the\s+)?" + _CAP_WORD + r"(?:\s+" + _CAP_WORD + r"){0,3}){0,2}"
 )
 # A name and what it is, said in lower case: "Shepherd's Table soup kitchen", "the Harbor House shelter"
@@ -1472,6 +1504,13 @@ def _emails_and_handles(t: _Text, lists: WordLists) -> None:
                 t.add(start, m.end(), EMAIL)
 
 
+def _platform_handles(t: _Text, lists: WordLists) -> None:
+    for m in PLATFORM_HANDLE_RX.finditer(t.text):
+        if "." in m.group("v") and (m.group("v").lower().startswith("www") or URL_RX.fullmatch(m.group("v"))):
+            continue  # "my insta is www.site.com": a link, which the links' detector takes whole
+        t.add(m.start("v"), m.end("v"), URL, HANDLE)
+
+
 def _urls(t: _Text, lists: WordLists) -> None:
     low = t.low
     points = [i for tld in _TLDS for i in _finds(low, tld)] + _finds(low, "www") + _finds(low, "http")
@@ -1564,6 +1603,12 @@ LAST_DIGITS_RX = _rx(
     + _DIGIT_WORD
     + r"){3}\b)"
 )
+# after "ending" alone, fewer digits said one by one are the number's end too ("his social's ending in
+# oh two", "my card ending six one"), unless a unit follows ("ending in two two weeks" is no number)
+ENDING_DIGITS_RX = _rx(
+    r"\b(?:ending|ends)(?:\s+(?:in|with))?[:,]?\s+(?P<v>" + _DIGIT_WORD + r"(?:[\s-]+" + _DIGIT_WORD + r"){1,2}\b)"
+    r"(?![\s-]+(?:" + _DIGIT_WORD + r"|days?|weeks?|months?|years?|hours?|minutes?|times?|o'clock|am|pm|percent)\b)"
+)
 # a number with all but its last digits masked: "xxx-xx-3390", "***-**-1234", "XXXX XXXX XXXX 4417"
 MASKED_DIGITS_RX = re.compile(
     r"(?<![\w*-])(?:(?:[xX]{2,4}|\*{2,4})[\s-]){1,3}(?P<v>\d{4}|\d(?: \d){3})(?![\w-])"
@@ -1583,6 +1628,9 @@ def _cued_ssns(t: _Text, lists: WordLists) -> None:
         for lo, hi in _merged([t.window(i, i + len(w), 4, 80) for w in cues for i in t.occurrences(w)]):
             for m in LAST_DIGITS_RX.finditer(t.text, lo, hi):
                 _last_digits(t, m)
+            if "ending" in cues or "ends" in cues:
+                for m in ENDING_DIGITS_RX.finditer(t.text, lo, hi):
+                    _last_digits(t, m)
     if "xx" in low or "**" in low:
         for m in MASKED_DIGITS_RX.finditer(t.text):
             _last_digits(t, m)
@@ -1666,9 +1714,10 @@ def _shaped(t: _Text, lists: WordLists) -> None:
                 if _digit_count(m.group()) >= 2 or rx is not EIRCODE_RX:
                     t.add(m.start(), m.end(), ZIP)
     for lo, hi in windows:
-        for rx in (IBAN_RX, MAC_RX):  # before the cued ids: "the device is 00:1A:2B:..." is one value
+        for rx in (IBAN_RX, MAC_RX, LOWER_IBAN_RX):  # before the cued ids: "the device is 00:1A:2B:..." is one value
             for m in rx.finditer(text, lo, hi):
-                t.add(m.start(), m.end(), ID)
+                if rx is not LOWER_IBAN_RX or _digit_count(m.group()) >= 10:
+                    t.add(m.start(), m.end(), ID)
         for m in ID_CUED_RX.finditer(text, lo, hi):
             value = m.group("v")
             if _digit_count(value) >= 2 and not _AMOUNT_UNITS.match(text, m.end("v")):
@@ -1834,6 +1883,13 @@ def _street_addresses(t: _Text, lists: WordLists, lo: int, hi: int) -> None:
             and not any(w.lower() in lists.keep or _AMOUNT_UNITS.fullmatch(w) for w in words)
             # in lower case, as speech-to-text writes it, where a place is spoken of: "we found dad at 14
             # kowhai place", "i grew up at 77 harbor view drive"
+            # in lower case, a name no one says as a word before any street word: "21 rathmines park", "88
+            # kowhai crescent"; not "37 mindful way"
+            or suffix in _STREET_SUFFIX_SET
+            and 0 < len(words) <= 2
+            and len(words[0]) >= 3
+            and all(w.isalpha() for w in words)
+            and not any(w.lower() in lists.familiar or w.lower() in lists.keep for w in words)
             or suffix in _STREET_SUFFIX_SET
             and 0 < len(words) <= 3
             and not any(w.lower() in lists.keep for w in words)
@@ -1872,8 +1928,12 @@ def _street_addresses(t: _Text, lists: WordLists, lo: int, hi: int) -> None:
 _UNIT_WORD_BEFORE = re.compile(r"\b(?:unit|flat|shop|apartment|apt\.?|suite|villa|townhouse)\s+$", re.IGNORECASE)
 # the flat or floor said before the house: "apartment 3b, 77 harbor view drive", "5th floor, 250 queen street"
 _FLAT_BEFORE = re.compile(
-    r"(?:\b(?:apartment|apt\.?|unit|suite|flat|room|rm\.?|lot|space|trailer|building|bldg\.?|shop)\s*#?\s*"
+    r"(?:\b(?:apartment|apt\.?|unit|suite|flat|room|rm\.?|lot|space|trailer|building|bldg\.?|shop|cottage|"
+    r"barracks|villa|cabin)\s*#?\s*"
     r"(?:\d[a-z0-9/-]{0,4}|[a-z]-?\d[a-z0-9-]{0,3}|[a-z])|"  # "apartment 3b", "flat 2/1", "unit c"; not "room at"
+    r"\b(?:apartment|apt\.?|unit|suite|flat)\s+(?:(?:zero|oh|one|two|three|four|five|six|seven|eight|nine)\s+){1,3}"
+    r"(?:zero|oh|one|two|three|four|five|six|seven|eight|nine)|"  # "apartment one oh two, 66 birch street"
+    r"(?<![\w#])#\d[a-z0-9-]{0,4}|"  # "#4B, 310 Elm Ave"
     r"\b(?:\d{1,2}(?:st|nd|rd|th)|first|second|third|fourth|fifth|sixth|top|ground)\s+floor),?\s+$",
     re.IGNORECASE,
 )
@@ -1901,7 +1961,8 @@ _PLACE_SAID_BEFORE = re.compile(
 _VEHICLE_WORDS = frozenset({"plate", "plates", "tag", "tags", "car", "truck", "van", "minivan", "suv", "vehicle", "parked",
                             "registered", "registration", "drives", "drove", "driving", "jeep", "pickup", "sedan",
                             "parking", "rearview", "chevy", "camry", "civic", "motorcycle", "drive", "camera", "tow",
-                            "towed", "ute", "rego", "hit-and-run"})  # fmt: skip
+                            "towed", "ute", "rego", "hit-and-run", "reg", "rear", "motorbike", "scooter", "moped",
+                            "lorry", "taxi", "cab", "bike"})  # fmt: skip
 _CAPS_WORD_RX = re.compile(r"(?<![\w'’-])[A-Z]{6,8}(?![\w'’-])")
 
 
@@ -1925,7 +1986,8 @@ def _lower_plate(t: _Text, lists: WordLists, m: re.Match) -> None:
 
 # a plate in lower case, as speech-to-text writes it: letters and digits, or the UK's shape
 _LOWER_PLATE_RX = re.compile(
-    r"(?<![\w'’-])(?:[a-z]{1,4}[- ]?\d{2,4}(?:[- ]\d{2,4})?(?:[- ]?[a-z]{1,3})?|\d[a-z]{2,3}\d{2,3}|[a-z]{2}\d{2} ?[a-z]{3})"
+    r"(?<![\w'’-])(?:[a-z]{2}[- ]?\d{1,2}[- ]?[a-z]{1,3}[- ]?\d{4}|"  # India's: "mh 12 ab 4471"
+    r"[a-z]{1,4}[- ]?\d{2,4}(?:[- ]\d{2,4})?(?:[- ]?[a-z]{1,3})?|\d[a-z]{2,3} ?\d{2,3}|[a-z]{2}\d{2} ?[a-z]{3})"
     r"(?![\w'’-])"
 )
 _PLATE_CODE_RX = re.compile(r"(?<![\w'’-])[A-Z0-9]{1,4}(?:[- ][A-Z0-9]{1,4}){0,6}(?![\w'’-])")
@@ -2353,7 +2415,7 @@ def _word_dates(t: _Text, lists: WordLists) -> None:
                     ):
                         continue  # lower-case words first: "you may 2019 ..."; but "since jan twenty twenty"
                     year = m.group("year")
-                    if year.isdigit() and not 1900 <= int(year) <= 2099:
+                    if year.isdigit() and not (1900 <= int(year) <= 2099 or len(year) == 2):  # "march of 09"
                         continue
                     t.add(m.start(), m.end(), DATE, ("month", m))
                     continue
@@ -2773,7 +2835,7 @@ _FACILITY_NUMBER = re.compile(
 # must say which: a word no dictionary holds, or a name or a town ("the county jail", "a psych hospital",
 # "the methadone clinic" name no one place).
 _ALL_LOWER_KINDS = (
-    r"(?:(?:va\s+)?(?:medical|health|treatment|recovery|counsel+ing|detention|community|youth|wellness|care|"
+    r"(?:(?:mental\s+)?health\s+team|(?:va\s+)?(?:medical|health|treatment|recovery|counsel+ing|detention|community|youth|wellness|care|"
     r"rehab(?:ilitation)?)\s+cent(?:er|re)|va\s+(?:clinic|hospital)|memory\s+care|assisted\s+living|food\s+bank|"
     r"food\s+pantry|soup\s+kitchen|behaviou?ral\s+health|mental\s+health(?:\s+cent(?:er|re))?|treatment\s+facility|"
     r"correctional(?:\s+facility|\s+institution)?|high\s+school|middle\s+school|junior\s+high|primary(?:\s+school)?|"
@@ -2781,7 +2843,9 @@ _ALL_LOWER_KINDS = (
     r"sober\s+living|hospital|infirmary|clinic|detox|rehab|recovery|academy|college|university|church|chapel|"
     r"cathedral|mosque|synagogue|temple|jail|prison|penitentiary|shelter|hospice|refuge|pharmacy|high|school|"
     r"cent(?:er|re)|institute|sanitarium|medical|health|healing\s+lodge|lodge|parish|dialysis(?:\s+cent(?:er|re))?|"
-    r"farms|ranch|packers|poultry|trucking|cannery|dairy|gurdwara|mandir)"
+    r"farms|ranch|packers|poultry|trucking|cannery|dairy|gurdwara|mandir|aged\s+care|senior\s+living|"
+    r"old\s+age\s+home|(?:boys|girls)['’]?\s+home|de-addiction\s+cent(?:er|re)|casino|barracks|grammar|manor|"
+    r"general)"
 )
 _LOWER_LETTER = r"[^\W\d_A-Z]"  # a letter not in capitals: "whangārei"
 ALL_LOWER_FACILITY_RX = re.compile(
@@ -3854,15 +3918,39 @@ def _relation_names(t: _Text, rules: _NameRules) -> None:
         before = _words_before(t.low, start)
         me_and = before[-2:] == ["me", "and"]
         nxt = _NEXT_WORD.match(text, stop, stop + 20)
-        with_me = me_and and nxt is not None and nxt.group(1).lower() in _AFTER_ME_AND
-        if lower in lists.common and not with_me:
-            continue  # a common word only in "me and lake been friends": nothing but a person goes there
+        after = nxt.group(1).lower() if nxt is not None else ""
+        with_me = me_and and (after in _AFTER_ME_AND or after == "and" and lower in rules.first)
+        # a common word only in "me and lake been friends" (nothing but a person goes there), or as a
+        # given name before what a person did ("my daughter sunny turned sixteen")
+        if (
+            lower in lists.common
+            and not with_me
+            and not (
+                lower in rules.first
+                and lower not in _ADVERBS
+                and lower not in _NOT_NAMES_BEFORE_A_VERB
+                and after in _DONE_BY_A_PERSON
+                and _before_relation(before)
+            )
+        ):
+            continue
         if with_me:
             t.add(start, stop, NAME, "first" if lower in rules.first else "")  # "me and daisy used to get high"
-        elif (_before_relation(before) or me_and) and _clause_goes_on_as_a_person(text, stop):
+        elif (_before_relation(before) or me_and) and (
+            _clause_goes_on_as_a_person(text, stop) or after in _DONE_BY_A_PERSON and lower in rules.first
+        ):
             t.add(start, stop, NAME, "first" if lower in rules.first else "")
 
 
+# what a person did, said right after a relation and a given name that is also a word: "my daughter sunny
+# turned sixteen", "my son hunter said"; not after a word that also tells how ("my dad even said")
+_DONE_BY_A_PERSON = frozenset({"turned", "said", "told", "texted", "called", "passed", "died", "moved", "left", "came",
+                               "went", "started", "stopped", "asked", "gave", "took", "married", "broke", "kept",
+                               "wanted", "tried", "found", "got", "graduated", "dropped", "ran", "lives", "lived"})  # fmt: skip
+_NOT_NAMES_BEFORE_A_VERB = frozenset({"even", "ever", "still", "also", "only", "then", "now", "again", "once", "finally",
+                                      "actually", "literally", "basically", "probably", "obviously", "already", "soon",
+                                      "early", "late", "first", "last", "next", "young", "old", "new", "little", "big",
+                                      "baby", "oldest", "youngest", "eldest", "middle", "real", "own", "step", "half"})  # fmt: skip
 _AFTER_COMMA = re.compile(r",\s*(?:(?:uh|um|er|erm|like),?\s+)?([^\W\d_]+(?:['’-][^\W\d_]+)*)")
 _AFTER_ME_AND = frozenset({"been", "were", "are", "went", "used", "have", "had", "got", "hung", "always", "never", "go",
                            "talked", "talk", "broke", "grew", "met", "started", "hang", "did", "do", "was"})  # fmt: skip
@@ -4571,6 +4659,7 @@ def _propagate(t: _Text, seeds: list[str], lists: WordLists) -> None:
 Detector = Callable[[_Text, WordLists], None]
 # The order of decisions. Kept phrases come before all of these, names after all of these.
 DETECTORS: tuple[tuple[str, Detector], ...] = (
+    ("handles named by their platform", _platform_handles),
     ("emails and handles", _emails_and_handles),
     ("urls", _urls),
     ("spoken ips", _spoken_ips),

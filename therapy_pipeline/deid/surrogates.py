@@ -328,6 +328,19 @@ class SessionSurrogates:
         )
         return out if out != value.lower() else out[:-1] + ("1" if out[-1] != "1" else "2")
 
+    def spoken_ip(self, value: str) -> str:
+        """An IPv4 address said with "dot": each octet said in digits gets keyed digits, each said in
+        words other number words of the same kind ("ten dot zero dot zero dot twelve")."""
+        counter = 0
+
+        def octet(m: re.Match) -> str:
+            nonlocal counter
+            counter += 1
+            new = str(1 + self._number("spoken ip", value.lower(), str(counter)) % 254)
+            return new if new != m.group() else str(int(new) % 254 + 1)
+
+        return self.number_words(re.sub(r"\d+", octet, value), "IP")
+
     def ipv4(self, value: str) -> str:
         octets = [str(1 + self._number("ip", value, str(i)) % 254) for i in range(4)]
         out = ".".join(octets)
@@ -350,22 +363,53 @@ class SessionSurrogates:
         new_domain = (" dot " if spoken else ".").join(labels)
         return f"{new_local} at {new_domain}" if spoken else f"{new_local}@{new_domain}"
 
+    def handle(self, value: str) -> str:
+        """A handle or a link's path, typed or said: each word a keyed surname, each number keyed
+        digits; its joints ("dot", "underscore", "_", "#") and an "@" stay."""
+
+        def swap(m: re.Match) -> str:
+            token = m.group()
+            if token.lower() in _WEB_GLUE or _NUMBER_WORD_RX.fullmatch(token):
+                return token
+            if token.isdigit():
+                return self.characters(token, "URL-path", value)
+            if any(c.isdigit() for c in token):
+                return self.characters(token, "URL-path", value)
+            return self._word(token).lower() if token.islower() else self._word(token)
+
+        out = re.sub(r"[^\W_]+", swap, value)
+        out = self.number_words(out, "URL") if _NUMBER_WORD_RX.search(out) else out
+        return out if out.lower() != value.lower() else out + "1"
+
     def url(self, value: str) -> str:
         m = re.match(r"(?i)(https?://)?(www\.|www\s+dot\s+)?(.*)$", value)
         scheme, www, rest = m.group(1) or "", m.group(2) or "", m.group(3)
+        said = _SAID_SLASH.search(rest)
+        if said and "/" not in rest:  # a path said: "youtube dot com slash at kaydenplays"
+            host, path = rest[: said.start()], rest[said.start() :]
+            return f"{scheme}{www}{self._host(host, keep_public=True)}{self.handle(path)}"
         host, slash, path = rest.partition("/")
         bare_host, colon, port = host.partition(":")
         if re.fullmatch(r"(?:\d{1,3}\.){3}\d{1,3}", bare_host):  # an address by number: a keyed one
             new_path = self.characters(path, "URL-path", value) if path else ""
             return f"{scheme}{www}{self.ipv4(bare_host)}{colon}{port}{slash}{new_path}"
+        new_path = self.characters(path, "URL-path", value) if path else ""
+        return f"{scheme}{www}{self._host(host, keep_public=bool(new_path))}{slash}{new_path}"
+
+    def _host(self, host: str, keep_public: bool = False) -> str:
+        """The host with its registered name replaced; with `keep_public`, a public site's name stays
+        ("youtube dot com slash at ...": the path says whose page it is)."""
         labels = re.split(r"(\s+dot\s+|\.)", host)
         # the registered name: every label but the last (the top-level domain) and the separators
         swapped = [
-            self._word(part).lower() if i % 2 == 0 and i < len(labels) - 1 and part else part
+            part
+            if keep_public and part.lower() in _PUBLIC_SITES
+            else self._word(part).lower()
+            if i % 2 == 0 and i < len(labels) - 1 and part
+            else part
             for i, part in enumerate(labels)
         ]
-        new_path = self.characters(path, "URL-path", value) if path else ""
-        return f"{scheme}{www}{''.join(swapped)}{slash}{new_path}"
+        return "".join(swapped)
 
     def age(self, value: str) -> str:
         number = 90 + self._number("age", value.lower()) % 15
@@ -407,7 +451,7 @@ class SessionSurrogates:
             return sep.join([_pad(first, m.group("a")), _pad(second, m.group("b")), new_year])
         if style == "month":  # "August 2016": the month and year of the shifted middle of that month
             said_year = m.group("year")
-            year = int(said_year) if said_year.isdigit() else detect.spoken_year(said_year)
+            year = _said_year(said_year)
             month_text = m.group("month")
             bare = month_text.rstrip(".")
             new = self._shift(year, MONTHS[bare.lower()], 15)
@@ -415,7 +459,7 @@ class SessionSurrogates:
                 new = self._shift(year, MONTHS[bare.lower()], 15) + dt.timedelta(days=31)  # never the original
             names = _FULL_MONTHS if bare.lower() in _FULL_MONTHS else _SHORT_MONTHS
             new_month = _styled(names[new.month - 1], bare) + ("." if month_text.endswith(".") else "")
-            new_year = str(new.year) if said_year.isdigit() else detect.year_words(new.year)
+            new_year = _year_as_said(new.year, said_year, year)
             return (
                 text[span.start : m.start("month")] + new_month + text[m.end("month") : m.start("year")] + new_year
                 + text[m.end("year") : span.end]
@@ -480,12 +524,7 @@ class SessionSurrogates:
         year_text = m.group("year")
         year = None
         if year_text:
-            if year_text.startswith("'"):
-                year = int(year_text[1:]) + (2000 if int(year_text[1:]) < 50 else 1900)
-            elif year_text.isdigit():
-                year = int(year_text)
-            else:
-                year = detect.spoken_year(year_text)
+            year = _said_year(year_text)
         month = MONTHS[m.group("month").rstrip(".").lower()]
         day_text = m.group("day")
         day = ORDINALS.get(day_text.lower()) or int(re.sub(r"\D", "", day_text))
@@ -502,17 +541,15 @@ class SessionSurrogates:
             if not day_text[-1].isdigit():
                 new_day += _ordinal_suffix(new.day)
         else:
-            joint = "-" if "-" in day_text else " " if " " in day_text else ""
+            # a day said in one word keeps one word ("twentyseventh"); "seventh" shifted to the 27th
+            # becomes "twenty-seventh"
+            compound = ORDINALS.get(day_text.lower(), 0) > 20 and ORDINALS.get(day_text.lower()) not in (30,)
+            joint = "-" if "-" in day_text else " " if " " in day_text else "" if compound else "-"
             word = _ORDINAL_OF.get((new.day, joint)) or _ORDINAL_OF.get((new.day, ""))
             new_day = _styled(word, day_text)
         pieces = {"month": new_month, "day": new_day}
         if year_text:
-            if year_text.startswith("'"):
-                pieces["year"] = f"'{new.year % 100:02d}"
-            elif year_text.isdigit():
-                pieces["year"] = str(new.year)
-            else:
-                pieces["year"] = year_text if year is None or new.year == year else detect.year_words(new.year)
+            pieces["year"] = _year_as_said(new.year, year_text, year)
         out, cursor = [], span.start
         for name in sorted(pieces, key=lambda g: m.start(g)):
             if m.start(name) < span.start:
@@ -522,6 +559,29 @@ class SessionSurrogates:
             cursor = m.end(name)
         out.append(text[cursor : span.end])
         return "".join(out)
+
+
+def _said_year(said: str) -> int | None:
+    """The year a date's year says: "2016", "'98" and "98", "oh eight", "nineteen ninety-nine"."""
+    digits = said.lstrip("'’")
+    if digits.isdigit():
+        return int(digits) if len(digits) == 4 else int(digits) + (2000 if int(digits) < 50 else 1900)
+    if re.fullmatch(r"(?i)oh[\s-]\w+", said):  # "the seventh of february oh eight"
+        unit = detect.words_number(said.split()[-1].split("-")[-1])
+        return None if unit is None else 2000 + unit
+    return detect.spoken_year(said)
+
+
+def _year_as_said(new_year: int, said: str, year: int | None) -> str:
+    """`new_year` written as `said` was: four digits, two ("'98", "98"), or in words."""
+    digits = said.lstrip("'’")
+    if digits.isdigit():
+        return str(new_year) if len(digits) == 4 else said[: len(said) - len(digits)] + f"{new_year % 100:02d}"
+    if year is None or new_year == year:
+        return said
+    if re.fullmatch(r"(?i)oh[\s-]\w+", said) and 2001 <= new_year <= 2009:
+        return _styled(f"oh {detect.UNITS[new_year - 2001]}", said)
+    return _styled(detect.year_words(new_year), said)
 
 
 def _holiday_day(rule: tuple[int, ...], year: int) -> tuple[int, int]:
@@ -534,6 +594,17 @@ def _holiday_day(rule: tuple[int, ...], year: int) -> tuple[int, int]:
         return month, 1 + (weekday - first.weekday()) % 7 + 7 * (n - 1)
     last = dt.date(year + month // 12, month % 12 + 1, 1) - dt.timedelta(days=1)
     return month, last.day - (last.weekday() - weekday) % 7
+
+
+# the words of a link or a handle said aloud that say how it is written, not whose it is
+_WEB_GLUE = frozenset({"dot", "slash", "at", "sign", "underscore", "dash", "hyphen", "colon", "www", "http", "https",
+                       "com", "org", "net", "add", "u", "user", "profile", "groups", "group", "channel", "watch"})  # fmt: skip
+_SAID_SLASH = re.compile(r"(?i)\s+slash\s+")
+# Sites whose name says only where a page is: kept before a path that is replaced
+_PUBLIC_SITES = frozenset({"youtube", "tiktok", "instagram", "facebook", "fb", "twitter", "x", "reddit", "discord",
+                           "snapchat", "twitch", "gofundme", "venmo", "linkedin", "linktr", "spotify", "soundcloud",
+                           "pinterest", "tumblr", "roblox", "steamcommunity", "etsy", "medium", "substack",
+                           "patreon", "github", "threads", "bsky", "open", "www", "m"})  # fmt: skip
 
 
 def _pad(number: int, like: str, always: bool = False) -> str:
