@@ -152,7 +152,17 @@ ID_LABELS = frozenset({"mrn", "mr", "medical", "record", "records", "chart", "pa
                        "institution", "sort", "code", "bsb", "iban", "card", "medicare", "medicaid", "medi", "cal",
                        "license", "licence", "dl", "cdl", "lpc", "lcsw", "bar", "dea", "npi", "permit", "plate",
                        "tag", "serial", "sn", "imei", "device", "monitor", "unit", "is", "are", "ending", "ends",
-                       "in", "digits", "last"})  # fmt: skip
+                       "in", "digits", "last",
+                       # what kind of account, card, wallet, licence or device the number is for
+                       "checking", "savings", "utility", "loan", "ebt", "snap", "wallet", "till", "zelle", "paypal",
+                       "venmo", "cash", "app", "momo", "gcash", "pesa", "mpesa", "firearm", "driver's", "drivers",
+                       "driving", "rn", "lpn", "nmc", "pin", "philhealth", "ahcccs", "chas", "chi", "tribal",
+                       "enrollment", "enrolment", "mysejahtera", "fax", "pump", "insulin", "breast", "cpap", "bipap",
+                       "hearing", "aid", "ankle", "sensor", "receiver", "watch", "ventilator", "pacemaker", "model",
+                       "headset", "tablet", "asset", "baby", "mac", "phone", "iphone", "laptop", "eeg", "libre",
+                       "dexcom", "apple"})  # fmt: skip
+# a state's code before a licence or a plate ("NY DL 447 102 938", "ny plate hcx 4471") says where, not whose
+ID_STATE_KEYS = frozenset({"LICENSE", "PLATE"})
 
 
 # The platform some writers put before a handle inside the value ("snapchat at kenzie dot xo", "roblox user
@@ -171,6 +181,16 @@ def found(value: str, start: int, mask: bytearray, key: str) -> bool:
         if key == "DATE" and YEAR.match(m.group()) or m.group().lower() in NOT_IDENTIFYING or MASK.match(m.group()):
             continue
         if key in ID_KEYS and m.group().lower() in ID_LABELS or key == "URL" and m.group().lower() in URL_LABELS:
+            continue
+        if (
+            key in ID_STATE_KEYS
+            and index == 0
+            and m.group().upper() in STATE_CODES
+            and len(words) > 2
+            and words[1].group().lower() in ID_LABELS
+        ):
+            continue
+        if key == "FAX" and m.group().lower() in ("fax", "number"):
             continue
         if key == "STREET_ADDRESS" and index > 0 and (m.group() in STATE_CODES or m.group().lower() in STATE_NAMES):
             continue
