@@ -655,6 +655,47 @@ RECALL["FACILITY"] += [
     ("i got let go from whitmore barracks after the second no call", "whitmore barracks"),
     ("the va sent me over to sunnybrook manor for the sleep study", "sunnybrook manor"),
 ]
+# method 1.5, developed on set 24
+RECALL["URL"] += [
+    ("just cash app $kemarpays-example for the rent", "$kemarpays-example"),
+    ("Venmo @lupita-hdz-example is fine", "@lupita-hdz-example"),
+]
+RECALL["ID"] += [
+    ("um the reg was 9876 hf i think", "9876 hf"),
+    ("uh, lag 447 kja that's the car that follows me", "lag 447 kja"),
+    ("it's nab 1234 on the ute", "nab 1234"),
+    ("it's b-kj 4471 on the ute", "b-kj 4471"),
+    ("my hospital number is luth/psy/2019/0442 on the card", "luth/psy/2019/0442"),
+]
+RECALL["DATE"] += [
+    ("nos casamos el 12 de octubre de 2019 en la iglesia", "el 12 de octubre de 2019"),
+    ("fue el doce de octubre cuando se fue", "el doce de octubre"),
+    ("ela nasceu em 25 de dezembro de 2018", "25 de dezembro de 2018"),
+    ("dia vinte de março a gente mudou", "dia vinte de março"),
+    ("am 15. August 2019 war das", "15. August 2019"),
+    ("to było 2 lutego 2020", "2 lutego 2020"),
+]
+RECALL["ADDRESS"] += [
+    ("we live at plot 14, adeola odeku street now", "plot 14, adeola odeku street"),
+    ("it's house no. 7, ngong road by the shop", "house no. 7, ngong road"),
+    ("blk 412 ang mo kio avenue 10, #08-1123 is my mum's flat", "blk 412 ang mo kio avenue 10, #08-1123"),
+    ("send it to n6824 highway 57 please", "n6824 highway 57"),
+    ("it's 3201 county road 17 out past the church", "3201 county road 17"),
+    ("it happened at mile marker 41 on route 9", "mile marker 41 on route 9"),
+    ("wir wohnen in der Hauptstraße 45, 2. OG jetzt", "Hauptstraße 45, 2. OG"),
+    ("we moved to 27 heol y nant last year", "27 heol y nant"),
+]
+RECALL["LOCATION"] += [("we moved into 22 awolowo road, ikoyi right before the baby", "ikoyi")]
+RECALL["FACILITY"] += [
+    ("she was at lagos university teaching hospital for a week", "lagos university teaching hospital"),
+    ("I report to Dodge County Probation Office every week", "Dodge County Probation Office"),
+    ("he works at greenhill dairy co-op now", "greenhill dairy co-op"),
+    ("she was born at Hospital das Clínicas in the city", "Hospital das Clínicas"),
+]
+RECALL["NAME"] += [
+    ("i dont know why sunny would say that about me", "sunny"),
+    ("so yeah blessing is the midwife we had for the twins", "blessing"),
+]
 RECALL["NAME"] += [  # a given name that is also a word, after a relation and before what a person did
     ("my daughter sunny turned sixteen and now she won't talk to me", "sunny"),
     ("my son hunter said he's not coming", "hunter"),
@@ -875,6 +916,13 @@ TRAPS = [
     ("i took 5 xanax close to bedtime", "close"),
     ("it was just me and god and the dog that winter", "god"),
     ("the bike is in the rear at 12 am most nights", "12"),
+    ("the car ran 5000 miles before it died", "5000"),
+    ("we drove the car 2000 km last summer", "2000"),
+    ("we always celebrate cinco de mayo with tacos", "cinco"),
+    ("take 5 mg/kg/day of it", "mg/kg/day"),
+    ("well hope is the thing that keeps me going", "hope"),
+    ("a wee bit has changed since then", "bit"),
+    ("i parked the car was 2019 or so", "2019"),
 ]
 
 
@@ -1424,13 +1472,19 @@ def test_spoken_ip_handle_and_spoken_link_get_surrogates_said_the_same_way(surro
 @pytest.mark.parametrize(
     ("text", "shape"),
     [
+        ("it was el doce de octubre when he left", r"it was el [a-zé]+(?: y [a-z]+)? de [a-z]+ when he left"),
+        ("we married on 12 de octubre de 2019 at home", r"we married on \d{1,2} de [a-z]+ de 20\d\d at home"),
+        ("she was born 25 de dezembro de 2018", r"she was born \d{1,2} de [a-zç]+ de 20\d\d"),
+        ("it was vinte de agosto de 2019 ok", r"it was [a-zê]+(?: e [a-zê]+)? de [a-zç]+ de 20\d\d ok"),
+        ("am 15. August 2019 war das", r"am \d{1,2}\. [A-ZÄ][a-zä]+ 20\d\d war das"),
+        ("to było 2 lutego 2020 tak", r"to było \d{1,2} [a-ząćęłńóśźż]+ 20\d\d tak"),
         ("we separated on 2 April 98 officially", r"we separated on \d{1,2} [A-Z][a-z]+ \d\d officially"),
         ("the last time i used was march of 09.", r"the last time i used was [a-z]+ of \d\d\."),
         ("it was August '98 and", r"it was [A-Z][a-z]+ '\d\d and"),
         ("he passed the seventh of february oh eight, so", r"he passed the [a-z-]+ of [a-z]+ [a-z -]+, so"),
     ],
 )
-def test_a_date_with_a_two_digit_year_keeps_its_shape(surrogate, text, shape):
+def test_a_date_in_another_language_or_with_a_two_digit_year_keeps_its_shape(surrogate, text, shape):
     new = surrogate.session(make_session(text))[0].turns[0].text
     assert new != text and re.fullmatch(shape, new), new
     assert "twentyseventh" not in new and "twentyfirst" not in new

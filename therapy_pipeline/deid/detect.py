@@ -82,6 +82,29 @@ for _i, _word in enumerate(_ORDINAL_WORDS[:9], 21):
     for _joint in ("-", " ", ""):
         ORDINALS[f"twenty{_joint}{_word}"] = _i
 ORDINALS["thirtieth"] = 30
+# Months and days in the other languages clients speak, for dates said in them ("12 de octubre de 2019",
+# "el doce de octubre", "25 de dezembro de 2018", "15. August 2019", "2 lutego 2020"): each month's
+# names by language, in order; a language's day words from one to thirty-one
+FOREIGN_MONTHS = {
+    "es": ("enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto", "septiembre|setiembre",
+           "octubre", "noviembre", "diciembre"),
+    "pt": ("janeiro", "fevereiro", "março|marco", "abril", "maio", "junho", "julho", "agosto", "setembro", "outubro",
+           "novembro", "dezembro"),
+    "de": ("januar|jänner", "februar", "märz", "april", "mai", "juni", "juli", "august", "september", "oktober",
+           "november", "dezember"),
+    "pl": ("stycznia", "lutego", "marca", "kwietnia", "maja", "czerwca", "lipca", "sierpnia", "września|wrzesnia",
+           "października|pazdziernika", "listopada", "grudnia"),
+}  # fmt: skip
+FOREIGN_DAY_WORDS = {
+    "es": ("uno|primero", "dos", "tres", "cuatro", "cinco", "seis", "siete", "ocho", "nueve", "diez", "once", "doce",
+           "trece", "catorce", "quince", "dieciséis|dieciseis", "diecisiete", "dieciocho", "diecinueve", "veinte",
+           "veintiuno", "veintidós|veintidos", "veintitrés|veintitres", "veinticuatro", "veinticinco",
+           "veintiséis|veintiseis", "veintisiete", "veintiocho", "veintinueve", "treinta", "treinta y uno"),
+    "pt": ("um|primeiro", "dois", "três|tres", "quatro", "cinco", "seis", "sete", "oito", "nove", "dez", "onze", "doze",
+           "treze", "catorze|quatorze", "quinze", "dezesseis|dezasseis", "dezessete|dezassete", "dezoito",
+           "dezenove|dezanove", "vinte", "vinte e um", "vinte e dois", "vinte e três|vinte e tres", "vinte e quatro",
+           "vinte e cinco", "vinte e seis", "vinte e sete", "vinte e oito", "vinte e nove", "trinta", "trinta e um"),
+}  # fmt: skip
 for _joint in ("-", " ", ""):
     ORDINALS[f"thirty{_joint}first"] = 31
 UNITS = ["one", "two", "three", "four", "five", "six", "seven", "eight", "nine"]
@@ -334,7 +357,8 @@ FACILITY_KINDS = (
     "IOP|PHP|Drop-In|Drop-in Center|Youth Drop-In|Hub|Mental Health Team|Crisis Team|Correctional|Drug Court|"
     "Intensive|Day Treatment|Residential Treatment|Treatment|Rehabilitation|Nursing|Community Health|Health|"
     "Healthcare|Trucking|Packers|Poultry|Construction|Transport|Meats|Barracks|Boys' Home|Girls' Home|"
-    "Children's Home|De-addiction Centre|De-addiction Center|Grammar"
+    "Children's Home|De-addiction Centre|De-addiction Center|Grammar|Probation Office|Probation Department|"
+    "Probation Services|Co-op|IHS|Postpartum Unit|Teaching Hospital"
 )
 _FACILITY_KIND_WORDS = {w.lower() for w in re.split(r"[| ]", FACILITY_KINDS)}
 # Words of a facility's name that say what it is, not which one: kept by its surrogate.
@@ -429,7 +453,7 @@ _TLD = (
 )
 _TLDS = tuple("." + t for t in _TLD.strip("(?:)").split("|"))
 EMAIL_RX = _rx(r"(?<![\w.%+'-])[\w.%+'-]+@[\w-]+(?:\.[\w-]+)*\.[a-z]{2,}(?![\w@-]|\.\w)")
-HANDLE_RX = re.compile(r"(?<![\w@./])@[A-Za-z0-9_](?:[A-Za-z0-9_.]{1,29})(?<!\.)(?![\w@])")
+HANDLE_RX = re.compile(r"(?<![\w@./])@[A-Za-z0-9_](?:[A-Za-z0-9_.-]{1,29})(?<![.-])(?![\w@])")  # "@lupita-hdz"
 _SAID_DIGITS = (
     r"(?:\s+(?:zero|oh|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|"
     r"sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)\b)*"
@@ -464,7 +488,7 @@ _PLATFORM = (
 PLATFORM_HANDLE_RX = _rx(
     r"(?<![\w:./@#-])(?:" + _PLATFORM + r"(?:'s|’s)?|user\s?name|handle|gamer\s?tag|screen\s?name)"
     r"(?:\s+(?:is|was|at|user(?:name)?|handle|name|id|tag|account|it's|its|it’s|dollar\s+sign))*(?:[:,]?\s+|(?=[@$]))"
-    r"(?P<v>[@$]?(?=[\w.#-]*[a-z])(?![\w.#-]*(?:am|pm)\b|\d+(?:x|k|p|th|st|nd|rd)\b)(?:(?=[\w.#-]*[_#\d])[a-z0-9][\w.#-]*[a-z0-9]|"
+    r"(?P<v>[@$][a-z0-9][\w.-]*[a-z0-9]|[@$]?(?=[\w.#-]*[a-z])(?![\w.#-]*(?:am|pm)\b|\d+(?:x|k|p|th|st|nd|rd)\b)(?:(?=[\w.#-]*[_#\d])[a-z0-9][\w.#-]*[a-z0-9]|"
     r"[a-z0-9][\w#-]*\.[\w.#-]*[a-z0-9])"
     r"|(?!(?:dot|slash|com|at)\b)[a-z0-9][\w-]*(?:\s+(?:dot|underscore|dash|hyphen)\s+[a-z0-9][\w-]*)+"
     + _SAID_DIGITS
@@ -541,6 +565,23 @@ DATE_MONTH_YEAR_RX = _rx(
 DATE_DAY_MONTH_RX = _rx(
     r"\b(?:the\s+)?(?P<day>" + _DAY + r"|" + _DAY_WORD + r")\s+(?:of\s+)?(?P<month>" + _MONTH + r")"
     r"(?:,?\s+(?P<year>" + _DAY_MONTH_YEAR + r"))?(?![\w]|[/.-]\d)"
+)
+_FOREIGN_DAY = "|".join(
+    sorted((w for words in FOREIGN_DAY_WORDS.values() for day in words for w in day.split("|")), key=len, reverse=True)
+)
+# German months only after a day with its full stop ("15. August 2019"): "Mai", "April" are English too
+_FOREIGN_MONTH = "|".join(
+    sorted(
+        (w for lang in ("es", "pt", "pl") for m in FOREIGN_MONTHS[lang] for w in m.split("|")), key=len, reverse=True
+    )
+)
+_GERMAN_MONTH = "|".join(sorted((w for m in FOREIGN_MONTHS["de"] for w in m.split("|")), key=len, reverse=True))
+FOREIGN_DATE_RX = _rx(
+    r"(?<![\w-])(?:(?:el|o|dia|día)\s+)?(?P<day>[12]\d|3[01]|0?[1-9]|" + _FOREIGN_DAY + r")\s+(?:de\s+)?"
+    r"(?P<month>" + _FOREIGN_MONTH + r")(?:,?\s+(?:de\s+|del\s+)?(?P<year>(?:19|20)\d\d))?(?![\w-])"
+    r"|(?<![\w.-])(?P<gday>[12]\d|3[01]|0?[1-9])\.\s+(?P<gmonth>"
+    + _GERMAN_MONTH
+    + r")(?:\s+(?P<gyear>(?:19|20)\d\d))?(?![\w-])"
 )
 DATE_NUMERIC_RX = _rx(
     r"(?<![\w/.-])(?:(?P<a>\d{1,2})(?P<s>[/.-])(?P<b>\d{1,2})(?P=s)(?P<y>\d{4}|\d{2})"
@@ -808,7 +849,8 @@ DIGITS_ID_RX = re.compile(
 )
 # Licence plates in their common shapes: "4GHT 772", "7ABC123", "KXR 4821", "YR19 KWB" (UK).
 PLATE_RX = re.compile(
-    r"(?<![\w-])(?:[A-Z]{2}[ -]?\d{1,2}[ -]?[A-Z]{1,3}[ -]?\d{4}|\d[A-Z]{3}[ -]?\d{3}|[A-Z]{2,4}[ -]\d{3,4}|[A-Z]{2}\d{2}[ -]?[A-Z]{3}|\d{3}[ -][A-Z]{3}|"
+    r"(?<![\w-])(?:[A-Z]{2}[ -]?\d{1,2}[ -]?[A-Z]{1,3}[ -]?\d{4}|[A-Z]{2} \d{2} [A-Z]{3}|[A-Z]{2,4}[ -]\d{3,4} [B-HJ-Z]|"
+    r"\d[A-Z]{3}[ -]?\d{3}|[A-Z]{2,4}[ -]\d{3,4}|[A-Z]{2}\d{2}[ -]?[A-Z]{3}|\d{3}[ -][A-Z]{3}|"
     r"[A-Z]{3}[ -]\d{2,3}[A-Z]|[A-Z][ -]\d{3,4}[ -][A-Z]{2,3}|\d[ -][A-Z]{3}[ -]\d{3}|[A-Z]{2,3}[ -]\d[A-Z]\d{1,2})(?![\w-])"
 )
 # a code in lower case, as speech-to-text writes it: up to three letters and five digits or more
@@ -832,6 +874,8 @@ PLATE_CUED_RX = re.compile(
     r"(?:(?i:i\s+said)\s+)?(?P<v>(?=[A-Z0-9]*[A-Z])[A-Z0-9]{2,8}(?:[ -][A-Z0-9]{1,4})?)(?![\w'’-])"
 )
 IBAN_RX = re.compile(r"(?<![\w-])[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?(?![\w-])")
+# a hospital's or a court's number in parts joined by slashes: "LUTH/PSY/2019/0442", "cr/22/00417"
+SLASH_CODE_RX = _rx(r"(?<![\w/])[a-z]{2,6}(?:/[a-z0-9]{1,6}){2,4}(?![\w/])")
 LOWER_IBAN_RX = re.compile(r"(?<![\w-])[a-z]{2}\d{2}(?: ?[a-z0-9]{4}){2,7}(?: ?[a-z0-9]{1,3})?(?![\w-])")  # captions
 MAC_RX = _rx(r"(?<![\w:-])(?:[0-9a-f]{2}[:-]){5}[0-9a-f]{2}(?![\w:-])")
 # A code's letters said next to it: "XEH 77120 4459", "CADC-II 44710", plates "BN21 XYZ".
@@ -1714,6 +1758,9 @@ def _shaped(t: _Text, lists: WordLists) -> None:
                 if _digit_count(m.group()) >= 2 or rx is not EIRCODE_RX:
                     t.add(m.start(), m.end(), ZIP)
     for lo, hi in windows:
+        for m in SLASH_CODE_RX.finditer(text, lo, hi):
+            if _digit_count(m.group()) >= 3:
+                t.add(m.start(), m.end(), ID)
         for rx in (IBAN_RX, MAC_RX, LOWER_IBAN_RX):  # before the cued ids: "the device is 00:1A:2B:..." is one value
             for m in rx.finditer(text, lo, hi):
                 if rx is not LOWER_IBAN_RX or _digit_count(m.group()) >= 10:
@@ -1962,7 +2009,8 @@ _VEHICLE_WORDS = frozenset({"plate", "plates", "tag", "tags", "car", "truck", "v
                             "registered", "registration", "drives", "drove", "driving", "jeep", "pickup", "sedan",
                             "parking", "rearview", "chevy", "camry", "civic", "motorcycle", "drive", "camera", "tow",
                             "towed", "ute", "rego", "hit-and-run", "reg", "rear", "motorbike", "scooter", "moped",
-                            "lorry", "taxi", "cab", "bike"})  # fmt: skip
+                            "lorry", "taxi", "cab", "bike", "trailer", "caravan", "boat", "motorhome", "rv",
+                            "number plate"})  # fmt: skip
 _CAPS_WORD_RX = re.compile(r"(?<![\w'’-])[A-Z]{6,8}(?![\w'’-])")
 
 
@@ -1980,16 +2028,30 @@ def _lower_plate(t: _Text, lists: WordLists, m: re.Match) -> None:
         return  # "f 150"
     if len(letters) == 1 and len(letters[0]) == 1 and not tail and not code[-1].isalpha():
         return  # "f-150", "b12": a model, a vitamin
-    if all(_code_letters(g, lists) or code.endswith("-" + g) for g in groups):
+    if any(g in _NOT_PLATE_LETTERS for g in letters):
+        return  # "2000 km", "30 mph"
+    shaped = (
+        bool(_PLATE_OF_WORDS.fullmatch(code))
+        and letters[0] not in STOPWORDS
+        and letters[0] not in _VEHICLE_WORDS
+        and not _AMOUNT_UNITS.match(t.text, m.start() + len(code))
+    )
+    if shaped or all(_code_letters(g, lists) or code.endswith("-" + g) for g in groups):
         _absorb(t, m.start(), m.start() + len(code), ID)  # "abk 3390", "lnx-4829", "ehr-382-a", "le19 xkp"
 
 
 # a plate in lower case, as speech-to-text writes it: letters and digits, or the UK's shape
 _LOWER_PLATE_RX = re.compile(
     r"(?<![\w'’-])(?:[a-z]{2}[- ]?\d{1,2}[- ]?[a-z]{1,3}[- ]?\d{4}|"  # India's: "mh 12 ab 4471"
+    r"[a-z]-[a-z]{1,2} \d{1,4}|[a-z]{2,3} \d[a-z]\d{2}|\d{3,4} [a-z]{2}|"  # "b-kj 4471", "abc 1d23", "9876 hf"
     r"[a-z]{1,4}[- ]?\d{2,4}(?:[- ]\d{2,4})?(?:[- ]?[a-z]{1,3})?|\d[a-z]{2,3} ?\d{2,3}|[a-z]{2}\d{2} ?[a-z]{3})"
     r"(?![\w'’-])"
 )
+# plates whose letters may spell a word, by their shape alone: "lag 447 kja" (Nigeria), "nab 1234" near a
+# vehicle; not before a unit ("ran 5000 miles")
+_PLATE_OF_WORDS = re.compile(r"[a-z]{3} \d{3} [a-z]{2,3}|[a-z]{3} (?!(?:19|20)\d\d)\d{4}|[a-z]-[a-z]{1,2} \d{1,4}")
+_NOT_PLATE_LETTERS = frozenset({"km", "mi", "hp", "cc", "kg", "lb", "lbs", "mg", "ml", "am", "pm", "st", "nd", "rd", "th",
+                                "mph", "kph", "hrs", "min", "mins", "sec", "ft", "yd", "oz", "gb", "mb", "tb", "ad", "bc"})  # fmt: skip
 _PLATE_CODE_RX = re.compile(r"(?<![\w'’-])[A-Z0-9]{1,4}(?:[- ][A-Z0-9]{1,4}){0,6}(?![\w'’-])")
 
 
@@ -2249,6 +2311,9 @@ def _cued_plates(t: _Text, lists: WordLists) -> None:
                 continue
             t.add(m.start(), m.end(), ID)
         for m in (m for lo, hi in windows for m in _LOWER_PLATE_RX.finditer(t.text, lo, hi)):
+            lead = re.match(r"([a-z]+) (?=\d)", m.group())
+            if lead and lead.group(1) in STOPWORDS:  # "the reg was 9876 hf": the plate begins after "was"
+                m = _LOWER_PLATE_RX.match(t.text, m.start() + lead.end(), m.end()) or m
             _lower_plate(t, lists, m)
     cues = (
         [i for w in ("plate", "plates", "tag", "tags") for i in t.occurrences(w)]
@@ -2393,6 +2458,25 @@ _DAY_NEAR = re.compile(
     r"\d|(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|eleventh|twelfth|teenth|"
     r"twentieth|thirtieth)\b|\b(?:nineteen|twenty|two\s+thousand)\s"
 )  # a day, or a year said in words ("august of twenty eighteen")
+
+
+_FOREIGN_GATE = frozenset(w for months in FOREIGN_MONTHS.values() for m in months for w in m.split("|")) - {
+    "april",
+    "august",
+    "september",
+    "november",
+}
+
+
+def _foreign_dates(t: _Text, lists: WordLists) -> None:
+    """Dates said in Spanish, Portuguese, Polish or German, with a day: "12 de octubre de 2019",
+    "el doce de octubre", "dia vinte de março", "2 lutego 2020", "15. August 2019"."""
+    if not (t.lower_words & _FOREIGN_GATE or ". " in t.text and any(c.isdigit() for c in t.text)):
+        return
+    for m in FOREIGN_DATE_RX.finditer(t.text):
+        if m.group("gday") and not (m.group("gyear") or m.group("gmonth").lower() in _FOREIGN_GATE):
+            continue  # "at 15. April was ...": a German date needs its year or a German month
+        t.add(m.start(), m.end(), DATE, ("foreign", m))
 
 
 def _word_dates(t: _Text, lists: WordLists) -> None:
@@ -2835,7 +2919,10 @@ _FACILITY_NUMBER = re.compile(
 # must say which: a word no dictionary holds, or a name or a town ("the county jail", "a psych hospital",
 # "the methadone clinic" name no one place).
 _ALL_LOWER_KINDS = (
-    r"(?:(?:mental\s+)?health\s+team|(?:va\s+)?(?:medical|health|treatment|recovery|counsel+ing|detention|community|youth|wellness|care|"
+    r"(?:university\s+teaching\s+hospital|teaching\s+hospital|perinatal\s+program(?:me)?|postpartum\s+unit|"
+    r"mother\s+and\s+baby\s+unit|probation\s+(?:office|department)|refugee\s+support\s+hub|youth\s+drop-in|"
+    r"(?:dairy\s+)?co-op|lgbtq\+?\s+cent(?:er|re)|regional\s+health\s+care|ihs|"
+    r"(?:mental\s+)?health\s+team|(?:va\s+)?(?:medical|health|treatment|recovery|counsel+ing|detention|community|youth|wellness|care|"
     r"rehab(?:ilitation)?)\s+cent(?:er|re)|va\s+(?:clinic|hospital)|memory\s+care|assisted\s+living|food\s+bank|"
     r"food\s+pantry|soup\s+kitchen|behaviou?ral\s+health|mental\s+health(?:\s+cent(?:er|re))?|treatment\s+facility|"
     r"correctional(?:\s+facility|\s+institution)?|high\s+school|middle\s+school|junior\s+high|primary(?:\s+school)?|"
@@ -2884,7 +2971,7 @@ def _distinctive(lower: str, lists: WordLists) -> bool:
 SPANISH_FACILITY_RX = re.compile(
     r"(?<![\w'’-])(?:hospital|cl[íi]nica|centro|casa|escuela|colegio|iglesia|parroquia|instituto|sanatorio|albergue|"
     r"refugio)(?:\s+(?:general|regional|municipal|comunitari[oa]|infantil|civil|universitario))?\s+"
-    r"(?:de(?:l|\s+la|\s+los|\s+las)?|san|santa|santo|nuestra\s+señora\s+de(?:l|\s+la)?)\s+"
+    r"(?:de(?:l|\s+la|\s+los|\s+las)?|das|dos|do|da|san|santa|santo|nuestra\s+señora\s+de(?:l|\s+la)?)\s+"
     r"(?!(?:mi|mis|tu|tus|su|sus|la|el|los|las|un|una|nuestra|nuestro|abuel[oa]|mam[áa]|pap[áa]|t[íi][oa]|my|the|a)\b)"
     r"[^\W\d_]{3,}(?![\w'’-])",
     re.IGNORECASE,
@@ -2896,7 +2983,17 @@ _SPANISH_KIND_WORDS = frozenset({"hospital", "clínica", "clinica", "centro", "c
 
 
 def _spanish_facilities(t: _Text, lists: WordLists) -> None:
-    if not t.lower_words & _SPANISH_KIND_WORDS or not t.lower_words & {"de", "del", "san", "santa", "santo"}:
+    if not t.lower_words & _SPANISH_KIND_WORDS or not t.lower_words & {
+        "de",
+        "del",
+        "san",
+        "santa",
+        "santo",
+        "das",
+        "dos",
+        "do",
+        "da",
+    }:
         return
     text = t.text
     for m in SPANISH_FACILITY_RX.finditer(text):
@@ -3241,6 +3338,56 @@ _PART_JOINT = re.compile(r",?\s+")
 _SUBDIVISION_AFTER = re.compile(
     r",\s+((?:[^\W\d_][\w'’-]*\s+){0,2}(?:homes|subdivision|village|heights|estates|residences))\b", re.IGNORECASE
 )
+
+
+# Address shapes of other places: a house or plot number with a comma before its street ("plot 14, adeola
+# odeku street", "house no. 7, ngong road", "blk 412 ang mo kio avenue 10, #08-1123", "lp 44 eastern main
+# road"), rural routes ("n6824 highway 57", "3201 county road 17", "mile marker 41 on route 9"), German
+# streets ("Hauptstraße 45, 2. OG", "lindenallee 9a") and Welsh ones ("27 heol y nant")
+_PREFIXED_STREET_RX = _rx(
+    r"\b(?:house\s+(?:no\.?|number)|plot|lot|no\.|lp|blk|block)\s*#?\s*\d{1,5}[a-z]?,?\s+"
+    r"(?P<name>(?:[^\W\d_][\w'’-]*\s+){1,3}?)(?:" + STREET_SUFFIXES + r")\b\.?"
+    r"(?:\s+(?:east|west|north|south)\b|\s+\d{1,3}\b(?![:.,]?\d))?(?:,?\s+#\d{1,3}-\d{1,5}\b)?"
+)
+_RURAL_ROUTE_RX = _rx(
+    r"(?<![\w-])[nsew]?\d{3,5}\s+(?:county\s+road|state\s+route|highway|hwy|route|farm\s+road|fm|cr)\s+\d{1,4}[a-z]?\b"
+    r"|\bmile\s+marker\s+\d{1,4}(?:\s+on\s+(?:route|highway|hwy|interstate|i-?)\s*\d{1,4})?\b"
+)
+_GERMAN_STREET_RX = _rx(
+    r"(?<![\w-])[^\W\d_][\w-]*(?:straße|strasse|str\.|weg|allee|platz|gasse)\s+\d{1,4}[a-z]?\b"
+    r"(?:,\s*\d{1,2}\.\s*(?:og|stock|etage)\b)?"
+)
+_WELSH_STREET_RX = _rx(r"(?<![\w/-])\d{1,4}[a-z]?,?\s+(?:heol|ffordd|stryd|lôn)\s+(?:(?:y|yr)\s+)?[^\W\d_][\w'’-]*")
+_OTHER_ADDRESS_GATE = frozenset({"house", "plot", "lot", "no", "lp", "blk", "block", "county", "highway", "hwy", "route",
+                                 "fm", "cr", "marker", "heol", "ffordd", "stryd", "lôn"})  # fmt: skip
+# a town or a suburb in lower case after an address and its comma: "22 awolowo road, ikoyi"
+_TOWN_AFTER_ADDRESS = re.compile(r",\s+([a-zà-ÿ][a-zà-ÿ'’-]{3,})(?=[\s.,;:!?\x00]|$)")
+
+
+def _other_addresses(t: _Text, lists: WordLists) -> None:
+    text, low = t.text, t.low
+    found = []
+    if t.lower_words & _OTHER_ADDRESS_GATE:
+        for m in _PREFIXED_STREET_RX.finditer(text):
+            if any(w.lower() in STOPWORDS or w.lower() in lists.keep for w in m.group("name").split()):
+                continue  # "lot 4 and walked the street"
+            found.append((m.start(), m.end()))
+        found += [(m.start(), m.end()) for m in _RURAL_ROUTE_RX.finditer(text)]
+        found += [(m.start(), m.end()) for m in _WELSH_STREET_RX.finditer(text)]
+    if any(k in low for k in ("straße", "strasse", "str.", "weg ", "allee", "platz", "gasse")):
+        found += [(m.start(), m.end()) for m in _GERMAN_STREET_RX.finditer(text)]
+    for start, end in found:
+        inside = t.claims.overlapping(start, end)
+        if all(s.type in (ADDRESS, NAME, LOCATION, ID, DATE) and start <= s.start and s.end <= end for s in inside):
+            t.claims.replace(inside, start, end, ADDRESS)
+    for index, span in enumerate(t.claims.spans):
+        if span.type != ADDRESS:
+            continue
+        town = _TOWN_AFTER_ADDRESS.match(text, span.end)
+        if town:
+            word = town.group(1)
+            if word not in lists.familiar and word not in lists.keep and word not in STOPWORDS:
+                t.add(town.start(1), town.end(1), LOCATION)
 
 
 def _world_addresses(t: _Text, lists: WordLists) -> None:
@@ -3946,7 +4093,8 @@ def _relation_names(t: _Text, rules: _NameRules) -> None:
 # turned sixteen", "my son hunter said"; not after a word that also tells how ("my dad even said")
 _DONE_BY_A_PERSON = frozenset({"turned", "said", "told", "texted", "called", "passed", "died", "moved", "left", "came",
                                "went", "started", "stopped", "asked", "gave", "took", "married", "broke", "kept",
-                               "wanted", "tried", "found", "got", "graduated", "dropped", "ran", "lives", "lived"})  # fmt: skip
+                               "wanted", "tried", "found", "got", "graduated", "dropped", "ran", "lives", "lived",
+                               "he's", "she's", "he’s", "she’s", "attended"})  # fmt: skip
 _NOT_NAMES_BEFORE_A_VERB = frozenset({"even", "ever", "still", "also", "only", "then", "now", "again", "once", "finally",
                                       "actually", "literally", "basically", "probably", "obviously", "already", "soon",
                                       "early", "late", "first", "last", "next", "young", "old", "new", "little", "big",
@@ -4195,10 +4343,32 @@ _STRONG_PERSON_SLOTS: tuple[tuple[re.Pattern, frozenset[str]], ...] = tuple(
             "told asked texted messaged hugged thanked warned promised begged reminded",
         ),
         (
-            r"\b(?:so|and|but|then|um|uh|well) (?P<n>[a-z][a-z'’-]+),? (?:my|our) (?:" + RELATIONS + r")"
-            r" (?:said|says|told|tells|is|was|called|texted)\b",
-            "caseworker counselor counsellor therapist sponsor probation case boss teacher coach nurse doctor "
-            + " ".join(_RELATION_SET),
+            r"\b(?:so|and|but|then|um|uh|well|yeah|honestly)(?: um| uh)? (?P<n>[a-z][a-z'’-]+),? (?:my|our) (?:"
+            + RELATIONS
+            + r"|case\s+manager|midwife|key\s+worker|support\s+worker)"
+            r" (?:said|says|told|tells|is|was|called|texted|she|he|picked|keeps)\b",
+            "caseworker counselor counsellor therapist sponsor probation case boss teacher coach nurse doctor manager "
+            "midwife worker " + " ".join(_RELATION_SET),
+        ),
+        (  # "i dont know why sunny would say that": what a person would say
+            r"\b(?:why|what) (?P<n>[a-z][a-z'’-]+) (?:would|'d|’d) (?:say|think|do|want|tell)\b",
+            "would",
+        ),
+        (  # "so yeah blessing is the midwife we had": a person and the role they have
+            (
+                r"(?:^|(?<=[\s,.]))(?P<n>[a-z][a-z'’-]+) (?:is|was) (?:the|my|our) (?:midwife|nurse|doctor|"
+                r"social worker|caseworker|case worker|case manager|counsel+or|therapist|teacher|sponsor|"
+                r"probation officer|chaplain|pastor|coach|psychiatrist|psychologist|health visitor|key worker|"
+                r"support worker|interpreter)\b"
+            ),
+            (
+                "midwife nurse doctor social caseworker case counselor counsellor therapist teacher sponsor probation "
+                "chaplain pastor coach psychiatrist psychologist health key support interpreter"
+            ),
+        ),
+        (  # "so wee folasade has been greetin": Scots "wee" before a child's name
+            r"\bwee (?P<n>[a-z][a-z'’-]+) (?:has|is|was|keeps|said|says|had|got|cried|won't|doesn't)\b",
+            "wee",
         ),
         (r"(?:^|(?<=[\s,.]))(?P<n>[a-z][a-z'’-]+) and me (?:we|were|went|got|used)\b", "were went got used"),
         (
@@ -4664,6 +4834,7 @@ DETECTORS: tuple[tuple[str, Detector], ...] = (
     ("urls", _urls),
     ("spoken ips", _spoken_ips),
     ("social security numbers after their cue", _cued_ssns),
+    ("dates in Spanish, Portuguese, Polish and German", _foreign_dates),
     ("dates in words", _word_dates),
     ("a birthday's day", _birthdays),
     ("dates said as numbers", _spoken_numeric_dates),
@@ -4686,6 +4857,7 @@ DETECTORS: tuple[tuple[str, Detector], ...] = (
     ("a chain's store by its street", _chain_stores),
     ("a place by its kind and where it stands, in lower case", _located_places),
     ("addresses as the Philippines, Mexico, Puerto Rico and Vietnam write them", _world_addresses),
+    ("addresses in other shapes: plots, blocks, rural routes, German and Welsh streets", _other_addresses),
 )
 
 

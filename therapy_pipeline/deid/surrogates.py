@@ -432,6 +432,8 @@ class SessionSurrogates:
         value = text[span.start : span.end]
         if style == "words":
             return self._date_words(m, span, text)
+        if style == "foreign":
+            return self._foreign_date(m, span, text)
         if style == "numeric":
             if m.group("iy"):
                 year, month, day = int(m.group("iy")), int(m.group("im")), int(m.group("id"))
@@ -519,6 +521,46 @@ class SessionSurrogates:
         except ValueError:
             original = dt.date(base, month, 28)
         return original + self.date_shift
+
+    def _foreign_date(self, m: re.Match, span: Span, text: str) -> str:
+        """A date said in Spanish, Portuguese, Polish or German, shifted and said in the same language
+        and the same way (the day in digits or in words)."""
+        german = m.group("gday") is not None
+        day_text, month_text = (m.group("gday"), m.group("gmonth")) if german else (m.group("day"), m.group("month"))
+        year_text = m.group("gyear") if german else m.group("year")
+        low, said_day = month_text.lower(), day_text.lower()
+
+        def day_of(lang: str) -> int | None:
+            words = detect.FOREIGN_DAY_WORDS.get(lang, ())
+            return next((i + 1 for i, names in enumerate(words) if said_day in names.split("|")), None)
+
+        # the language whose months hold the month and whose day words hold the day ("vinte de agosto":
+        # Portuguese, though "agosto" is Spanish too)
+        lang, month = next(
+            (lang, i + 1)
+            for lang in (("de",) if german else ("es", "pt", "pl"))
+            for i, names in enumerate(detect.FOREIGN_MONTHS[lang])
+            if low in names.split("|") and (said_day.isdigit() or day_of(lang) is not None)
+        )
+        words = detect.FOREIGN_DAY_WORDS.get(lang, ())
+        word_day = day_of(lang)
+        day = word_day or int(said_day)
+        new = self._shift(int(year_text) if year_text else None, month, day)
+        new_month = _styled(detect.FOREIGN_MONTHS[lang][new.month - 1].split("|")[0], month_text)
+        if word_day is not None:
+            new_day = _styled(words[new.day - 1].split("|")[0], day_text)
+        else:
+            new_day = _pad(new.day, day_text)
+        pieces = {"gday" if german else "day": new_day, "gmonth" if german else "month": new_month}
+        if year_text:
+            pieces["gyear" if german else "year"] = str(new.year)
+        out, cursor = [], span.start
+        for name in sorted(pieces, key=lambda g: m.start(g)):
+            out.append(text[cursor : m.start(name)])
+            out.append(pieces[name])
+            cursor = m.end(name)
+        out.append(text[cursor : span.end])
+        return "".join(out)
 
     def _date_words(self, m: re.Match, span: Span, text: str) -> str:
         year_text = m.group("year")
