@@ -1548,8 +1548,25 @@ def _emails_and_handles(t: _Text, lists: WordLists) -> None:
                 t.add(start, m.end(), EMAIL)
 
 
+_PLATFORM_STEMS = (
+    "snap", "insta", "ig", "tik", "discord", "roblox", "twitter", "twitch", "youtube", "reddit", "telegram", "kik",
+    "steam", "xbox", "psn", "playstation", "venmo", "cash", "paypal", "only", "fortnite", "minecraft", "facebook",
+    "fb", "messenger", "linkedin", "pinterest", "tumblr", "bereal", "whatsapp", "threads", "bluesky", "grindr",
+    "tinder", "hinge", "bumble", "spotify", "soundcloud", "user", "handle", "gamer", "screen",
+)  # fmt: skip
+
+
 def _platform_handles(t: _Text, lists: WordLists) -> None:
-    for m in PLATFORM_HANDLE_RX.finditer(t.text):
+    low = t.low
+    points = [i for stem in _PLATFORM_STEMS if stem in low for i in _finds(low, stem)]
+    if not points:
+        return
+    matches = (
+        m
+        for lo, hi in _merged([t.window(i, i, 1, 90) for i in points])
+        for m in PLATFORM_HANDLE_RX.finditer(t.text, lo, hi)
+    )
+    for m in matches:
         if "." in m.group("v") and (m.group("v").lower().startswith("www") or URL_RX.fullmatch(m.group("v"))):
             continue  # "my insta is www.site.com": a link, which the links' detector takes whole
         t.add(m.start("v"), m.end("v"), URL, HANDLE)
@@ -2468,12 +2485,22 @@ _FOREIGN_GATE = frozenset(w for months in FOREIGN_MONTHS.values() for m in month
 }
 
 
+_GERMAN_MONTHS = frozenset(w for m in FOREIGN_MONTHS["de"] for w in m.split("|"))
+_GERMAN_DAY = re.compile(r"\d\.\s+[A-ZÄÖÜa-zäöü]")
+
+
 def _foreign_dates(t: _Text, lists: WordLists) -> None:
     """Dates said in Spanish, Portuguese, Polish or German, with a day: "12 de octubre de 2019",
     "el doce de octubre", "dia vinte de março", "2 lutego 2020", "15. August 2019"."""
-    if not (t.lower_words & _FOREIGN_GATE or ". " in t.text and any(c.isdigit() for c in t.text)):
+    months = t.lower_words & _FOREIGN_GATE
+    german = t.lower_words & _GERMAN_MONTHS and _GERMAN_DAY.search(t.text)
+    if not months and not german:
         return
-    for m in FOREIGN_DATE_RX.finditer(t.text):
+    if german:
+        months |= t.lower_words & _GERMAN_MONTHS
+    points = [(i, len(w)) for w in months for i in t.occurrences(w)]
+    windows = _merged([t.window(i, i + n, 24, 12) for i, n in points])
+    for m in (m for lo, hi in windows for m in FOREIGN_DATE_RX.finditer(t.text, lo, hi)):
         if m.group("gday") and not (m.group("gyear") or m.group("gmonth").lower() in _FOREIGN_GATE):
             continue  # "at 15. April was ...": a German date needs its year or a German month
         t.add(m.start(), m.end(), DATE, ("foreign", m))
@@ -3367,13 +3394,17 @@ _TOWN_AFTER_ADDRESS = re.compile(r",\s+([a-zà-ÿ][a-zà-ÿ'’-]{3,})(?=[\s.,;:
 def _other_addresses(t: _Text, lists: WordLists) -> None:
     text, low = t.text, t.low
     found = []
-    if t.lower_words & _OTHER_ADDRESS_GATE:
-        for m in _PREFIXED_STREET_RX.finditer(text):
+    gates = t.lower_words & _OTHER_ADDRESS_GATE
+    if gates and t.digit_runs:
+        # only where a gate word has a number near: "a lot", "no one", "the county" are most of them
+        points = [i for w in gates for i in t.occurrences(w) if _DIGITS.search(text, max(0, i - 12), i + 40)]
+        windows = _merged([t.window(i, i, 12, 110) for i in points])
+        for m in (m for lo, hi in windows for m in _PREFIXED_STREET_RX.finditer(text, lo, hi)):
             if any(w.lower() in STOPWORDS or w.lower() in lists.keep for w in m.group("name").split()):
                 continue  # "lot 4 and walked the street"
             found.append((m.start(), m.end()))
-        found += [(m.start(), m.end()) for m in _RURAL_ROUTE_RX.finditer(text)]
-        found += [(m.start(), m.end()) for m in _WELSH_STREET_RX.finditer(text)]
+        for rx in (_RURAL_ROUTE_RX, _WELSH_STREET_RX):
+            found += [(m.start(), m.end()) for lo, hi in windows for m in rx.finditer(text, lo, hi)]
     if any(k in low for k in ("straße", "strasse", "str.", "weg ", "allee", "platz", "gasse")):
         found += [(m.start(), m.end()) for m in _GERMAN_STREET_RX.finditer(text)]
     for start, end in found:
