@@ -1490,6 +1490,23 @@ def test_a_date_in_another_language_or_with_a_two_digit_year_keeps_its_shape(sur
     assert "twentyseventh" not in new and "twentyfirst" not in new
 
 
+@pytest.mark.parametrize(
+    ("text", "town"),
+    [
+        ("we moved into 22 awolowo road, ikoyi right before the baby", "ikoyi"),
+        ("i live at 12 main street, haha, don't visit", None),
+        ("it's 9 elm road, innit, the one by the shop", None),
+    ],
+)
+def test_a_lower_case_word_after_an_address_is_its_town_unless_it_is_chat(surrogate, text, town):
+    """Method 1.5: "22 awolowo road, ikoyi": a word no dictionary holds after an address's comma is its
+    suburb; laughter and fillers are not."""
+    joined, spans = surrogate.find(make_session(text))
+    found = [(joined[s.start : s.end], s.type) for s in spans]
+    assert found[0][1] == "ADDRESS", found
+    assert found[1:] == ([(town, "LOCATION")] if town else []), found
+
+
 def test_a_code_said_in_the_nato_alphabet_is_replaced_said_the_same_way(surrogate):
     """Method 1.4: "p for papa, x ray, seven nine one" is one spoken code; its surrogate keeps the
     shape (letters as NATO words, digits as digit words) and none of the letters or digits."""

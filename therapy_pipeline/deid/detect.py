@@ -2026,8 +2026,7 @@ _VEHICLE_WORDS = frozenset({"plate", "plates", "tag", "tags", "car", "truck", "v
                             "registered", "registration", "drives", "drove", "driving", "jeep", "pickup", "sedan",
                             "parking", "rearview", "chevy", "camry", "civic", "motorcycle", "drive", "camera", "tow",
                             "towed", "ute", "rego", "hit-and-run", "reg", "rear", "motorbike", "scooter", "moped",
-                            "lorry", "taxi", "cab", "bike", "trailer", "caravan", "boat", "motorhome", "rv",
-                            "number plate"})  # fmt: skip
+                            "lorry", "taxi", "cab", "bike", "trailer", "caravan", "boat", "motorhome", "rv"})  # fmt: skip
 _CAPS_WORD_RX = re.compile(r"(?<![\w'’-])[A-Z]{6,8}(?![\w'’-])")
 
 
@@ -2477,12 +2476,8 @@ _DAY_NEAR = re.compile(
 )  # a day, or a year said in words ("august of twenty eighteen")
 
 
-_FOREIGN_GATE = frozenset(w for months in FOREIGN_MONTHS.values() for m in months for w in m.split("|")) - {
-    "april",
-    "august",
-    "september",
-    "november",
-}
+_ENGLISH_TOO = frozenset({"april", "august", "september", "november"})  # months English spells the same
+_FOREIGN_GATE = frozenset(w for months in FOREIGN_MONTHS.values() for m in months for w in m.split("|")) - _ENGLISH_TOO
 
 
 _GERMAN_MONTHS = frozenset(w for m in FOREIGN_MONTHS["de"] for w in m.split("|"))
@@ -3009,18 +3004,11 @@ _SPANISH_KIND_WORDS = frozenset({"hospital", "clínica", "clinica", "centro", "c
                                  "parroquia", "instituto", "sanatorio", "albergue", "refugio"})  # fmt: skip
 
 
+_SPANISH_JOINERS = frozenset({"de", "del", "san", "santa", "santo", "das", "dos", "do", "da"})
+
+
 def _spanish_facilities(t: _Text, lists: WordLists) -> None:
-    if not t.lower_words & _SPANISH_KIND_WORDS or not t.lower_words & {
-        "de",
-        "del",
-        "san",
-        "santa",
-        "santo",
-        "das",
-        "dos",
-        "do",
-        "da",
-    }:
+    if not t.lower_words & _SPANISH_KIND_WORDS or not t.lower_words & _SPANISH_JOINERS:
         return
     text = t.text
     for m in SPANISH_FACILITY_RX.finditer(text):
@@ -3387,7 +3375,11 @@ _GERMAN_STREET_RX = _rx(
 _WELSH_STREET_RX = _rx(r"(?<![\w/-])\d{1,4}[a-z]?,?\s+(?:heol|ffordd|stryd|lôn)\s+(?:(?:y|yr)\s+)?[^\W\d_][\w'’-]*")
 _OTHER_ADDRESS_GATE = frozenset({"house", "plot", "lot", "no", "lp", "blk", "block", "county", "highway", "hwy", "route",
                                  "fm", "cr", "marker", "heol", "ffordd", "stryd", "lôn"})  # fmt: skip
-# a town or a suburb in lower case after an address and its comma: "22 awolowo road, ikoyi"
+# a town or a suburb in lower case after an address and its comma: "22 awolowo road, ikoyi"; not the
+# chat and fillers no dictionary holds ("12 main street, haha", "..., innit")
+_NOT_A_TOWN_AFTER = frozenset({"lol", "lmao", "lmfao", "innit", "yknow", "yanno", "mhm", "hmm", "hmmm", "umm", "uhh",
+                               "ummm", "uhm", "okey", "alright", "yeh", "yup", "nah", "omg", "idk", "tbh"})  # fmt: skip
+_LAUGH = re.compile(r"(?:ha|he|hah|heh)+h?")
 _TOWN_AFTER_ADDRESS = re.compile(r",\s+([a-zà-ÿ][a-zà-ÿ'’-]{3,})(?=[\s.,;:!?\x00]|$)")
 
 
@@ -3411,13 +3403,17 @@ def _other_addresses(t: _Text, lists: WordLists) -> None:
         inside = t.claims.overlapping(start, end)
         if all(s.type in (ADDRESS, NAME, LOCATION, ID, DATE) and start <= s.start and s.end <= end for s in inside):
             t.claims.replace(inside, start, end, ADDRESS)
-    for index, span in enumerate(t.claims.spans):
-        if span.type != ADDRESS:
-            continue
+    for span in [s for s in t.claims.spans if s.type == ADDRESS]:
         town = _TOWN_AFTER_ADDRESS.match(text, span.end)
         if town:
             word = town.group(1)
-            if word not in lists.familiar and word not in lists.keep and word not in STOPWORDS:
+            if not (
+                word in lists.familiar
+                or word in lists.keep
+                or word in STOPWORDS
+                or word in _NOT_A_TOWN_AFTER
+                or _LAUGH.fullmatch(word)
+            ):
                 t.add(town.start(1), town.end(1), LOCATION)
 
 
