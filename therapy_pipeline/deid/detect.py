@@ -109,6 +109,7 @@ for _joint in ("-", " ", ""):
     ORDINALS[f"thirty{_joint}first"] = 31
 UNITS = ["one", "two", "three", "four", "five", "six", "seven", "eight", "nine"]
 DIGIT_WORDS = {"zero": 0, "oh": 0, "o": 0, **{w: i + 1 for i, w in enumerate(UNITS)}}
+_GROUP_UNIT = r"(?:zero|oh|one|two|three|four|five|six|seven|eight|nine)"  # a digit said, not "o"
 _NUMBER_WORDS = (
     "zero|oh|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|"
     "sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred|"
@@ -480,13 +481,18 @@ SPOKEN_URL_RX = _rx(
 # "discord mikeyb#4471", "my gamertag is xx_reaper_xx"): typed, it holds "_", "#", a digit or an inner dot;
 # said, its parts are joined by "dot", "underscore" or "dash". A word alone ("on snapchat at night") is no handle.
 HANDLE = "handle"  # Span.detail of such a handle: its platform words and joints stay in the surrogate
-_PLATFORM = (
-    r"(?:snap(?:chat)?|insta(?:gram)?|ig|tik\s?tok|discord|roblox|twitter|twitch|youtube|reddit|telegram|kik|"
-    r"steam|xbox|psn|playstation|venmo|cash\s?app|paypal|only\s?fans|fortnite|minecraft|facebook|fb|messenger|"
-    r"linkedin|pinterest|tumblr|bereal|whatsapp|threads|bluesky|grindr|tinder|hinge|bumble|spotify|soundcloud)"
-)
+_PLATFORMS = (
+    "snap(?:chat)?", "insta(?:gram)?", "ig", r"tik\s?tok", "discord", "roblox", "twitter", "twitch", "youtube",
+    "reddit", "telegram", "kik", "steam", "xbox", "psn", "playstation", "venmo", r"cash\s?app", "paypal",
+    r"only\s?fans", "fortnite", "minecraft", "facebook", "fb", "messenger", "linkedin", "pinterest", "tumblr",
+    "bereal", "whatsapp", "threads", "bluesky", "grindr", "tinder", "hinge", "bumble", "spotify", "soundcloud",
+)  # fmt: skip
+_HANDLE_CUES = (r"user\s?name", "handle", r"gamer\s?tag", r"screen\s?name")
+_PLATFORM = "(?:" + "|".join(_PLATFORMS) + ")"
+# the letters every platform and cue begins with: found by substring search, faster than the pattern
+_PLATFORM_STEMS = tuple(re.match(r"[a-z]+", p).group() for p in _PLATFORMS + _HANDLE_CUES)
 PLATFORM_HANDLE_RX = _rx(
-    r"(?<![\w:./@#-])(?:" + _PLATFORM + r"(?:'s|’s)?|user\s?name|handle|gamer\s?tag|screen\s?name)"
+    r"(?<![\w:./@#-])(?:" + _PLATFORM + r"(?:'s|’s)?|" + "|".join(_HANDLE_CUES) + r")"
     r"(?:\s+(?:is|was|at|user(?:name)?|handle|name|id|tag|account|it's|its|it’s|dollar\s+sign))*(?:[:,]?\s+|(?=[@$]))"
     r"(?P<v>[@$][a-z0-9][\w.-]*[a-z0-9]|[@$]?(?=[\w.#-]*[a-z])(?![\w.#-]*(?:am|pm)\b|\d+(?:x|k|p|th|st|nd|rd)\b)(?:(?=[\w.#-]*[_#\d])[a-z0-9][\w.#-]*[a-z0-9]|"
     r"[a-z0-9][\w#-]*\.[\w.#-]*[a-z0-9])"
@@ -1548,14 +1554,6 @@ def _emails_and_handles(t: _Text, lists: WordLists) -> None:
                 t.add(start, m.end(), EMAIL)
 
 
-_PLATFORM_STEMS = (
-    "snap", "insta", "ig", "tik", "discord", "roblox", "twitter", "twitch", "youtube", "reddit", "telegram", "kik",
-    "steam", "xbox", "psn", "playstation", "venmo", "cash", "paypal", "only", "fortnite", "minecraft", "facebook",
-    "fb", "messenger", "linkedin", "pinterest", "tumblr", "bereal", "whatsapp", "threads", "bluesky", "grindr",
-    "tinder", "hinge", "bumble", "spotify", "soundcloud", "user", "handle", "gamer", "screen",
-)  # fmt: skip
-
-
 def _platform_handles(t: _Text, lists: WordLists) -> None:
     low = t.low
     points = [i for stem in _PLATFORM_STEMS if stem in low for i in _finds(low, stem)]
@@ -1995,8 +1993,8 @@ _FLAT_BEFORE = re.compile(
     r"(?:\b(?:apartment|apt\.?|unit|suite|flat|room|rm\.?|lot|space|trailer|building|bldg\.?|shop|cottage|"
     r"barracks|villa|cabin)\s*#?\s*"
     r"(?:\d[a-z0-9/-]{0,4}|[a-z]-?\d[a-z0-9-]{0,3}|[a-z])|"  # "apartment 3b", "flat 2/1", "unit c"; not "room at"
-    r"\b(?:apartment|apt\.?|unit|suite|flat)\s+(?:(?:zero|oh|one|two|three|four|five|six|seven|eight|nine)\s+){1,3}"
-    r"(?:zero|oh|one|two|three|four|five|six|seven|eight|nine)|"  # "apartment one oh two, 66 birch street"
+    r"\b(?:apartment|apt\.?|unit|suite|flat)\s+(?:" + _GROUP_UNIT + r"\s+){1,3}" + _GROUP_UNIT + r"|"
+    # "apartment one oh two, 66 birch street"
     r"(?<![\w#])#\d[a-z0-9-]{0,4}|"  # "#4B, 310 Elm Ave"
     r"\b(?:\d{1,2}(?:st|nd|rd|th)|first|second|third|fourth|fifth|sixth|top|ground)\s+floor),?\s+$",
     re.IGNORECASE,
@@ -2488,11 +2486,11 @@ def _foreign_dates(t: _Text, lists: WordLists) -> None:
     """Dates said in Spanish, Portuguese, Polish or German, with a day: "12 de octubre de 2019",
     "el doce de octubre", "dia vinte de março", "2 lutego 2020", "15. August 2019"."""
     months = t.lower_words & _FOREIGN_GATE
-    german = t.lower_words & _GERMAN_MONTHS and _GERMAN_DAY.search(t.text)
-    if not months and not german:
+    german = t.lower_words & _GERMAN_MONTHS
+    if german and _GERMAN_DAY.search(t.text):
+        months |= german
+    if not months:
         return
-    if german:
-        months |= t.lower_words & _GERMAN_MONTHS
     points = [(i, len(w)) for w in months for i in t.occurrences(w)]
     windows = _merged([t.window(i, i + n, 24, 12) for i, n in points])
     for m in (m for lo, hi in windows for m in FOREIGN_DATE_RX.finditer(t.text, lo, hi)):
@@ -2732,7 +2730,6 @@ _LETTER_NAMES_BEFORE = _rx(r"\b" + _LETTER_NAME + r"(?:[\s-]+" + _LETTER_NAME + 
 NUMBER_WORDS_DETAIL = "number words"  # Span.detail of a number said in groups ("ninety-one forty-four sixty-two")
 _TENS_WORD = r"(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)"
 _TEEN_WORD = r"(?:ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen)"
-_GROUP_UNIT = r"(?:zero|oh|one|two|three|four|five|six|seven|eight|nine)"
 _NUMBER_GROUP = (
     r"(?:" + _TENS_WORD + r"(?:[\s-]+" + _GROUP_UNIT + r"\b)?|" + _TEEN_WORD
     + r"|(?:double|triple)[\s-]+" + _GROUP_UNIT + r"|" + _GROUP_UNIT + r")"

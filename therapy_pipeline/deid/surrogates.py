@@ -371,8 +371,6 @@ class SessionSurrogates:
             token = m.group()
             if token.lower() in _WEB_GLUE or _NUMBER_WORD_RX.fullmatch(token):
                 return token
-            if token.isdigit():
-                return self.characters(token, "URL-path", value)
             if any(c.isdigit() for c in token):
                 return self.characters(token, "URL-path", value)
             return self._word(token).lower() if token.islower() else self._word(token)
@@ -443,14 +441,13 @@ class SessionSurrogates:
                     [str(new.year), _pad(new.month, m.group("im"), True), _pad(new.day, m.group("id"), True)]
                 )
             a, b, y = int(m.group("a")), int(m.group("b")), m.group("y")
-            year = int(y) if len(y) == 4 else 2000 + int(y) if int(y) < 50 else 1900 + int(y)
+            year = _said_year(y)
             day_first = a > 12
             month, day = (b, a) if day_first else (a, b)
             new = self._shift(year, month, day)
             sep = m.group("s")
             first, second = (new.day, new.month) if day_first else (new.month, new.day)
-            new_year = str(new.year) if len(y) == 4 else f"{new.year % 100:02d}"
-            return sep.join([_pad(first, m.group("a")), _pad(second, m.group("b")), new_year])
+            return sep.join([_pad(first, m.group("a")), _pad(second, m.group("b")), _year_as_said(new.year, y, year)])
         if style == "month":  # "August 2016": the month and year of the shifted middle of that month
             said_year = m.group("year")
             year = _said_year(said_year)
@@ -487,13 +484,7 @@ class SessionSurrogates:
             return "".join(out) + text[cursor : span.end]
         if style == "holiday":  # "Halloween 2009": the shifted day, said as a month and a day
             said_year = m.group("year")
-            year = (
-                int(said_year)
-                if said_year.isdigit()
-                else int(said_year[1:]) + (2000 if int(said_year[1:]) < 50 else 1900)
-                if said_year[0] in "'’"
-                else detect.spoken_year(said_year) or 2000
-            )
+            year = _said_year(said_year) or 2000
             new = self._shift(year, *_holiday_day(detect.HOLIDAY_DAYS[detect.holiday_key(m.group("holiday"))], year))
             month = _styled(_FULL_MONTHS[new.month - 1], m.group("holiday"))
             if said_year.isdigit():
@@ -554,13 +545,7 @@ class SessionSurrogates:
         pieces = {"gday" if german else "day": new_day, "gmonth" if german else "month": new_month}
         if year_text:
             pieces["gyear" if german else "year"] = str(new.year)
-        out, cursor = [], span.start
-        for name in sorted(pieces, key=lambda g: m.start(g)):
-            out.append(text[cursor : m.start(name)])
-            out.append(pieces[name])
-            cursor = m.end(name)
-        out.append(text[cursor : span.end])
-        return "".join(out)
+        return _with_groups(m, pieces, span, text)
 
     def _date_words(self, m: re.Match, span: Span, text: str) -> str:
         year_text = m.group("year")
@@ -592,15 +577,21 @@ class SessionSurrogates:
         pieces = {"month": new_month, "day": new_day}
         if year_text:
             pieces["year"] = _year_as_said(new.year, year_text, year)
-        out, cursor = [], span.start
-        for name in sorted(pieces, key=lambda g: m.start(g)):
-            if m.start(name) < span.start:
-                continue
-            out.append(text[cursor : m.start(name)])
-            out.append(pieces[name])
-            cursor = m.end(name)
-        out.append(text[cursor : span.end])
-        return "".join(out)
+        return _with_groups(m, pieces, span, text)
+
+
+def _with_groups(m: re.Match, pieces: dict[str, str], span: Span, text: str) -> str:
+    """The span's text with each named group of `m` replaced by its piece (groups before the span,
+    as a "the" the span leaves out, stay as they are)."""
+    out, cursor = [], span.start
+    for name in sorted(pieces, key=lambda g: m.start(g)):
+        if m.start(name) < span.start:
+            continue
+        out.append(text[cursor : m.start(name)])
+        out.append(pieces[name])
+        cursor = m.end(name)
+    out.append(text[cursor : span.end])
+    return "".join(out)
 
 
 def _said_year(said: str) -> int | None:
