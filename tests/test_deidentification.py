@@ -21,7 +21,7 @@ from transformers import AutoTokenizer
 from therapy_data_processor import MANIFEST, ProcessingConfig, TherapyDataProcessor
 from therapy_pipeline.deid import PHI_TYPES, Deidentifier, KeyFileError, key_id, load_key, load_word_lists, pseudonym
 from therapy_pipeline.deid.detect import _NUMBER_WORD_SET as NUMBER_WORDS
-from therapy_pipeline.deid.detect import DIGIT_WORDS, MONTHS
+from therapy_pipeline.deid.detect import DIGIT_WORDS, FOREIGN_MONTHS, FRENCH_WEEKDAYS, MONTHS
 from therapy_pipeline.model import Session, Turn
 
 KEY = b"\x01" * 32
@@ -701,6 +701,44 @@ RECALL["NAME"] += [  # a given name that is also a word, after a relation and be
     ("my son hunter said he's not coming", "hunter"),
     ("yeah me and faith and his dad went fishing", "faith"),
 ]
+RECALL["DATE"] += [  # method 1.6
+    ("i last used on le 12 mars 2020 and i havent touched it", "le 12 mars 2020"),
+    ("Admitted vendredi le 9 octobre 2015, discharged", "vendredi le 9 octobre 2015"),
+    ("Next court date le premier juillet 2019, client aware.", "le premier juillet 2019"),
+    ("the father left two days before Christmas 2016, and the kids", "two days before Christmas 2016"),
+    ("she passed the day after Thanksgiving 2019 at home", "the day after Thanksgiving 2019"),
+    ("that was ten days after eid ul-adha 2021 no sorry", "ten days after eid ul-adha 2021"),
+    ("my dad died first of ramadan 2022 in the hospice", "first of ramadan 2022"),
+    ("i last used on hogmanay 2018 and never again", "hogmanay 2018"),
+    ("my dad died tết 2018 in the hospice", "tết 2018"),
+    ("um it was sept. 30th of '08 i remember", "sept. 30th of '08"),
+]
+RECALL["AGE"] += [
+    ("Age: 95. Lives alone. Declines help.", "95"),
+    ("Age: a hundred and four. Lives alone.", "a hundred and four"),
+    ("um shes like 98 now and she still calls", "98"),
+]
+RECALL["PHONE"] += [("If you need me on the boat, try (418) 555-0186 poste 204, ok", "(418) 555-0186 poste 204")]
+RECALL["ADDRESS"] += [
+    ("can you send the letter to space 41, sunset mobile estates cause", "space 41, sunset mobile estates"),
+    ("i'd go to lot 23, whispering pines mobile home park thats where", "lot 23, whispering pines mobile home park"),
+    ("can you send the letter to room 218, wolverine lodge please", "room 218, wolverine lodge"),
+    ("yeah im out at 4928, rue des érables, app. 3 the one with the dog", "4928, rue des érables, app. 3"),
+    ("we got evicted from 1220 avenue dorchester back in the spring", "1220 avenue dorchester"),
+]
+RECALL["LOCATION"] += [("He says the family lives at 7 Shore Road, Petty Harbour, upstairs.", "Petty Harbour")]
+RECALL["NAME"] += [
+    ("sorry who is who is kalani again is that your cousin", "kalani"),
+    ("and then uh xiaoling from the flats texted me a photo", "xiaoling"),
+    ("ok so tunde if you can hear me you're breaking up", "tunde"),
+    ("i been sober since before summer was born", "summer"),
+    ("mi hija kavita no quiere comer nada", "kavita"),
+    ("we buried mary-kate da silva last saturday", "da silva"),
+]
+RECALL["FACILITY"] += [
+    ("Hospice chaplain from the Ocean Meridian rig visited the home twice", "Ocean Meridian rig"),
+    ("Records from Red Dirt Trucking terminal received today", "Red Dirt Trucking terminal"),
+]
 # Shaped values with one obvious type: that type is checked too. For the others (a surname may be
 # found as a place) any type removes the value.
 TYPED = {"DATE", "AGE", "PHONE", "EMAIL", "URL", "IP", "SSN", "ZIP", "ID"}
@@ -923,6 +961,23 @@ TRAPS = [
     ("well hope is the thing that keeps me going", "hope"),
     ("a wee bit has changed since then", "bit"),
     ("i parked the car was 2019 or so", "2019"),
+    # method 1.6
+    ("and i dont know what to do", "dont"),
+    ("and i havent touched it since", "havent"),
+    ("theyve said it before", "theyve"),
+    ("we had six mars bars on the bus", "mars"),
+    ("the week before christmas was hard", "christmas"),
+    ("who is responsible for the rota", "responsible"),
+    ("ok so if you can hear me nod", "hear"),
+    ("Age: 45. Lives alone.", "45"),
+    ("after she was born we moved", "born"),
+    ("she said desde ayer no come", "desde"),
+    ("alors il est parti", "est"),
+    ("I'm dusty from the warehouse when I get home.", "dusty"),
+    ("i was sore from the camp bed all week", "sore"),
+    ("we had 5, place them on the table", "place"),
+    ("mi papá trabaja mucho en la obra", "trabaja"),
+    ("i bought 12 place settings for the wedding", "place"),
 ]
 
 
@@ -1482,11 +1537,21 @@ def test_spoken_ip_handle_and_spoken_link_get_surrogates_said_the_same_way(surro
         ("the last time i used was march of 09.", r"the last time i used was [a-z]+ of \d\d\."),
         ("it was August '98 and", r"it was [A-Z][a-z]+ '\d\d and"),
         ("he passed the seventh of february oh eight, so", r"he passed the [a-z-]+ of [a-z]+ [a-z -]+, so"),
+        ("i last used on le 12 mars 2020 ok", r"i last used on le \d{1,2} [a-zéû]+ 20\d\d ok"),
+        ("Admitted vendredi le 9 octobre 2015, ok", r"Admitted [a-z]+ le \d{1,2} [a-zéû]+ 20\d\d, ok"),
+        ("le premier juillet 2019 ok", r"le [a-z-]+(?: et un)? [a-zéû]+ 20\d\d ok"),
+        ("two days before Christmas 2016, and", r"two days before [A-Z][a-z]+ \d{1,2}(?:st|nd|rd|th), 20\d\d, and"),
+        ("my dad died first of ramadan 2022 in", r"my dad died [a-z]+ \d{1,2}(?:st|nd|rd|th), 20\d\d in"),
     ],
 )
 def test_a_date_in_another_language_or_with_a_two_digit_year_keeps_its_shape(surrogate, text, shape):
     new = surrogate.session(make_session(text))[0].turns[0].text
     assert new != text and re.fullmatch(shape, new), new
+    if "vendredi" in text:  # the French weekday of the shifted day
+        weekday, day, month, year = re.search(r"(\w+) le (\d+) ([a-zéû]+) (\d{4})", new).groups()
+        months = [m.split("|")[0] for m in FOREIGN_MONTHS["fr"]]
+        date = dt.date(int(year), months.index(month) + 1, int(day))
+        assert FRENCH_WEEKDAYS[date.weekday()] == weekday, new
     assert "twentyseventh" not in new and "twentyfirst" not in new
 
 
@@ -1496,11 +1561,17 @@ def test_a_date_in_another_language_or_with_a_two_digit_year_keeps_its_shape(sur
         ("we moved into 22 awolowo road, ikoyi right before the baby", "ikoyi"),
         ("i live at 12 main street, haha, don't visit", None),
         ("it's 9 elm road, innit, the one by the shop", None),
+        ("the family lives at 7 Shore Road, Petty Harbour, upstairs.", "Petty Harbour"),
+        ("send it to 44 Main Street, Okay?", None),
+        ("I live at 12 Elm Street, Ohio.", None),
+        ("My cousin lets me use Calle Luna 57, Viejo San Juan for my mail", "Viejo San Juan"),
+        ("send it to 12 Elm Street, Mom said so", None),
     ],
 )
 def test_a_lower_case_word_after_an_address_is_its_town_unless_it_is_chat(surrogate, text, town):
     """Method 1.5: "22 awolowo road, ikoyi": a word no dictionary holds after an address's comma is its
-    suburb; laughter and fillers are not."""
+    suburb; laughter and fillers are not. Method 1.6: so are words in capitals where the clause ends
+    ("Petty Harbour"), but not a greeting or a state, which Safe Harbor keeps."""
     joined, spans = surrogate.find(make_session(text))
     found = [(joined[s.start : s.end], s.type) for s in spans]
     assert found[0][1] == "ADDRESS", found
@@ -1519,3 +1590,15 @@ def test_a_code_said_in_the_nato_alphabet_is_replaced_said_the_same_way(surrogat
     words = [w.strip(",") for w in code.split()]
     assert len([w for w in words if w in ("zero", "oh", "one", "two", "three", "four", "five", "six", "seven",
                                           "eight", "nine")]) == 3, code  # fmt: skip
+
+
+def test_a_street_whose_house_number_stays_keeps_its_words_whole(surrogate):
+    """Method 1.6: where the keyed digits give the house number back ("7 Shore Road" as "7 Wyatt
+    Road"), the street's new name already makes it another address; the suffix used to be mangled
+    instead ("7 Wyatt Roaa")."""
+    texts = [f"He lives at {n} Shore Road, Springfield." for n in range(1, 101)]
+    out, _ = surrogate.session(make_session(*texts))
+    news = [t.text for t in out.turns]
+    assert all(re.fullmatch(r"He lives at \d+ [A-Z][a-z]+ Road, [A-Z][\w .'-]+\.", new) for new in news), news
+    assert all(new != text for new, text in zip(news, texts))
+    assert any(new.startswith(f"He lives at {n} ") for n, new in zip(range(1, 101), news)), "the premise"

@@ -94,6 +94,8 @@ FOREIGN_MONTHS = {
            "november", "dezember"),
     "pl": ("stycznia", "lutego", "marca", "kwietnia", "maja", "czerwca", "lipca", "sierpnia", "września|wrzesnia",
            "października|pazdziernika", "listopada", "grudnia"),
+    "fr": ("janvier", "février|fevrier", "mars", "avril", "mai", "juin", "juillet", "août|aout", "septembre",
+           "octobre", "novembre", "décembre|decembre"),
 }  # fmt: skip
 FOREIGN_DAY_WORDS = {
     "es": ("uno|primero", "dos", "tres", "cuatro", "cinco", "seis", "siete", "ocho", "nueve", "diez", "once", "doce",
@@ -104,7 +106,12 @@ FOREIGN_DAY_WORDS = {
            "treze", "catorze|quatorze", "quinze", "dezesseis|dezasseis", "dezessete|dezassete", "dezoito",
            "dezenove|dezanove", "vinte", "vinte e um", "vinte e dois", "vinte e três|vinte e tres", "vinte e quatro",
            "vinte e cinco", "vinte e seis", "vinte e sete", "vinte e oito", "vinte e nove", "trinta", "trinta e um"),
+    "fr": ("premier|1er", "deux", "trois", "quatre", "cinq", "six", "sept", "huit", "neuf", "dix", "onze", "douze",
+           "treize", "quatorze", "quinze", "seize", "dix-sept", "dix-huit", "dix-neuf", "vingt", "vingt et un",
+           "vingt-deux", "vingt-trois", "vingt-quatre", "vingt-cinq", "vingt-six", "vingt-sept", "vingt-huit",
+           "vingt-neuf", "trente", "trente et un"),
 }  # fmt: skip
+FRENCH_WEEKDAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
 for _joint in ("-", " ", ""):
     ORDINALS[f"thirty{_joint}first"] = 31
 UNITS = ["one", "two", "three", "four", "five", "six", "seven", "eight", "nine"]
@@ -359,7 +366,8 @@ FACILITY_KINDS = (
     "Intensive|Day Treatment|Residential Treatment|Treatment|Rehabilitation|Nursing|Community Health|Health|"
     "Healthcare|Trucking|Packers|Poultry|Construction|Transport|Meats|Barracks|Boys' Home|Girls' Home|"
     "Children's Home|De-addiction Centre|De-addiction Center|Grammar|Probation Office|Probation Department|"
-    "Probation Services|Co-op|IHS|Postpartum Unit|Teaching Hospital"
+    "Probation Services|Co-op|IHS|Postpartum Unit|Teaching Hospital|Rig|Yard|Terminal|Mine|Colliery|Quarry|"
+    "Deaf Services"
 )
 _FACILITY_KIND_WORDS = {w.lower() for w in re.split(r"[| ]", FACILITY_KINDS)}
 # Words of a facility's name that say what it is, not which one: kept by its surrogate.
@@ -535,7 +543,7 @@ PHONE_CANDIDATE_RX = _rx(
 )
 VANITY_PHONE_RX = re.compile(r"(?<![\w-])(?:1-)?8[0-9]{2}-[0-9A-Z]{3}-[A-Z]{4}(?![\w-])")
 _EXTENSION_RX = _rx(
-    r",?\s*(?:(?:ext\.?|extension|x)\s*\d{1,5}\b|(?:ext\.?|extension)\s+(?:zero|oh|one|two|three|four|five|six|seven|"
+    r",?\s*(?:(?:ext\.?|extension|x|poste|durchwahl|ramal|anexo)\s*\d{1,5}\b|(?:ext\.?|extension)\s+(?:zero|oh|one|two|three|four|five|six|seven|"
     r"eight|nine)(?:[\s-]+(?:zero|oh|one|two|three|four|five|six|seven|eight|nine)){0,4}\b)"
 )
 INTERNATIONAL_PHONE_RX = re.compile(r"\+\s?\d{1,3}(?:[\s.-]?\(?\d{1,5}\)?){2,6}")
@@ -558,8 +566,8 @@ _YEAR = r"(?:\d{4}|'\d{2}|" + _SPOKEN_YEAR + "|" + _SHORT_SPOKEN_YEAR + r")"
 _DAY_MONTH_YEAR = r"(?:\d{4}|'\d{2}|" + _SPOKEN_YEAR + "|" + _SHORT_SPOKEN_YEAR + "|" + _TWO_DIGIT_YEAR + r")"
 DATE_MONTH_DAY_RX = _rx(
     r"\b(?P<month>" + _MONTH + r")\s+(?:the\s+)?(?P<day>" + _DAY + r"|" + _DAY_WORD + r")\b"
-    r"(?:,?\s+(?P<year>" + _YEAR + r"))?(?![\w:]|[/.-]\d)"
-)
+    r"(?:,?\s+(?:of\s+(?=\d|['’]))?(?P<year>" + _YEAR + r"))?(?![\w:]|[/.-]\d)"
+)  # "Sept. 30th of '08"
 # a month with its year is a date's element too ("my sobriety date is August 2016"); a month alone is not
 DATE_MONTH_YEAR_RX = _rx(
     r"\b(?P<month>"
@@ -573,8 +581,12 @@ DATE_DAY_MONTH_RX = _rx(
     r"(?:,?\s+(?P<year>" + _DAY_MONTH_YEAR + r"))?(?![\w]|[/.-]\d)"
 )
 _FOREIGN_DAY = "|".join(
-    sorted((w for words in FOREIGN_DAY_WORDS.values() for day in words for w in day.split("|")), key=len, reverse=True)
+    sorted(
+        (w for lang in ("es", "pt") for day in FOREIGN_DAY_WORDS[lang] for w in day.split("|")), key=len, reverse=True
+    )
 )
+_FRENCH_DAY = "|".join(sorted((w for day in FOREIGN_DAY_WORDS["fr"] for w in day.split("|")), key=len, reverse=True))
+_FRENCH_MONTH = "|".join(sorted((w for m in FOREIGN_MONTHS["fr"] for w in m.split("|")), key=len, reverse=True))
 # German months only after a day with its full stop ("15. August 2019"): "Mai", "April" are English too
 _FOREIGN_MONTH = "|".join(
     sorted(
@@ -588,6 +600,10 @@ FOREIGN_DATE_RX = _rx(
     r"|(?<![\w.-])(?P<gday>[12]\d|3[01]|0?[1-9])\.\s+(?P<gmonth>"
     + _GERMAN_MONTH
     + r")(?:\s+(?P<gyear>(?:19|20)\d\d))?(?![\w-])"
+    # French: "le 12 mars 2020", "vendredi le 9 octobre 2015", "le premier juillet", "le 1er mai 2019"
+    r"|(?<![\w-])(?:(?P<fwday>" + "|".join(FRENCH_WEEKDAYS) + r")\s+)?(?P<fle>le\s+)?"
+    r"(?P<fday>1er|[12]\d|3[01]|0?[1-9]|" + _FRENCH_DAY + r")\s+(?P<fmonth>" + _FRENCH_MONTH + r")"
+    r"(?:,?\s+(?P<fyear>(?:19|20)\d\d))?(?![\w'’-])"
 )
 DATE_NUMERIC_RX = _rx(
     r"(?<![\w/.-])(?:(?P<a>\d{1,2})(?P<s>[/.-])(?P<b>\d{1,2})(?P=s)(?P<y>\d{4}|\d{2})"
@@ -661,7 +677,7 @@ AGE_AFTER_RX = _rx(
     r"(?:th|st|nd|rd)?\s+birthday)"
 )
 AGE_BEFORE_RX = _rx(
-    r"(?:\b(?:aged?|turned|turning|turns|turn|she\s+is|he\s+is|i\s+am|is(?:\s+now)?|was|were|are|lived\s+to(?:\s+be)?|"
+    r"(?:\b(?:age[d:]?|turned|turning|turns|turn|she\s+is|he\s+is|shes|hes|i\s+am|is(?:\s+now)?|was|were|are|lived\s+to(?:\s+be)?|"
     r"made\s+it\s+to|all\s+of|reached|hit|to\s+be|at|be|being|(?:party|cake|candles)\s+for)|'s|’s|'m|’m|'re|’re)\s+"
     r"(?:(?:almost|nearly|over|about|like|only|just|already|probably|maybe|around|easily|at\s+least|gonna\s+be)\s+){0,2}"
     r"(?P<v>(?:"
@@ -708,9 +724,9 @@ DIRECTED_STREET_RX = re.compile(
     r"\s+(?P<name>[A-Z][a-z][\w'’-]*(?:\s+[A-Z][a-z][\w'’-]*){0,2})"
 )
 STREET_PREFIX_RX = _rx(
-    r"\b\d{1,6}\s+"
+    r"\b\d{1,6},?\s+(?:"
     + _STREET_PREFIXES
-    + r"\s+(?:(?:de|del|della|di|la|las|le|les|los|du|des|da|das|do|dos)\s+)*[^\W\d_]+(?:-[^\W\d_]+)*"
+    + r"|avenue|cul-de-sac|impasse|rang|montée)\s+(?:(?:de|del|della|di|la|las|le|les|los|du|des|da|das|do|dos)\s+)*[^\W\d_]+(?:-[^\W\d_]+)*"
     r"(?:\s+(?:ouest|est|nord|sud|norte|sur|oeste))?(?:,?\s*(?:app|apt|apartment|unit|suite|piso)\.?\s*#?\s*\d+[a-z]?\b)?"
 )
 # the number after the name, as much of the world writes it: "Calle Morelos 245, Colonia Centro",
@@ -1202,7 +1218,7 @@ _ASKED = frozenset({"asked", "told", "texted", "called", "seen", "met", "hugged"
 _PERSON_BEFORE = frozenset(["tell", "ask", "text", "call", "seen", "told", "asked", "texted", "called", "met", "saw", "love", "loved", "miss", "missed", "hate", "hated", "hug", "hugged", "married", "dating", "marry", "visited", "visit"])  # fmt: skip
 
 
-_PERSON_BEFORE_TWO = frozenset({"me and", "and i", "work for", "works for", "with my", "looked up", "seeing", "things with",
+_PERSON_BEFORE_TWO = frozenset({"me and", "and i", "who is", "work for", "works for", "with my", "looked up", "seeing", "things with",
                                 "talk to", "talked to", "talking to", "spoke to", "spoke with", "speak to", "speak with",
                                 "out with", "up with", "fight with", "fighting with", "fought with", "living with",
                                 "lives with", "live with", "stay with", "staying with", "stayed with"})  # fmt: skip
@@ -1240,8 +1256,10 @@ _HIS_OR_HER = re.compile(
 _CLAUSE_OPENERS = frozenset({"so", "yeah", "and", "but", "like", "think", "guess", "mean", "well", "okay", "ok", "oh",
                              "because", "cause", "then", "now", "know", "honestly", "actually", "said", "yes", "no"})  # fmt: skip
 _RELATION_AFTER = re.compile(r",? (?:my|our) (?:" + RELATIONS + r")\b(?! (?:is|was) (?:a|an|the|my)\b)", re.IGNORECASE)
-_SPOKEN_TO_AFTER = frozenset({"okay", "ok", "alright", "hey", "hi", "so", "well", "thanks", "now", "right", "yes"})
-_LETS = re.compile(r",? (?:let's|lets|can you|could you|would you|will you|what do you|how do you|do you|tell me|i want you)\b",
+_SPOKEN_TO_AFTER = frozenset({"okay", "ok", "alright", "hey", "hi", "so", "well", "thanks", "now", "right", "yes", "um",
+                              "uh"})  # fmt: skip
+_LETS = re.compile(r",? (?:let's|lets|can you|could you|would you|will you|what do you|how do you|do you|tell me|i want you|"
+                   r"if you can)\b",
                    re.IGNORECASE)  # fmt: skip
 _NEXT_TWO = re.compile(r"\s+(\S+)(?:\s+(\S+))?")
 _ADVERBS = frozenset({"really", "just", "always", "never", "actually", "finally", "still", "also", "literally",
@@ -1278,7 +1296,8 @@ def _after_person(text: str, end: int) -> bool:
 # where people know one another from: "Pat from my DBT group", "Will from the shelter"
 _FROM_A_GROUP = re.compile(
     r"(?i: from (?:my|our|the) (?:[\w-]+ )?(?:group|work|church|school|class|job|meetings?|program|shelter|team|unit|"
-    r"building|gym|mosque|temple|synagogue|halfway house|year|platoon|squad|company|crew|cohort|ward|wing|block)\b)"
+    r"building|gym|mosque|temple|synagogue|halfway house|year|platoon|squad|company|crew|cohort|ward|wing|block|flats|"
+    r"estate|camp|barracks|base|reserve|rez|village)\b)"
 )
 
 
@@ -2479,12 +2498,13 @@ _FOREIGN_GATE = frozenset(w for months in FOREIGN_MONTHS.values() for m in month
 
 
 _GERMAN_MONTHS = frozenset(w for m in FOREIGN_MONTHS["de"] for w in m.split("|"))
+_FRENCH_IN_ENGLISH = frozenset({"mars", "mai"})  # a planet and a bar; German and French "mai"
 _GERMAN_DAY = re.compile(r"\d\.\s+[A-ZÄÖÜa-zäöü]")
 
 
 def _foreign_dates(t: _Text, lists: WordLists) -> None:
-    """Dates said in Spanish, Portuguese, Polish or German, with a day: "12 de octubre de 2019",
-    "el doce de octubre", "dia vinte de março", "2 lutego 2020", "15. August 2019"."""
+    """Dates said in Spanish, Portuguese, Polish, German or French, with a day: "12 de octubre de 2019",
+    "el doce de octubre", "dia vinte de março", "2 lutego 2020", "15. August 2019", "le 12 mars 2020"."""
     months = t.lower_words & _FOREIGN_GATE
     german = t.lower_words & _GERMAN_MONTHS
     if german and _GERMAN_DAY.search(t.text):
@@ -2496,6 +2516,9 @@ def _foreign_dates(t: _Text, lists: WordLists) -> None:
     for m in (m for lo, hi in windows for m in FOREIGN_DATE_RX.finditer(t.text, lo, hi)):
         if m.group("gday") and not (m.group("gyear") or m.group("gmonth").lower() in _FOREIGN_GATE):
             continue  # "at 15. April was ...": a German date needs its year or a German month
+        bare_french = m.group("fday") and not (m.group("fyear") or m.group("fle") or m.group("fwday"))
+        if bare_french and (m.group("fmonth").lower() in _FRENCH_IN_ENGLISH or not m.group("fday")[0].isdigit()):
+            continue  # "six mars bars", "sept mai ...": a French date needs "le", a weekday or a year there
         t.add(m.start(), m.end(), DATE, ("foreign", m))
 
 
@@ -2600,13 +2623,30 @@ HOLIDAY_DAYS: dict[str, tuple[int, int] | tuple[int, int, int]] = {
     "bonfire night": (11, 5), "guy fawkes night": (11, 5), "cinco de mayo": (5, 5), "día de los muertos": (11, 2),
     "dia de los muertos": (11, 2), "nochebuena": (12, 24), "three kings day": (1, 6), "día de reyes": (1, 6),
     "remembrance day": (11, 11), "presidents day": (2, 0, 3), "martin luther king day": (1, 0, 3),
+    "eid ul-fitr": (4, 21), "eid ul-adha": (6, 28), "hari raya": (4, 21), "ramadan": (3, 23), "hogmanay": (12, 31),
+    "burns night": (1, 25), "st. andrew's day": (11, 30), "st. david's day": (3, 1), "tết": (2, 1), "tet": (2, 1),
+    "seollal": (2, 1), "chuseok": (9, 17), "songkran": (4, 13), "vesak": (5, 15), "deepavali": (11, 1),
+    "vaisakhi": (4, 14), "baisakhi": (4, 14), "pongal": (1, 14), "onam": (9, 1), "la saint-jean": (6, 24),
+    "saint-jean-baptiste": (6, 24), "fête nationale": (6, 24), "waitangi day": (2, 6), "emancipation day": (8, 1),
 }  # fmt: skip
+# what a holiday's date may be said from ("two days before Christmas 2016", "the monday after easter
+# 2018", "first of ramadan 2022"): the span takes it, the surrogate keeps it before the shifted day
+_HOLIDAY_FROM = (
+    r"(?:(?:the\s+)?(?:day|night|morning|evening|week|weekend|monday|tuesday|wednesday|thursday|friday|saturday|sunday)"
+    r"|(?:a|one|two|three|four|five|"
+    r"six|seven|eight|nine|ten|a\s+few|a\s+couple\s+of|\d{1,2})\s+(?:days?|weeks?|nights?))\s+(?:before|after)"
+    r"|(?:the\s+)?(?:first|second|third|last|end|start|middle|beginning)\s+(?:day\s+|week\s+|night\s+)?of"
+)
 _HOLIDAY = "|".join(
-    re.escape(h).replace("'", "['’]?").replace(r"\ ", r"\s+").replace(r"\.", r"\.?")
+    re.escape(h).replace("'", "['’]?").replace(r"\ ", r"\s+").replace(r"\.", r"\.?").replace(r"\-", r"[\s-]?")
     for h in sorted(HOLIDAY_DAYS, key=len, reverse=True)
 )
 HOLIDAY_YEAR_RX = _rx(
-    r"\b(?:the\s+)?(?P<holiday>" + _HOLIDAY + r")(?:\s+(?:weekend|night|morning|eve))?,?\s+(?:of\s+)?"
+    r"\b(?:(?P<from>"
+    + _HOLIDAY_FROM
+    + r")\s+)?(?:the\s+)?(?P<holiday>"
+    + _HOLIDAY
+    + r")(?:\s+(?:weekend|night|morning|eve))?,?\s+(?:of\s+)?"
     r"(?P<year>(?:19|20)\d\d|['’]\d\d|" + _SPOKEN_YEAR + r")\b(?![\w/-]|[.,]\d)"
 )
 # the words that say which holiday ("new" and "good" do not): where the pattern is tried
@@ -2616,7 +2656,9 @@ _HOLIDAY_WORDS = frozenset({"christmas", "xmas", "thanksgiving", "easter", "pass
                             "july", "boxing", "patrick's", "patricks", "friday", "diwali", "lunar", "chinese", "eid",
                             "holi", "rosh", "yom", "kwanzaa", "canada", "anzac", "australia", "bonfire", "fawkes",
                             "cinco", "muertos", "nochebuena", "kings", "reyes", "remembrance", "presidents",
-                            "king"})  # fmt: skip
+                            "king", "hari", "ramadan", "hogmanay", "burns", "andrew's", "david's", "tết", "tet",
+                            "seollal", "chuseok", "songkran", "vesak", "deepavali", "vaisakhi", "baisakhi", "pongal",
+                            "onam", "saint-jean", "saint-jean-baptiste", "fête", "waitangi", "emancipation"})  # fmt: skip
 
 
 def holiday_key(said: str) -> str:
@@ -2624,7 +2666,8 @@ def holiday_key(said: str) -> str:
     key = re.sub(r"\s+", " ", said.lower().replace("’", "'"))
     if key in HOLIDAY_DAYS:
         return key
-    return next(h for h in HOLIDAY_DAYS if h.replace("'", "").replace(".", "") == key.replace("'", "").replace(".", ""))
+    bare = re.sub(r"['.\s-]", "", key)
+    return next(h for h in HOLIDAY_DAYS if re.sub(r"['.\s-]", "", h) == bare)
 
 
 _YEAR_AHEAD = re.compile(r"\b(?:19|20)\d\d\b|['’]\d\d\b|\b(?:nineteen|twenty|thousand)\b")
@@ -3378,6 +3421,20 @@ _NOT_A_TOWN_AFTER = frozenset({"lol", "lmao", "lmfao", "innit", "yknow", "yanno"
                                "ummm", "uhm", "okey", "alright", "yeh", "yup", "nah", "omg", "idk", "tbh"})  # fmt: skip
 _LAUGH = re.compile(r"(?:ha|he|hah|heh)+h?")
 _TOWN_AFTER_ADDRESS = re.compile(r",\s+([a-zà-ÿ][a-zà-ÿ'’-]{3,})(?=[\s.,;:!?\x00]|$)")
+# a town in capitals after an address and its comma, where the clause ends: "7 Shore Road, Petty Harbour."
+_CAPITAL_TOWN_AFTER = re.compile(
+    r",\s+([A-Z][a-zà-ÿ'’]+(?:[\s-][A-Z][a-zà-ÿ'’]+){0,2})(?=\s*(?:[.,;:!?\x00]|$)|\s+[a-z])"
+)  # where the clause ends, or before a word in lower case after two words: "..., Viejo San Juan for my mail"
+# the park, estate or lodge after a flat, a lot or a room: "space 41, sunset mobile estates", "lot 23,
+# whispering pines mobile home park", "Building 4 Apt 17, Harbor View Homes"
+COMPLEX_KINDS = ("estate", "estates", "park", "court", "homes", "lodge", "village", "manor", "apartments", "towers",
+                 "terrace", "gardens", "flats", "mansions", "complex", "residences", "heights", "motel", "inn",
+                 "hostel", "camp", "commons", "place")  # fmt: skip
+_COMPLEX_AFTER_UNIT = _rx(r",\s+((?:[^\W\d_][\w'’-]*\s+){1,4}?(?:" + "|".join(COMPLEX_KINDS) + r"))(?![\w'’-])")
+_ENDS_IN_UNIT = _rx(
+    r"\b(?:apt\.?|apartment|unit|flat|lot|space|room|rm\.?|trailer|site|bunkhouse|shack|cabin|building|bldg\.?)\s*"
+    r"(?:number\s+|no\.?\s*|#\s*)?(?:\d{1,4}[a-z]?|[a-z]|" + _NUMBER_WORDS + r")$"
+)
 
 
 def _other_addresses(t: _Text, lists: WordLists) -> None:
@@ -3401,6 +3458,14 @@ def _other_addresses(t: _Text, lists: WordLists) -> None:
         if all(s.type in (ADDRESS, NAME, LOCATION, ID, DATE) and start <= s.start and s.end <= end for s in inside):
             t.claims.replace(inside, start, end, ADDRESS)
     for span in [s for s in t.claims.spans if s.type == ADDRESS]:
+        place = _ENDS_IN_UNIT.search(text, max(0, span.end - 24), span.end) and _COMPLEX_AFTER_UNIT.match(
+            text, span.end
+        )
+        if place and not any(w.lower() in STOPWORDS for w in place.group(1).split()[:-1]):
+            inside = t.claims.overlapping(span.end, place.end())
+            if all(s.type in (NAME, LOCATION, ADDRESS, FACILITY) for s in inside):
+                t.claims.replace([span, *inside], span.start, place.end(), ADDRESS)
+                continue
         town = _TOWN_AFTER_ADDRESS.match(text, span.end)
         if town:
             word = town.group(1)
@@ -3412,6 +3477,17 @@ def _other_addresses(t: _Text, lists: WordLists) -> None:
                 or _LAUGH.fullmatch(word)
             ):
                 t.add(town.start(1), town.end(1), LOCATION)
+            continue
+        town = _CAPITAL_TOWN_AFTER.match(text, span.end)
+        if town and text[town.end(1) : town.end(1) + 1] == " " and " " not in town.group(1).replace("-", " "):
+            town = None  # "12 Elm Street, Mom said": one word before the clause goes on is no town
+        if town and not any(
+            w.lower() in STOPWORDS or w.lower() in lists.keep or w.lower() in _SALUTES or w.lower() in _NOT_A_TOWN_AFTER
+            for w in town.group(1).split()
+        ):
+            inside = t.claims.overlapping(town.start(1), town.end(1))  # "Viejo San Juan": a town found in part
+            if all(s.type in (NAME, LOCATION) and town.start(1) <= s.start and s.end <= town.end(1) for s in inside):
+                t.claims.replace(inside, town.start(1), town.end(1), LOCATION)
 
 
 def _world_addresses(t: _Text, lists: WordLists) -> None:
@@ -4356,6 +4432,10 @@ _KIN_TITLES = (
 )
 # Places only a person stands in, where a first name that is also a word is a name ("i told chance i
 # wasn't going back", "so april my caseworker said", "tía mercy doesn't speak english")
+_MI = "mi"
+_AFTER_A_SPANISH_NAME = re.compile(
+    r"\s*(?:[,.!?\x00]|$)|\s+(?:no|dice|dijo|es|está|esta|estaba|era|tiene|tenía|quiere|se|me|le|y|que|siempre|nunca|ya)\b"
+)  # "mi hija kavita no quiere", not "mi papá trabaja mucho"
 _STRONG_PERSON_SLOTS: tuple[tuple[re.Pattern, frozenset[str]], ...] = tuple(
     (re.compile(pattern, re.IGNORECASE), frozenset(triggers.split()))
     for pattern, triggers in (
@@ -4395,6 +4475,17 @@ _STRONG_PERSON_SLOTS: tuple[tuple[re.Pattern, frozenset[str]], ...] = tuple(
             "wee",
         ),
         (r"(?:^|(?<=[\s,.]))(?P<n>[a-z][a-z'’-]+) and me (?:we|were|went|got|used)\b", "were went got used"),
+        (  # "mi hija kavita no quiere": a relation said in Spanish before a name
+            (
+                r"\bmi (?:hija|hijo|hermana|hermano|esposa|esposo|novia|novio|sobrina|sobrino|nieta|nieto|mam[áa]|"
+                r"pap[áa]|t[íi]a|t[íi]o|prima|primo|abuela|abuelo|suegra|suegro|cuñada|cuñado) (?P<n>[a-z][a-z'’-]+)"
+            ),
+            _MI,
+        ),
+        (  # "i been sober since before summer was born": only a person is born
+            r"\b(?:before|after|since|when|until|till) (?P<n>[a-z][a-z'’-]+) (?:was|got) born\b",
+            "born",
+        ),
         (
             r"\bwhen (?P<n>[a-z][a-z'’-]+) (?:called|texted|messaged|hung up on|yelled at|dumped|left) (?:me|us)\b",
             "called texted messaged hung yelled dumped left",
@@ -4441,8 +4532,12 @@ def _strong_person_slots(t: _Text, rules: _NameRules) -> None:
                 ok = known.get(word)
                 if ok is None:
                     ok = known[word] = _strong_slot_word(rules, rules.base(word))
-                if not ok:
-                    continue
+                if not ok and not (
+                    triggers == {_MI}
+                    and not rules.familiar(rules.base(word))
+                    and _AFTER_A_SPANISH_NAME.match(t.low, m.end())
+                ):
+                    continue  # after "mi hija", a word no dictionary holds, before what a person does, is a name
                 start = m.start("n")
                 end = start + len(word) - (2 if word.endswith(("'s", "’s")) else 0)
                 t.add(start, end, NAME, "first")
@@ -4720,7 +4815,7 @@ _KIND_TAIL = re.compile(
     r"(?: (?:psych|psychiatric|detox|rehab|behavioral|behavioural|mental health|treatment|recovery|day treatment|"
     r"inpatient|outpatient|residential|distribution|processing|packing))?"
     r" (?:unit|ward|wing|plant|center|centre|clinic|program|programme|facility|shelter|warehouse|factory|campus|"
-    r"hospital|school|home|house|office|branch|location|IOP|PHP)\b"
+    r"hospital|school|home|house|office|branch|location|IOP|PHP|rig|yard|terminal|mine|depot|mill|quarry)\b"
 )
 
 

@@ -215,17 +215,22 @@ class SessionSurrogates:
             word = self._word(value[head:].split()[0] + " " + value.lower())  # keyed by the whole name
             words = value[:head] + _styled(word, value[head:].split()[0]) + " " + value[head:]
         # "Elks Lodge 1142": the lodge's number too
-        return self.characters(words, "FACILITY", value, letters=False) if _DIGIT.search(words) else words
+        return (
+            self.characters(words, "FACILITY", value, letters=False, original=value) if _DIGIT.search(words) else words
+        )
 
     def address(self, value: str) -> str:
         generic = set(detect.STREET_SUFFIX_WORDS) | {"apt", "apartment", "unit", "suite", "ste", "flat", "room",
                                                            "rm", "floor", "fl", "building", "bldg", "lot", "space",
                                                            "number", "no", "p", "o", "po", "box", "post", "office", "rural",
                                                            "route", "rr", "general", "delivery", "hc", "block",
-                                                           "county", "state"}  # fmt: skip
+                                                           "county", "state", "mobile", "home", "trailer",
+                                                           *detect.COMPLEX_KINDS}  # fmt: skip
         # a number said in words ("eleven forty seven county road") is a number, not a name
         words = self._words_except(self.number_words(value, "ADDRESS"), generic | _NUMBER_WORDS, unit_letters=True)
-        return self.characters(words, "ADDRESS", value, letters=False) if _DIGIT.search(words) else words
+        return (
+            self.characters(words, "ADDRESS", value, letters=False, original=value) if _DIGIT.search(words) else words
+        )
 
     def number_words(self, value: str, kind: str) -> str:
         """Each number word replaced by a keyed one of its kind (a unit by a unit, a teen by a teen, a ten
@@ -245,8 +250,12 @@ class SessionSurrogates:
 
     # ------------------------------------------------------------------ shaped values
 
-    def characters(self, value: str, kind: str, memo_value: str | None = None, letters: bool = True) -> str:
-        """Each digit (and letter) replaced by a keyed one; separators and case kept."""
+    def characters(
+        self, value: str, kind: str, memo_value: str | None = None, letters: bool = True, original: str | None = None
+    ) -> str:
+        """Each digit (and letter) replaced by a keyed one; separators and case kept. `original`: what the
+        result must differ from, where `value` has new words already ("7 Shore Road" as "7 Wyatt Road":
+        the same house number is no copy)."""
         stream = digest(self.key, self.session_key, "chars", kind, memo_value or value)
         out = []
         for i, c in enumerate(value):
@@ -263,9 +272,10 @@ class SessionSurrogates:
             else:
                 out.append(c)
         result = "".join(out)
-        if result == value and any(c.isdigit() or c.isalpha() for c in value):
+        changeable = [i for i, c in enumerate(value) if c.isdigit() or letters and c.isalpha()]
+        if result == (original or value) and changeable:
             # one chance in millions: change the last digit
-            last = max(i for i, c in enumerate(value) if c.isdigit() or c.isalpha())
+            last = changeable[-1]
             c = value[last]
             swap = str((int(c) + 1) % 10) if c.isdigit() else ("b" if c.lower() == "a" else "a")
             result = result[:last] + (swap.upper() if c.isupper() else swap) + result[last + 1 :]
@@ -487,11 +497,17 @@ class SessionSurrogates:
             year = _said_year(said_year) or 2000
             new = self._shift(year, *_holiday_day(detect.HOLIDAY_DAYS[detect.holiday_key(m.group("holiday"))], year))
             month = _styled(_FULL_MONTHS[new.month - 1], m.group("holiday"))
+            # what it is said from stays before the day ("two days before December 30th, 2016")
+            said_from = m.group("from") if m.group("from") and m.start("from") >= span.start else ""
+            if re.search(r"(?i)\bof$", said_from):  # "first of ramadan 2022": the shifted day itself
+                said_from = ""
+            if said_from:
+                said_from += text[m.end("from") : m.start("holiday")].removesuffix("the ").removesuffix("The ")
             if said_year.isdigit():
-                return f"{month} {new.day}{_ordinal_suffix(new.day)}, {new.year}"
+                return f"{said_from}{month} {new.day}{_ordinal_suffix(new.day)}, {new.year}"
             if said_year[0] in "'’":
-                return f"{month} {new.day}{_ordinal_suffix(new.day)} '{new.year % 100:02d}"
-            return f"{month} {_ORDINAL_OF[(new.day, '')]} {detect.year_words(new.year)}"
+                return f"{said_from}{month} {new.day}{_ordinal_suffix(new.day)} '{new.year % 100:02d}"
+            return f"{said_from}{month} {_ORDINAL_OF[(new.day, '')]} {detect.year_words(new.year)}"
         if style == "short":
             new = self._shift(None, int(m.group("a")), int(m.group("b")))
             separator = text[m.end("a")]
@@ -514,12 +530,12 @@ class SessionSurrogates:
         return original + self.date_shift
 
     def _foreign_date(self, m: re.Match, span: Span, text: str) -> str:
-        """A date said in Spanish, Portuguese, Polish or German, shifted and said in the same language
-        and the same way (the day in digits or in words)."""
-        german = m.group("gday") is not None
-        day_text, month_text = (m.group("gday"), m.group("gmonth")) if german else (m.group("day"), m.group("month"))
-        year_text = m.group("gyear") if german else m.group("year")
+        """A date said in Spanish, Portuguese, Polish, German or French, shifted and said in the same
+        language and the same way (the day in digits or in words; a French weekday for the new day)."""
+        branch = "g" if m.group("gday") is not None else "f" if m.group("fday") is not None else ""
+        day_text, month_text, year_text = m.group(branch + "day"), m.group(branch + "month"), m.group(branch + "year")
         low, said_day = month_text.lower(), day_text.lower()
+        languages = {"g": ("de",), "f": ("fr",), "": ("es", "pt", "pl")}[branch]
 
         def day_of(lang: str) -> int | None:
             words = detect.FOREIGN_DAY_WORDS.get(lang, ())
@@ -529,22 +545,28 @@ class SessionSurrogates:
         # Portuguese, though "agosto" is Spanish too)
         lang, month = next(
             (lang, i + 1)
-            for lang in (("de",) if german else ("es", "pt", "pl"))
+            for lang in languages
             for i, names in enumerate(detect.FOREIGN_MONTHS[lang])
             if low in names.split("|") and (said_day.isdigit() or day_of(lang) is not None)
         )
         words = detect.FOREIGN_DAY_WORDS.get(lang, ())
-        word_day = day_of(lang)
-        day = word_day or int(said_day)
+        word_day = None if said_day == "1er" else day_of(lang)
+        day = word_day or int(said_day.rstrip("er"))
         new = self._shift(int(year_text) if year_text else None, month, day)
         new_month = _styled(detect.FOREIGN_MONTHS[lang][new.month - 1].split("|")[0], month_text)
         if word_day is not None:
             new_day = _styled(words[new.day - 1].split("|")[0], day_text)
+        elif said_day == "1er":
+            new_day = "1er" if new.day == 1 else str(new.day)
         else:
             new_day = _pad(new.day, day_text)
-        pieces = {"gday" if german else "day": new_day, "gmonth" if german else "month": new_month}
+        pieces = {branch + "day": new_day, branch + "month": new_month}
         if year_text:
-            pieces["gyear" if german else "year"] = str(new.year)
+            pieces[branch + "year"] = str(new.year)
+        if branch == "f" and m.group("fwday"):
+            said = m.group("fwday")
+            weekday = detect.FRENCH_WEEKDAYS[new.weekday()] if year_text else said.lower()
+            pieces["fwday"] = _styled(weekday, said)
         return _with_groups(m, pieces, span, text)
 
     def _date_words(self, m: re.Match, span: Span, text: str) -> str:
