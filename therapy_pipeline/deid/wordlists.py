@@ -305,7 +305,7 @@ def _build(keep_text: str) -> dict[str, list[str]]:
     ordinary |= set(unmarked.values())
     frequent |= {bare for w, bare in unmarked.items() if frequencies[w] >= _FREQUENT}
     # the everyday words of the languages clients switch into ("desde", "cuando", "est"), where none is
-    # a name or a town: a word, not a name, when said in lower case
+    # a name or a town: words people say, so a name only where the context says one
     foreign = set()
     for language in _SWITCHED_LANGUAGES:
         counts = SpellChecker(language=language).word_frequency.dictionary
