@@ -739,6 +739,54 @@ RECALL["FACILITY"] += [
     ("Hospice chaplain from the Ocean Meridian rig visited the home twice", "Ocean Meridian rig"),
     ("Records from Red Dirt Trucking terminal received today", "Red Dirt Trucking terminal"),
 ]
+RECALL["ADDRESS"] += [  # method 1.7: an address after its cue, to the clause's end, and one led by its unit
+    ("the address for the home visit is site 6 comp 14, rr 3 just past the church", "site 6 comp 14, rr 3"),
+    ("Could you confirm your address? Yeah it's No. 23, Jalan SS 2/72.", "No. 23, Jalan SS 2/72"),
+    ("it's number nine the crescent, I think. What's your address? it's number nine the crescent.", "number nine"),
+    ("I grew up at Flat C, 12/F, Wah Fung Mansion, 88 Shau Kei Wan Road and honestly", "Flat C, 12/F, Wah Fung Mansion"),
+    ("he was released to stand 4471, budiriro 5 that's the approved premises", "stand 4471, budiriro 5"),
+    ("Dad's farm is 2394 Kaiwaka Road, RD 3, you turn left", "2394 Kaiwaka Road, RD 3"),
+    ("he was released to 4410 fm 1960 west that's the approved premises", "4410 fm 1960 west"),
+    ("I grew up at 4 Craigentinny Wynd and honestly", "4 Craigentinny Wynd"),
+]
+RECALL["DATE"] += [
+    ("He passed on the 9th of the 10th, 2023, and I haven't been back", "the 9th of the 10th, 2023"),
+    ("dob is the thirtieth of the ninth sorry", "the thirtieth of the ninth"),
+    ("He passed on 12 Januari 2020, and I haven't been back", "12 Januari 2020"),
+]
+RECALL["AGE"] += [("She says her grandmother is ninety-nine and three quarters and lives", "ninety-nine and three quarters")]
+RECALL["FACILITY"] += [
+    ("after the flood they put us all in ysbyty glan dyffryn for a few nights", "ysbyty glan dyffryn"),
+    ("I'm ringing from CLSC des Érables, we have your father here", "CLSC des Érables"),
+    ("after the flood they put us all in masjid an-noor for a few nights", "masjid an-noor"),
+    ("he did two years at mount zion tabernacle and came out worse", "mount zion tabernacle"),
+    ("the counsellor at mbare wellness hub told me to phone you guys", "mbare wellness hub"),
+    ("after the flood they put us all in harbourview polyclinic for a few nights", "harbourview polyclinic"),
+]
+RECALL["NAME"] += [
+    ("Uh-huh. spelled kasun and then prosser like it sounds yeah", "kasun"),
+    ("Uh-huh. spelled kasun and then prosser like it sounds yeah", "prosser"),
+    ("hi this is the counselling service calling for efua please call us back", "efua"),
+    ("so i rang april and she said mum just come stay with us", "april"),
+    ("and then hodan just like olena just walked out and never came back", "olena"),
+    ("yeah the social worker it was um baek no wait mcinnes the tall one", "baek"),
+    ("client name siân van houten date of birth i'll put in after", "siân van houten"),
+    ("Father a/p Muniandy baptised all of us", "a/p Muniandy"),
+    ("on his passport it's Sreekumar dela Cruz, the interpreter says.", "dela Cruz"),
+]
+RECALL["URL"] += [
+    ("Resources for families are at rhiannon_xo.", "rhiannon_xo"),
+    ("Her account's u/throwaway_mil_spouse22 on Instagram, and she's only thirteen.", "u/throwaway_mil_spouse22"),
+    ("he found me through jhunjhun.makeup on insta even after i blocked him", "jhunjhun.makeup"),
+]
+RECALL["ID"] += [
+    ("she keeps seeing lxz 4821 outside her mum's house", "lxz 4821"),
+    ("it's sn19 xkd the black one with the tinted windows", "sn19 xkd"),
+    ("i think my ramq is u7734 8812 05 it's my mother's maiden name", "u7734 8812 05"),
+]
+RECALL["SSN"] += [("[chat] my ic number is Y482913(5)", "Y482913(5)")]
+RECALL["DATE"] += [("Could you confirm the date? I have Mayo 3, 2019 written here.", "Mayo 3, 2019")]
+RECALL["FACILITY"] += [("we do the meeting at saltcoats harbour mission in the back room", "saltcoats harbour mission")]
 # Shaped values with one obvious type: that type is checked too. For the others (a surname may be
 # found as a place) any type removes the value.
 TYPED = {"DATE", "AGE", "PHONE", "EMAIL", "URL", "IP", "SSN", "ZIP", "ID"}
@@ -978,6 +1026,23 @@ TRAPS = [
     ("we had 5, place them on the table", "place"),
     ("mi papá trabaja mucho en la obra", "trabaja"),
     ("i bought 12 place settings for the wedding", "place"),
+    # method 1.7
+    ("the address is on the letter, I think.", "letter"),
+    ("my address is the same as before", "same"),
+    ("I was in room 12, it was awful and flat 3, my mates were there", "awful"),
+    ("house 29, must heard stressed", "heard"),
+    ("we go to the masjid on fridays and the mission is on a mission", "mission"),
+    ("he is on a mission and the space mission failed", "mission"),
+    ("we had a school assembly and the secondary school was fine", "assembly"),
+    ("it was the first of the month and the second of the three", "second"),
+    ("we meet on the 2nd of the 3rd round", "3rd"),
+    ("i take 300 mgs and ppm 1000 and phq 9", "ppm"),
+    ("i paid 100 usd for it and 200 gbp", "usd"),
+    ("it's spelled differently in the book", "differently"),
+    ("calling for help, please do not hang up", "help"),
+    ("I rang the office and she said no.", "office"),
+    ("it was rated 4.5 on tiktok", "4.5"),
+    ("client name and number please", "number"),
 ]
 
 
@@ -1542,6 +1607,10 @@ def test_spoken_ip_handle_and_spoken_link_get_surrogates_said_the_same_way(surro
         ("le premier juillet 2019 ok", r"le [a-z-]+(?: et un)? [a-zéû]+ 20\d\d ok"),
         ("two days before Christmas 2016, and", r"two days before [A-Z][a-z]+ \d{1,2}(?:st|nd|rd|th), 20\d\d, and"),
         ("my dad died first of ramadan 2022 in", r"my dad died [a-z]+ \d{1,2}(?:st|nd|rd|th), 20\d\d in"),
+        ("He passed on the 9th of the 10th, 2023, and", r"He passed on the \d{1,2}(?:st|nd|rd|th) of the \d{1,2}(?:st|nd|rd|th), 20\d\d, and"),
+        ("dob is the thirtieth of the ninth sorry", r"dob is the [a-z-]+ of the [a-z]+ sorry"),
+        ("He passed on 12 Januari 2020, and", r"He passed on \d{1,2} [A-Z][a-z]+ 20\d\d, and"),
+        ("I have Mayo 3, 2019 written here.", r"I have [A-Z][a-z]+ \d{1,2}, 20\d\d written here\."),
     ],
 )
 def test_a_date_in_another_language_or_with_a_two_digit_year_keeps_its_shape(surrogate, text, shape):

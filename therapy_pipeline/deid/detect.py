@@ -96,6 +96,9 @@ FOREIGN_MONTHS = {
            "października|pazdziernika", "listopada", "grudnia"),
     "fr": ("janvier", "février|fevrier", "mars", "avril", "mai", "juin", "juillet", "août|aout", "septembre",
            "octobre", "novembre", "décembre|decembre"),
+    # Indonesian and Malay (and Dutch, which spells most of them so), with a day in digits: "12 Januari 2020"
+    "id": ("januari", "februari", "maret|maart", "april", "mei", "juni", "juli|julai", "agustus|augustus|ogos",
+           "september", "oktober", "november", "desember|disember"),
 }  # fmt: skip
 FOREIGN_DAY_WORDS = {
     "es": ("uno|primero", "dos", "tres", "cuatro", "cinco", "seis", "siete", "ocho", "nueve", "diez", "once", "doce",
@@ -122,6 +125,7 @@ _NUMBER_WORDS = (
     "sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred|"
     "thousand|double|triple"
 )
+_NUMBER_WORD_SET = frozenset(_NUMBER_WORDS.split("|"))
 
 # Function words: never a name by themselves.
 STOPWORDS = frozenset(
@@ -367,7 +371,7 @@ FACILITY_KINDS = (
     "Healthcare|Trucking|Packers|Poultry|Construction|Transport|Meats|Barracks|Boys' Home|Girls' Home|"
     "Children's Home|De-addiction Centre|De-addiction Center|Grammar|Probation Office|Probation Department|"
     "Probation Services|Co-op|IHS|Postpartum Unit|Teaching Hospital|Rig|Yard|Terminal|Mine|Colliery|Quarry|"
-    "Deaf Services"
+    "Deaf Services|Polyclinic|Surau|Pentecostal Assembly|Secondary|Basic School|Multipurpose Service|Wellbeing Hub"
 )
 _FACILITY_KIND_WORDS = {w.lower() for w in re.split(r"[| ]", FACILITY_KINDS)}
 # Words of a facility's name that say what it is, not which one: kept by its surrogate.
@@ -385,7 +389,7 @@ STREET_SUFFIXES = (
     "ter|circle|cir|parkway|pkwy|highway|hwy|trail|trl|square|sq|loop|row|crescent|cres|close|"
     "alley|path|pike|run|ridge|hollow|heights|grove|gardens|mews|walk|plaza|turnpike|expressway|"
     "freeway|route|rte|point|crossing|commons|bend|cove|glen|meadows?|view|estates|landing|concourse|broadway|"
-    "parade|wharf|green|rise|park|apartments|apts|towers"
+    "parade|wharf|green|rise|park|apartments|apts|towers|wynd"
 )
 _STRONG_SUFFIXES = frozenset(
     {
@@ -580,6 +584,7 @@ DATE_DAY_MONTH_RX = _rx(
     r"\b(?:the\s+)?(?P<day>" + _DAY + r"|" + _DAY_WORD + r")\s+(?:of\s+)?(?P<month>" + _MONTH + r")"
     r"(?:,?\s+(?P<year>" + _DAY_MONTH_YEAR + r"))?(?![\w]|[/.-]\d)"
 )
+_ENGLISH_TOO = frozenset({"april", "august", "september", "november"})  # months English spells the same
 _FOREIGN_DAY = "|".join(
     sorted(
         (w for lang in ("es", "pt") for day in FOREIGN_DAY_WORDS[lang] for w in day.split("|")), key=len, reverse=True
@@ -590,13 +595,19 @@ _FRENCH_MONTH = "|".join(sorted((w for m in FOREIGN_MONTHS["fr"] for w in m.spli
 # German months only after a day with its full stop ("15. August 2019"): "Mai", "April" are English too
 _FOREIGN_MONTH = "|".join(
     sorted(
-        (w for lang in ("es", "pt", "pl") for m in FOREIGN_MONTHS[lang] for w in m.split("|")), key=len, reverse=True
+        {w for lang in ("es", "pt", "pl", "id") for m in FOREIGN_MONTHS[lang] for w in m.split("|")} - _ENGLISH_TOO,
+        key=len,
+        reverse=True,
     )
 )
 _GERMAN_MONTH = "|".join(sorted((w for m in FOREIGN_MONTHS["de"] for w in m.split("|")), key=len, reverse=True))
 FOREIGN_DATE_RX = _rx(
     r"(?<![\w-])(?:(?:el|o|dia|día)\s+)?(?P<day>[12]\d|3[01]|0?[1-9]|" + _FOREIGN_DAY + r")\s+(?:de\s+)?"
     r"(?P<month>" + _FOREIGN_MONTH + r")(?:,?\s+(?:de\s+|del\s+)?(?P<year>(?:19|20)\d\d))?(?![\w-])"
+    # the month first, as English says it, with its year: "Mayo 3, 2019"
+    r"|(?<![\w-])(?P<smonth>"
+    + _FOREIGN_MONTH
+    + r")\s+(?P<sday>[12]\d|3[01]|0?[1-9]),?\s+(?P<syear>(?:19|20)\d\d)(?![\w-])"
     r"|(?<![\w.-])(?P<gday>[12]\d|3[01]|0?[1-9])\.\s+(?P<gmonth>"
     + _GERMAN_MONTH
     + r")(?:\s+(?P<gyear>(?:19|20)\d\d))?(?![\w-])"
@@ -684,7 +695,7 @@ AGE_BEFORE_RX = _rx(
     + _AGE_NUMBER
     + "|"
     + _AGE_WORD
-    + r")(?:\s+and\s+a\s+half|½)?)\b(?!\s*(?:%|percent|degrees|dollars|bucks|pounds|lbs|kg|mg|minutes|"
+    + r")(?:\s+and\s+(?:a\s+half|a\s+quarter|three\s+quarters)|½)?)\b(?!\s*(?:%|percent|degrees|dollars|bucks|pounds|lbs|kg|mg|minutes|"
     r"mins|times|days|weeks|miles|points|cents|mph|over|out\s+of))"
 )
 # "staying at ninety-one Willow Bend Road": a house number, not an age
@@ -821,6 +832,7 @@ BLOCK_RX = _rx(
 # a UK National Insurance number: two letters, three pairs of digits and a letter of A to D ("PK 90 44 17 B",
 # "jt 48 20 19 a" as speech-to-text writes it)
 NINO_RX = re.compile(r"(?<![\w'’-])(?i:[a-z]{2}\s?\d{2}\s?\d{2}\s?\d{2}\s?[a-d])(?![\w'’-])")
+HKID_RX = re.compile(r"(?<![\w'’-])(?i:[a-z]{1,2}\d{6}\s?\([0-9a]\))")  # "Y482913(5)"
 # digits said with a space between each: "6 2 8 - 3 1 - 9 9 0 4"
 SPACED_DIGITS_RX = re.compile(r"(?<![\w.,/-])\d(?:(?: | ?- ?)\d){6,14}(?![\w/-]|[.,]\d)")
 PO_BOX_RX = _rx(
@@ -1589,6 +1601,31 @@ def _platform_handles(t: _Text, lists: WordLists) -> None:
         t.add(m.start("v"), m.end("v"), URL, HANDLE)
 
 
+# a handle no platform is named before: a Reddit user ("u/throwaway_mil_spouse22"), a name joined by an
+# underscore ("rhiannon_xo"), and one said before its platform ("jhunjhun.makeup on insta")
+_BARE_HANDLE_RX = re.compile(
+    r"(?<![\w@/.:#$-])(?:u/[A-Za-z0-9_-]{3,30}|[A-Za-z][A-Za-z0-9]*_[A-Za-z0-9_]*[A-Za-z0-9])(?![\w@/-])"
+)
+_HANDLE_ON_RX = _rx(
+    r"(?<![\w@/.:#$-])(?P<v>[a-z0-9][\w.]*[._\d][\w.]*[a-z0-9]) on (?:insta|instagram|ig|tiktok|snapchat|snap|twitter|"
+    r"fb|facebook|discord|twitch|threads)\b"
+)
+
+
+_HANDLE_ON_PLATFORMS = ("insta", "ig", "tiktok", "snap", "twitter", "fb", "facebook", "discord", "twitch", "threads")
+
+
+def _bare_handles(t: _Text, lists: WordLists) -> None:
+    if "_" in t.text or "u/" in t.text:
+        for m in _BARE_HANDLE_RX.finditer(t.text):
+            t.add(m.start(), m.end(), URL, HANDLE)
+    points = [i for p in _HANDLE_ON_PLATFORMS if p in t.low for i in _finds(t.low, " on " + p)]
+    for lo, hi in _merged([t.window(i, i + 4, 40, 16) for i in points]):
+        for m in _HANDLE_ON_RX.finditer(t.text, lo, hi):
+            if not re.fullmatch(r"[\d.]+", m.group("v")):  # "3.5 on tiktok": a rating
+                t.add(m.start("v"), m.end("v"), URL, HANDLE)
+
+
 def _urls(t: _Text, lists: WordLists) -> None:
     low = t.low
     points = [i for tld in _TLDS for i in _finds(low, tld)] + _finds(low, "www") + _finds(low, "http")
@@ -1750,6 +1787,8 @@ def _shaped(t: _Text, lists: WordLists) -> None:
             t.add(m.start("v"), m.end("v"), SSN)
         for m in NINO_RX.finditer(text, lo, hi):  # a UK National Insurance number
             t.add(m.start(), m.end(), SSN)
+        for m in HKID_RX.finditer(text, lo, hi):  # a Hong Kong identity card number and its check digit
+            t.add(m.start(), m.end(), SSN)
         for m in SPACED_DIGITS_RX.finditer(text, lo, hi):
             digits = _digit_count(m.group())
             cued = _SSN_CUE_RX.search(text, max(lo, m.start() - 60), m.start())
@@ -1871,8 +1910,11 @@ def _extend_codes(t: _Text, lists: WordLists) -> None:
         start, end = span.start, span.end
         before = _CODE_BEFORE.search(text, max(0, start - 12), start)
         lower = None if before else _LOWER_LETTERS_BEFORE.search(text, max(0, start - 8), start)
+        joined = None if before or lower else _LOWER_CODE_BEFORE.search(text, max(0, start - 10), start)
         if before and before.group().strip(" -") not in ("I", "A") and t.claims.free(before.start(), start):
             start = before.start()
+        elif joined and joined.group(1) not in _NOT_CODE_LETTERS and t.claims.free(joined.start(), start):
+            start = joined.start()
         elif lower and _code_letters(lower.group(1), lists) and t.claims.free(lower.start(), start):
             start = lower.start()
         elif " " in text[start:end] and text[start].isdigit():  # "23 19 4 4 8 8 1 2 6": every group said with it
@@ -1892,6 +1934,7 @@ def _extend_codes(t: _Text, lists: WordLists) -> None:
 
 
 _LOWER_LETTERS_BEFORE = re.compile(r"(?<![\w'’.-])([a-z]{1,4})[ -]$")
+_LOWER_CODE_BEFORE = re.compile(r"(?<![\w'’.-])([a-z]{1,3})\d{2,6}[ -]$")  # "u7734 8812 05", "w238 4471 902"
 _LOWER_LETTERS_AFTER = re.compile(r"[ -]([a-z]{1,2})(?![\w'’-])")
 # labels and words that stand before a number without being part of it
 _NOT_CODE_LETTERS = frozenset({"id", "mrn", "dl", "cdl", "vin", "no", "num", "nr", "ssn", "sin", "imei", "dob", "apt", "ste",
@@ -2084,7 +2127,17 @@ _LOWER_PLATE_RX = re.compile(
 # vehicle; not before a unit ("ran 5000 miles")
 _PLATE_OF_WORDS = re.compile(r"[a-z]{3} \d{3} [a-z]{2,3}|[a-z]{3} (?!(?:19|20)\d\d)\d{4}|[a-z]-[a-z]{1,2} \d{1,4}")
 _NOT_PLATE_LETTERS = frozenset({"km", "mi", "hp", "cc", "kg", "lb", "lbs", "mg", "ml", "am", "pm", "st", "nd", "rd", "th",
-                                "mph", "kph", "hrs", "min", "mins", "sec", "ft", "yd", "oz", "gb", "mb", "tb", "ad", "bc"})  # fmt: skip
+                                "mph", "kph", "hrs", "min", "mins", "sec", "ft", "yd", "oz", "gb", "mb", "tb", "ad", "bc",
+                                # units and currencies said before a number: "ppm 1000", "usd 100"
+                                "mgs", "ppm", "bpm", "rpm", "kms", "yrs", "cal", "usd", "gbp", "eur", "aud", "cad",
+                                "nzd", "inr", "php", "ngn", "kes", "zar", "jmd", "ttd", "ghs", "mxn", "sgd", "myr",
+                                "pkr", "lkr", "bdt", "npr", "aed", "sar", "ugx", "tzs", "rwf", "etb", "btc", "dsm",
+                                "icd", "cpt", "phq", "gad", "pcl", "bdi", "bai"})  # fmt: skip
+# the shapes of a plate in lower case that no other number has: "lxz 4821", "sn19 xkd", "f42 bkd", "912 klt"
+_BARE_PLATE_RX = re.compile(
+    r"(?<![\w'’./$-])(?:[a-z]{3} ?\d{3,4}(?: ?[a-z])?|[a-z]{2}\d{2} ?[a-z]{3}|[a-z]\d{2,3} [a-z]{3})"
+    r"(?![\w'’-]|[.,]\d)"
+)
 _PLATE_CODE_RX = re.compile(r"(?<![\w'’-])[A-Z0-9]{1,4}(?:[- ][A-Z0-9]{1,4}){0,6}(?![\w'’-])")
 
 
@@ -2348,6 +2401,15 @@ def _cued_plates(t: _Text, lists: WordLists) -> None:
             if lead and lead.group(1) in STOPWORDS:  # "the reg was 9876 hf": the plate begins after "was"
                 m = _LOWER_PLATE_RX.match(t.text, m.start() + lead.end(), m.end()) or m
             _lower_plate(t, lists, m)
+    if t.digit_runs:  # a plate by its shape alone, where its letters are no word: "she keeps seeing lxz 4821"
+        windows = _merged([t.window(a, b, 9, 9) for a, b in t.digit_runs])
+        for m in (m for lo, hi in windows for m in _BARE_PLATE_RX.finditer(t.text, lo, hi)):
+            groups = [g for g in re.findall(r"[a-z]+", m.group()) if len(g) == 3]
+            if all(
+                _code_letters(g, lists) and g not in _NOT_PLATE_LETTERS and not re.search(r"[aeiou]{2}", g)
+                for g in groups
+            ):
+                t.add(m.start(), m.end(), ID)
     cues = (
         [i for w in ("plate", "plates", "tag", "tags") for i in t.occurrences(w)]
         if "plate" in t.low or "tag" in t.low
@@ -2493,17 +2555,19 @@ _DAY_NEAR = re.compile(
 )  # a day, or a year said in words ("august of twenty eighteen")
 
 
-_ENGLISH_TOO = frozenset({"april", "august", "september", "november"})  # months English spells the same
 _FOREIGN_GATE = frozenset(w for months in FOREIGN_MONTHS.values() for m in months for w in m.split("|")) - _ENGLISH_TOO
 
 
+_DIGITS_ONLY_MONTHS = frozenset(w for m in FOREIGN_MONTHS["id"] for w in m.split("|")) - frozenset(
+    w for lang in ("es", "pt", "pl") for m in FOREIGN_MONTHS[lang] for w in m.split("|")
+)
 _GERMAN_MONTHS = frozenset(w for m in FOREIGN_MONTHS["de"] for w in m.split("|"))
 _FRENCH_IN_ENGLISH = frozenset({"mars", "mai"})  # a planet and a bar; German and French "mai"
 _GERMAN_DAY = re.compile(r"\d\.\s+[A-ZÄÖÜa-zäöü]")
 
 
 def _foreign_dates(t: _Text, lists: WordLists) -> None:
-    """Dates said in Spanish, Portuguese, Polish, German or French, with a day: "12 de octubre de 2019",
+    """Dates said in Spanish, Portuguese, Polish, German, French, Indonesian or Malay, with a day: "12 de octubre de 2019",
     "el doce de octubre", "dia vinte de março", "2 lutego 2020", "15. August 2019", "le 12 mars 2020"."""
     months = t.lower_words & _FOREIGN_GATE
     german = t.lower_words & _GERMAN_MONTHS
@@ -2519,7 +2583,29 @@ def _foreign_dates(t: _Text, lists: WordLists) -> None:
         bare_french = m.group("fday") and not (m.group("fyear") or m.group("fle") or m.group("fwday"))
         if bare_french and (m.group("fmonth").lower() in _FRENCH_IN_ENGLISH or not m.group("fday")[0].isdigit()):
             continue  # "six mars bars", "sept mai ...": a French date needs "le", a weekday or a year there
+        if m.group("month") and not m.group("day").isdigit() and m.group("month").lower() in _DIGITS_ONLY_MONTHS:
+            continue  # an Indonesian month has its day in digits
         t.add(m.start(), m.end(), DATE, ("foreign", m))
+
+
+# A date whose month is said as an ordinal too, as much of the UK and Ireland say it: "the 9th of the 10th,
+# 2023", "the thirtieth of the ninth"
+_MONTH_ORDINAL = r"(?:0?[1-9]|1[0-2])(?:st|nd|rd|th)|" + "|".join(_ORDINAL_WORDS[:12])
+DATE_ORDINAL_MONTH_RX = _rx(
+    r"\bthe\s+(?P<day>(?:[12]\d|3[01]|0?[1-9])(?:st|nd|rd|th)|" + _DAY_WORD + r")\s+of\s+the\s+"
+    r"(?P<month>" + _MONTH_ORDINAL + r")(?:,?\s+(?P<year>" + _DAY_MONTH_YEAR + r"))?(?![\w'’-])"
+    r"(?!\s+(?:time|times|round|rounds|grade|floor|day|week|month|year|one|ones|of|place|page|chapter|step|kid|child)\b)"
+)
+
+
+def _ordinal_month_dates(t: _Text, lists: WordLists) -> None:
+    points = [i for i in _finds(t.low, " of the ") if t.low[i - 2 : i] in ("th", "st", "nd", "rd")]
+    for m in (
+        m
+        for lo, hi in _merged([t.window(i, i, 24, 40) for i in points])
+        for m in DATE_ORDINAL_MONTH_RX.finditer(t.text, lo, hi)
+    ):
+        t.add(m.start("day") - len("the "), m.end(), DATE, ("ordinal_month", m))
 
 
 def _word_dates(t: _Text, lists: WordLists) -> None:
@@ -2994,7 +3080,8 @@ _ALL_LOWER_KINDS = (
     r"cent(?:er|re)|institute|sanitarium|medical|health|healing\s+lodge|lodge|parish|dialysis(?:\s+cent(?:er|re))?|"
     r"farms|ranch|packers|poultry|trucking|cannery|dairy|gurdwara|mandir|aged\s+care|senior\s+living|"
     r"old\s+age\s+home|(?:boys|girls)['’]?\s+home|de-addiction\s+cent(?:er|re)|casino|barracks|grammar|manor|"
-    r"general)"
+    r"general|polyclinic|tabernacle|pentecostal\s+assembly|surau|(?:wellness|wellbeing)\s+hub|secondary(?:\s+school)?|"
+    r"basic\s+school|multipurpose\s+service|friendship\s+cent(?:er|re)|mission)"
 )
 _LOWER_LETTER = r"[^\W\d_A-Z]"  # a letter not in capitals: "whangārei"
 ALL_LOWER_FACILITY_RX = re.compile(
@@ -3071,6 +3158,32 @@ def _spanish_facilities(t: _Text, lists: WordLists) -> None:
                 t.claims.replace(said, m.start(), end, FACILITY)
             else:
                 t.add(m.start(), end, FACILITY)
+
+
+_CLAUSE_GOES_ON = (
+    "the|a|an|and|or|for|to|in|on|at|after|before|with|when|is|was|i|we|he|she|they|it|you|but|so|that|this|then|now|"
+    "because|if|like|um|uh|last|next|every"
+)
+# a place named in Welsh, Malay, Arabic or Quebec French by its kind first: "ysbyty glan dyffryn", "canolfan
+# gobaith newydd", "masjid an-noor", "CLSC des Érables"; the words after the kind, up to the clause's next word
+_KIND_FIRST_RX = _rx(
+    r"(?<![\w'’-])(?:ysbyty|canolfan|masjid|surau|clsc|ysgol)\s+(?P<name>(?:(?:des|de|du|la|le|y|yr|al|an|ar|el)[\s-]+)?"
+    r"[^\W\d_][\w'’-]*(?:\s+(?!(?:" + _CLAUSE_GOES_ON + r")\b)[^\W\d_][\w'’-]*){0,2})"
+)
+_KIND_FIRST_GATE = frozenset({"ysbyty", "canolfan", "masjid", "surau", "clsc", "ysgol"})
+
+
+def _kind_first_facilities(t: _Text, lists: WordLists) -> None:
+    if not t.lower_words & _KIND_FIRST_GATE:
+        return
+    for m in _KIND_FIRST_RX.finditer(t.text):
+        if WORD_RX.findall(m.group("name"))[0].lower() in STOPWORDS:
+            continue  # "masjid on friday"
+        said = t.claims.overlapping(m.start(), m.end())
+        if not said:
+            t.add(m.start(), m.end(), FACILITY)
+        elif all(s.type in (NAME, LOCATION, FACILITY) and s.start >= m.start() and s.end <= m.end() for s in said):
+            t.claims.replace(said, m.start(), m.end(), FACILITY)
 
 
 def _lower_facilities(t: _Text, lists: WordLists) -> None:
@@ -3406,6 +3519,7 @@ _PREFIXED_STREET_RX = _rx(
 )
 _RURAL_ROUTE_RX = _rx(
     r"(?<![\w-])[nsew]?\d{3,5}\s+(?:county\s+road|state\s+route|highway|hwy|route|farm\s+road|fm|cr)\s+\d{1,4}[a-z]?\b"
+    r"(?:\s+(?:east|west|north|south)\b)?"
     r"|\bmile\s+marker\s+\d{1,4}(?:\s+on\s+(?:route|highway|hwy|interstate|i-?)\s*\d{1,4})?\b"
 )
 _GERMAN_STREET_RX = _rx(
@@ -3437,6 +3551,9 @@ _ENDS_IN_UNIT = _rx(
 )
 
 
+_RURAL_DELIVERY_AFTER = re.compile(r",?\s+(?:RD|R\.D\.|rd|RR|R\.R\.|rr)\s*\d{1,2}(?![\w'’-])")
+
+
 def _other_addresses(t: _Text, lists: WordLists) -> None:
     text, low = t.text, t.low
     found = []
@@ -3458,6 +3575,10 @@ def _other_addresses(t: _Text, lists: WordLists) -> None:
         if all(s.type in (ADDRESS, NAME, LOCATION, ID, DATE) and start <= s.start and s.end <= end for s in inside):
             t.claims.replace(inside, start, end, ADDRESS)
     for span in [s for s in t.claims.spans if s.type == ADDRESS]:
+        delivery = _RURAL_DELIVERY_AFTER.match(text, span.end)  # "2394 Kaiwaka Road, RD 3"
+        if delivery and t.claims.free(span.end, delivery.end()):
+            t.claims.widen(t.claims.spans.index(span), span.start, delivery.end())
+            continue
         place = _ENDS_IN_UNIT.search(text, max(0, span.end - 24), span.end) and _COMPLEX_AFTER_UNIT.match(
             text, span.end
         )
@@ -3488,6 +3609,144 @@ def _other_addresses(t: _Text, lists: WordLists) -> None:
             inside = t.claims.overlapping(town.start(1), town.end(1))  # "Viejo San Juan": a town found in part
             if all(s.type in (NAME, LOCATION) and town.start(1) <= s.start and s.end <= town.end(1) for s in inside):
                 t.claims.replace(inside, town.start(1), town.end(1), LOCATION)
+
+
+# An address said after its cue, to where the clause ends, commas and all: "the address for the home visit
+# is site 6 comp 14, rr 3 just past the church", "current address? Yeah it's Flat 2, 19 Heol y Felin."; and one
+# led by a flat, a house, a pitch or a stand, with the parts after its commas: "Flat C, 12/F, Wah Fung
+# Mansion, 88 Shau Kei Wan Road", "stand 4471, budiriro 5", "the caravan at pitch 6, shorebank holiday park"
+_ADDRESS_CUE_RX = _rx(
+    r"\baddress(?:\s+(?:for|of|on)\s+[^,.;:!?\x00]{1,40}?)?(?:'s|’s|\s+is|\s+was|\s+would\s+be|\s+will\s+be|:)\s+"
+    r"|\baddress\b[^.!?\x00]{0,40}\?[\s\x00]*(?:(?:yeah|yes|sure|ok|okay|so|um|uh)[\s,]+){0,2}(?:it's|it’s|it\s+is)\s+"
+)
+_UNIT_LED_RX = _rx(
+    r"(?<![\w'’-])(?:flat|house(?:\s+(?:no\.?|number))?|no\.|site|stand|berth|pitch|plot|block|blk|unit|apartment|"
+    r"apt\.?|caravan|cabin|room|bungalow|villa)\s*#?\s*(?:\d{1,5}(?:[/-]\d{1,4})?[a-z]?|[a-z](?:\s+\d{1,4}(?:/\d{1,4})?)?)"
+    r"(?=,|\s)"
+)
+_UNIT_LEADS = frozenset({"flat", "house", "site", "stand", "berth", "pitch", "plot", "block", "blk", "unit",
+                         "apartment", "apt", "caravan", "cabin", "room", "bungalow", "villa"})  # fmt: skip
+_ADDRESS_STOP_RX = re.compile(r"[,;!?\x00]|\.(?=\s|$)")
+_ADDRESS_ABBREVIATIONS = frozenset({"no", "urb", "apt", "st", "rd", "ave", "blk", "mt", "o", "jln", "bldg", "hse"})
+# words that end an address said in a clause: "... barker street just past the church", "... rr 3 sorry i ..."
+_ADDRESS_ENDS = frozenset({"just", "sorry", "that's", "thats", "that’s", "and", "but", "so", "because", "if", "for",
+                           "when", "until", "near", "past", "then", "now", "you", "i", "i'm", "we", "he", "she", "they",
+                           "it", "it's", "is", "was", "with", "where", "which", "who", "like", "yeah", "okay", "ok",
+                           "right", "in", "on", "at", "to", "from", "the", "a", "an", "my", "his", "her", "our",
+                           "their", "your", "not", "no", "or", "can", "could", "will", "would", "please", "thanks",
+                           "since", "before", "after", "by", "there", "here", "off", "of", "um", "uh"})  # fmt: skip
+_ADDRESS_WORDS = frozenset({"house", "flat", "farm", "manse", "cottage", "croft", "caravan", "pitch", "berth", "site",
+                            "stand", "block", "plot", "lot", "unit", "apartment", "apt", "estate", "estates", "mansion",
+                            "bungalow", "villa", "rr", "box", "sector", "street", "road", "lane", "crescent", "close",
+                            "wynd", "brae", "terrace", "drive", "avenue", "way", "place", "court", "park"})  # fmt: skip
+
+
+def _address_part(words: list[str], lists: WordLists) -> bool:
+    """Words that may be a part of an address: a number, an address's word, or a name no dictionary holds."""
+    for word in words:
+        low = word.lower().strip(".,'’")
+        if any(c.isdigit() for c in low) or low in _ADDRESS_WORDS or low in STREET_SUFFIX_WORDS:
+            return True
+        if low in COMPLEX_KINDS or low not in lists.ordinary and low not in lists.common and low not in STOPWORDS:
+            return True
+    return False
+
+
+def _address_parts(text: str, start: int, lists: WordLists, head: int = 0) -> tuple[int, int]:
+    """The address that begins at `start` (past the fillers there): its parts over commas, each of one to
+    six words, up to the word where the clause goes on; (start, start) when no word is there. Every part
+    after the first, and the first's words past `head`, must be address-like (`_address_part`)."""
+    lead = re.match(r"(?:(?:um|uh|erm|er|like)[\s,]+)*", text[start : start + 24], re.IGNORECASE)
+    start += lead.end()
+    end, position, first = start, start, True
+    while True:
+        stop = _ADDRESS_STOP_RX.search(text, position)
+        while (
+            stop
+            and stop.group() == "."
+            and (
+                re.search(r"(?:^|[\s.])([^\W\d_]{1,4})$", text[max(position, stop.start() - 6) : stop.start()])
+                and re.search(r"([^\W\d_]{1,4})$", text[: stop.start()]).group(1).lower() in _ADDRESS_ABBREVIATIONS
+            )
+        ):
+            stop = _ADDRESS_STOP_RX.search(text, stop.end())
+        part_end = stop.start() if stop else len(text)
+        words = list(re.finditer(r"\S+", text[position:part_end]))
+        kept = 0
+        for i, w in enumerate(words):
+            low = w.group().lower()
+            said_the = low == "the" and (
+                first and i == 0 or i > 0 and re.fullmatch(r"\d+\w*|" + _NUMBER_WORDS, words[i - 1].group().lower())
+            )
+            if low in _ADDRESS_ENDS and not said_the and not (first and i == 0 and low == "number"):
+                break
+            kept = i + 1
+        if kept == 0 or kept > 6:
+            break
+        if first and head:
+            tail = [w.group() for w in words[:kept] if position + w.start() >= head]
+            if tail and not _address_part(tail, lists):
+                kept = next((i for i, w in enumerate(words) if position + w.start() >= head), kept)
+                end = position + words[kept - 1].end() if kept else end
+                break  # "room 89 calm, ...": the unit alone
+        elif not first and not _address_part([w.group() for w in words[:kept]], lists):
+            break
+        end = position + words[kept - 1].end()
+        if kept < len(words) or not stop or stop.group() != ",":
+            break
+        position, first = stop.end(), False
+    return start, end
+
+
+def _address_values(t: _Text, lists: WordLists) -> None:
+    text, low = t.text, t.low
+    found = []
+    if "address" in low:
+        for m in _ADDRESS_CUE_RX.finditer(text):
+            begin, end = _address_parts(text, m.end(), lists)
+            value = text[begin:end]
+            words = [w.lower() for w in WORD_RX.findall(value)]
+            if not words or any(w in _AMOUNT_WORDS for w in words):
+                continue
+            said = (
+                bool(_DIGITS.search(value)) or words[0] in _NUMBER_WORD_SET or words[0] == "number" and len(words) > 1
+            )
+            if said or any(w in _ADDRESS_WORDS for w in words) and len(words) >= 2:
+                found.append((begin, end))
+    leads = [i for word in t.lower_words & _UNIT_LEADS for i in t.occurrences(word)]
+    leads += [i for i in _finds(low, "no.") if not i or not low[i - 1].isalnum()]  # "No. 23, Jalan SS 2/72"
+    for i in leads:
+        m = _UNIT_LED_RX.match(text, i)
+        if not m:
+            continue
+        _, end = _address_parts(text, m.start(), lists, head=m.end())
+        if end > m.end() and "," in text[m.end() : end]:
+            found.append((m.start(), end))
+    for start, end in found:
+        while end > start and text[end - 1] in " ,'’\"":
+            end -= 1
+        inside = t.claims.overlapping(start, end)
+        if any(s.start < start for s in inside):
+            continue
+        crossing = [s for s in inside if s.end > end]
+        if crossing:
+            end = min(s.start for s in crossing)
+            inside = [s for s in inside if s.end <= end]
+        if any(s.type in (PHONE, EMAIL, URL, IP, SSN, AGE) for s in inside):
+            continue
+        taken = [s for s in inside if s.type in (NAME, ADDRESS, ID)]
+        pieces, cursor = [], start  # the address between the places, postcodes and facilities found in it
+        for s in sorted([*(s for s in inside if s not in taken), Span(end, end, "")], key=lambda s: s.start):
+            piece = text[cursor : s.start]
+            lead = len(piece) - len(piece.lstrip(" ,"))
+            piece = piece.strip(" ,")
+            if re.search(r"\d", piece) or any(w.lower() not in STOPWORDS for w in WORD_RX.findall(piece)):
+                pieces.append((cursor + lead, cursor + lead + len(piece)))
+            cursor = max(cursor, s.end)
+        if pieces:
+            t.claims.drop(taken)
+            for a, b in pieces:
+                t.add(a, b, ADDRESS)
 
 
 def _world_addresses(t: _Text, lists: WordLists) -> None:
@@ -3938,7 +4197,7 @@ def _names(t: _Text, lists: WordLists, rules: _NameRules) -> None:
 
 
 # a surname's particles: "van der Berg", "dos Santos", "De la Rosa", "st. clair", "te whata", "ó murchú"
-_PARTICLES = r"(?:van|von|der|den|de|del|della|dei|degli|dal|di|da|das|dos|do|du|la|las|le|los|bin|ibn|al|el|te|ter|ten|ó|ni|ní|nic|ua|mac|mc|st\.?|san|abu|ap|ben|af|zu|op)"
+_PARTICLES = r"(?:van|von|der|den|de|del|della|dei|degli|dal|di|da|das|dos|do|du|la|las|le|los|bin|binti|bint|ibn|al|el|te|ter|ten|ó|ni|ní|nic|ua|mac|mc|st\.?|san|abu|ap|ab|ben|af|zu|op|dela|a/[lp]|[sd]/o)"
 _SURNAME_AFTER = re.compile(r" ((?i:" + _PARTICLES + r" ){0,3})([^\W\d_]+(?:['’-][^\W\d_]+)*)")
 _PARTICLE_TITLE_WORDS = ("doctor", "coach", "officer", "nurse", "professor", "judge", "pastor", "detective", "mister",
                          "miss", "aunt", "uncle")  # fmt: skip
@@ -3946,7 +4205,6 @@ _TITLED_PARTICLES = re.compile(
     r"(?i:\b(?:" + _TITLE_ABBR + "|" + "|".join(_PARTICLE_TITLE_WORDS) + r")"
     r"\s+)((?i:" + _PARTICLES + r" ){1,3})([^\W\d_]+(?:['’-][^\W\d_]+)*)"
 )
-_NUMBER_WORD_SET = frozenset(_NUMBER_WORDS.split("|"))
 _PARTICLE_TITLES = frozenset(_TITLE_ABBREVIATIONS + _PARTICLE_TITLE_WORDS)  # the words a title's match starts with
 _WORD_BEFORE = re.compile(r"(?:^|(?<=[\s(\"“]))((?:[A-Z]\.){1,3}|(?i:st\.)|[^\W\d_]+(?:['’.-][^\W\d_]+)*) $")
 _PARTICLE = re.compile(_PARTICLES)
@@ -4271,6 +4529,18 @@ _PERSON_SLOTS: tuple[tuple[re.Pattern, frozenset[str]], ...] = tuple(
             ),
             "told tell tells telling asked ask asks texted messaged hugged thanked warned promised begged invited",
         ),
+        (  # "i rang efua and she said", "phoned tendai about it"
+            r"\b(?:rang|rung|phoned|rang up|phoned up) (?P<n>[a-z][a-z'’-]+) (?=(?:and she|and he|about|to|again|back)\b)",
+            "rang rung phoned",
+        ),
+        (  # a voicemail: "this is the counselling service calling for efua please call us back"
+            r"\b(?:calling|message|messages|calls) for (?P<n>[a-z][a-z'’-]+)(?= (?:please|it's|it’s|this is|we|can|could|if)\b|[,.])",
+            "calling message messages calls",
+        ),
+        (  # "so jordan and i, we're not talking", "knowledge and i were together"
+            r"(?:^|(?<=[\s,]))(?P<n>[A-Za-z][a-z'’-]+) and i(?:,| (?:were|went|got|used to|broke up|split|both|have been|had been)\b)",
+            "i",
+        ),
         (  # "i keep thinking about what river would say": what a person would say or think
             r"\bwhat (?P<n>[a-z][a-z'’-]+) (?:would|will|might|'d|’d) (?:say|think|do|want|tell)\b",
             "would will might",
@@ -4356,7 +4626,7 @@ _PERSON_SLOTS: tuple[tuple[re.Pattern, frozenset[str]], ...] = tuple(
         ),
         (
             (
-                r"\b(?:and|then|but|so) (?P<n>[a-z][a-z'’-]+) (?:just |never |always |finally |still |literally )?"
+                r"\b(?:and|then|but|so|like) (?P<n>[a-z][a-z'’-]+) (?:just |never |always |finally |still |literally )?"
                 r"(?:stood|sat|stared|looked|laughed|walked|left|cried|yelled|screamed|smiled|nodded|shrugged|froze|"
                 r"hugged|kissed|slapped|grabbed|pushed|hung up|showed up|picked up|drove off|took off)\b"
             ),
@@ -4482,6 +4752,10 @@ _STRONG_PERSON_SLOTS: tuple[tuple[re.Pattern, frozenset[str]], ...] = tuple(
             ),
             _MI,
         ),
+        (  # "so i rang april and she said come stay": only a person is rung and answers
+            r"\b(?:rang|rung|phoned|called|texted|messaged) (?P<n>[a-z][a-z'’-]+) and (?:she|he) (?:said|says|told|goes|was|is)\b",
+            "rang rung phoned called texted messaged",
+        ),
         (  # "i been sober since before summer was born": only a person is born
             r"\b(?:before|after|since|when|until|till) (?P<n>[a-z][a-z'’-]+) (?:was|got) born\b",
             "born",
@@ -4520,7 +4794,26 @@ def _strong_slot_word(rules: _NameRules, lower: str) -> bool:
     return not (lower in lists.keep and lower not in CONTEXT_ONLY and lower not in MONTHS)
 
 
+_AND_I_AFTER = re.compile(r"(?:,| (?:were|went|got|used to|broke up|split|both|have been|had been)\b)")
+
+
+def _and_i(t: _Text, rules: _NameRules) -> None:
+    """A first name before "and I" and what the two did: "so Jordan and I, we're not talking", "lily and i
+    were close"."""
+    low, i = t.low, t.low.find(" and i")
+    while i != -1:
+        if _AND_I_AFTER.match(low, i + 6):
+            m = re.search(r"(?<=[a-z,] )[A-Za-z][a-z'’-]+$", t.text[max(0, i - 24) : i])
+            if m:
+                start = max(0, i - 24) + m.start()
+                word = m.group()
+                if _strong_slot_word(rules, rules.base(word)):
+                    t.add(start, start + len(word), NAME, "first")
+        i = low.find(" and i", i + 6)
+
+
 def _strong_person_slots(t: _Text, rules: _NameRules) -> None:
+    _and_i(t, rules)
     known = rules.strong_slots
     for rx, triggers in _STRONG_PERSON_SLOTS:
         words = t.lower_words & triggers
@@ -4749,6 +5042,99 @@ _RUN_JOINERS = frozenset({"of", "and", "&", "the", "de", "del", "la", "las", "lo
                           "an", "on"})  # fmt: skip
 
 
+# particles that stand only before a surname: "a/p Muniandy", "bin" and "binti", Welsh "ap Gruffydd", Irish "Ní
+# Bhriain", Filipino "dela Cruz"
+_SURE_PARTICLE_BEFORE = re.compile(r"(?<![\w/'’-])(?i:a/[lp]|[sd]/o|binti|bint|ap|ab|ní|nic|dela)\s$")
+
+
+# a name read out of a form, up to the form's next field: "client name pei shan mcallister date of birth ...",
+# "patient name: siân van houten, dob ..."
+_FORM_NAME_RX = _rx(
+    r"\b(?:client|patient|pt|child's|child’s|baby's|baby’s|mother's|mother’s|father's|father’s|full|legal|"
+    r"caller's|caller’s|resident's|resident’s)\s+name(?:\s+is|:)?\s+(?P<v>[^\W\d_][\w'’/-]*(?:\s+[^\W\d_][\w'’/-]*){0,3}?)"
+    r"(?=\s*(?:[,.;:\x00]|$)|\s+(?:date|dob|d\.o\.b|age|aged|born|address|phone|nhs|mrn|gp|ref|id|and|who|is|was)\b)"
+)
+_PARTICLE_RX = re.compile(_PARTICLES + r"$", re.IGNORECASE)
+
+
+# a name, spelled: "spelled kasun and then prosser like it sounds"; not "spelled wrong", "spelled with a k"
+_SPELLED_NAME_RX = _rx(
+    r"\bspel(?:led|t)(?:\s+it)?(?:\s+as)?,?\s+(?P<n>[a-z][a-z'’-]+)(?:,?\s+(?:and\s+then|then|and)\s+(?P<m>[a-z][a-z'’-]+))?\b"
+)
+
+
+def _spelled_names(t: _Text, rules: _NameRules) -> None:
+    if "spelled" not in t.lower_words and "spelt" not in t.lower_words:
+        return
+    lists = rules.lists
+    for m in _SPELLED_NAME_RX.finditer(t.text):
+        for group in ("n", "m"):
+            word = m.group(group)
+            if word is None:
+                break
+            low = rules.base(word.lower())
+            if (
+                low in STOPWORDS
+                or low in _FILLERS
+                or (low in lists.ordinary or low in lists.common)
+                and (_slot_word(rules, low) is None)
+            ):
+                break  # "spelled wrong", "spelled with two ls"
+            t.add(m.start(group), m.end(group), NAME)
+
+
+def _form_names(t: _Text, rules: _NameRules) -> None:
+    if "name" not in t.lower_words:
+        return
+    windows = _merged([t.window(i, i + 4, 18, 90) for i in t.occurrences("name")])
+    for m in (m for lo, hi in windows for m in _FORM_NAME_RX.finditer(t.text, lo, hi)):
+        words = list(re.finditer(r"\S+", m.group("v")))
+        lows = [rules.base(w.group().lower()) for w in words]
+        names = [w for w, low in zip(words, lows) if not _PARTICLE_RX.match(low)]
+        if not names or any(
+            low in STOPWORDS
+            or low in _FILLERS
+            or rules.familiar(low)
+            and low not in rules.first
+            and low not in rules.lists.last
+            for low, w in zip(lows, words)
+            if not _PARTICLE_RX.match(low)
+        ):
+            continue  # "client name and number", "the patient name is on the chart"
+        base = m.start("v")
+        start = None
+        for w, low in zip(words, lows):
+            if start is None:
+                start = base + w.start()
+            if not _PARTICLE_RX.match(low):  # a particle goes with the word after it: "van houten"
+                t.add(start, base + w.end(), NAME)
+                start = None
+
+
+# a name said in place of another: "it was um baek no wait dissanayake", "siddiqui, sorry, baptiste"
+_CORRECTION = r"(?:,?\s+(?:no\s+wait|no\s+sorry|sorry|i\s+mean|no)[,.]?\s+)"
+_CORRECTED_AFTER = re.compile(_CORRECTION + r"([a-z][a-z'’-]+)(?![\w'’-])")
+_CORRECTED_BEFORE = re.compile(r"(?<![\w'’-])([a-z][a-z'’-]+)" + _CORRECTION + r"$")
+
+
+def _beside_names(t: _Text, rules: _NameRules) -> None:
+    """The particle before a surname, and a name said in place of a name found ("um baek no wait dissanayake")."""
+    found = []
+    for index, span in enumerate(t.claims.spans):
+        if span.type != NAME:
+            continue
+        m = _SURE_PARTICLE_BEFORE.search(t.text, max(0, span.start - 7), span.start)
+        if m and t.claims.free(m.start(), span.start):
+            t.claims.widen(index, m.start(), span.end)
+        after = _CORRECTED_AFTER.match(t.text, span.end)
+        before = _CORRECTED_BEFORE.search(t.text, max(0, span.start - 40), span.start)
+        found += [(w.start(1), w.end(1)) for w in (after, before) if w]
+    for start, end in found:
+        word = t.text[start:end]
+        if word not in STOPWORDS and word not in _FILLERS and not rules.familiar(rules.base(word)):
+            t.add(start, end, NAME)
+
+
 def _runs(t: _Text) -> list[list[tuple[int, str, str | None]]]:
     """Runs of capitalised words one space apart, in the text's order, as (start, word, joiner
     before it): "Golden Dragon Martial Arts", "Big Al's Pawn and Gold"."""
@@ -4951,10 +5337,12 @@ DETECTORS: tuple[tuple[str, Detector], ...] = (
     ("handles named by their platform", _platform_handles),
     ("emails and handles", _emails_and_handles),
     ("urls", _urls),
+    ("handles with no platform before them", _bare_handles),
     ("spoken ips", _spoken_ips),
     ("social security numbers after their cue", _cued_ssns),
-    ("dates in Spanish, Portuguese, Polish and German", _foreign_dates),
+    ("dates in Spanish, Portuguese, Polish, German, French, Indonesian and Malay", _foreign_dates),
     ("dates in words", _word_dates),
+    ("dates whose month is an ordinal", _ordinal_month_dates),
     ("a birthday's day", _birthdays),
     ("dates said as numbers", _spoken_numeric_dates),
     ("numbers: ip, ssn, phone, date, age, address, zip, id", _shaped),
@@ -4969,6 +5357,7 @@ DETECTORS: tuple[tuple[str, Detector], ...] = (
     ("a saint's place in lower case", _lower_saints),
     ("a facility named in Spanish by its kind first", _spanish_facilities),
     ("a facility all in lower case", _lower_facilities),
+    ("a facility named by its kind first, in Welsh, Malay, Arabic or Quebec French", _kind_first_facilities),
     ("counties in lower case", _lower_counties),
     ("streets by name", _streets),
     ("what is said after 'my address is'", _address_is),
@@ -4977,6 +5366,7 @@ DETECTORS: tuple[tuple[str, Detector], ...] = (
     ("a place by its kind and where it stands, in lower case", _located_places),
     ("addresses as the Philippines, Mexico, Puerto Rico and Vietnam write them", _world_addresses),
     ("addresses in other shapes: plots, blocks, rural routes, German and Welsh streets", _other_addresses),
+    ("an address said after its cue, or led by its flat or house, over its commas", _address_values),
 )
 
 
@@ -5029,6 +5419,9 @@ class PhiFinder:
         _person_slots(t, self.rules)
         _strong_person_slots(t, self.rules)
         _families(t, self.rules)
+        _form_names(t, self.rules)
+        _spelled_names(t, self.rules)
+        _beside_names(t, self.rules)
         _close_runs(t, self.rules)
         _propagate(t, seed_tokens(known, self.rules), self.lists)
         return sorted(t.claims.spans, key=lambda s: s.start)

@@ -442,6 +442,18 @@ class SessionSurrogates:
             return self._date_words(m, span, text)
         if style == "foreign":
             return self._foreign_date(m, span, text)
+        if style == "ordinal_month":  # "the 9th of the 10th, 2023": day and month said as ordinals
+            year_text = m.group("year")
+            year = _said_year(year_text) if year_text else None
+            day, month = _ordinal_value(m.group("day")), _ordinal_value(m.group("month"))
+            new = self._shift(year, month, day)
+            pieces = {
+                "day": _ordinal_as_said(new.day, m.group("day")),
+                "month": _ordinal_as_said(new.month, m.group("month")),
+            }
+            if year_text:
+                pieces["year"] = _year_as_said(new.year, year_text, year)
+            return _with_groups(m, pieces, span, text)
         if style == "numeric":
             if m.group("iy"):
                 year, month, day = int(m.group("iy")), int(m.group("im")), int(m.group("id"))
@@ -530,12 +542,12 @@ class SessionSurrogates:
         return original + self.date_shift
 
     def _foreign_date(self, m: re.Match, span: Span, text: str) -> str:
-        """A date said in Spanish, Portuguese, Polish, German or French, shifted and said in the same
+        """A date said in Spanish, Portuguese, Polish, German, French or Indonesian, shifted and said in the same
         language and the same way (the day in digits or in words; a French weekday for the new day)."""
-        branch = "g" if m.group("gday") is not None else "f" if m.group("fday") is not None else ""
+        branch = next((b for b in ("g", "f", "s") if m.group(b + "day") is not None), "")
         day_text, month_text, year_text = m.group(branch + "day"), m.group(branch + "month"), m.group(branch + "year")
         low, said_day = month_text.lower(), day_text.lower()
-        languages = {"g": ("de",), "f": ("fr",), "": ("es", "pt", "pl")}[branch]
+        languages = {"g": ("de",), "f": ("fr",), "s": ("es", "pt", "pl", "id"), "": ("es", "pt", "pl", "id")}[branch]
 
         def day_of(lang: str) -> int | None:
             words = detect.FOREIGN_DAY_WORDS.get(lang, ())
@@ -600,6 +612,19 @@ class SessionSurrogates:
         if year_text:
             pieces["year"] = _year_as_said(new.year, year_text, year)
         return _with_groups(m, pieces, span, text)
+
+
+def _ordinal_value(said: str) -> int:
+    """The number an ordinal says: "9th", "09th", "thirtieth", "twenty-first"."""
+    return ORDINALS.get(said.lower()) or int(re.sub(r"\D", "", said))
+
+
+def _ordinal_as_said(number: int, like: str) -> str:
+    """`number` as an ordinal written as `like` was: in digits with its suffix, or in words."""
+    if like[0].isdigit():
+        return _pad(number, re.sub(r"\D", "", like)) + _ordinal_suffix(number)
+    joint = "-" if "-" in like else " " if " " in like else "-"
+    return _styled(_ORDINAL_OF.get((number, joint)) or _ORDINAL_OF[(number, "")], like)
 
 
 def _with_groups(m: re.Match, pieces: dict[str, str], span: Span, text: str) -> str:
