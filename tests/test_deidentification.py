@@ -1031,6 +1031,8 @@ TRAPS = [
     ("my address is the same as before", "same"),
     ("I was in room 12, it was awful and flat 3, my mates were there", "awful"),
     ("house 29, must heard stressed", "heard"),
+    ("house 97, 55 of them came", "55"),
+    ("room 42, during worried knew house", "during"),
     ("we go to the masjid on fridays and the mission is on a mission", "mission"),
     ("he is on a mission and the space mission failed", "mission"),
     ("we had a school assembly and the secondary school was fine", "assembly"),

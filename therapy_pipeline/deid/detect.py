@@ -3642,7 +3642,10 @@ _ADDRESS_WORDS = frozenset({"house", "flat", "farm", "manse", "cottage", "croft"
 
 
 def _address_part(words: list[str], lists: WordLists) -> bool:
-    """Words that may be a part of an address: a number, an address's word, or a name no dictionary holds."""
+    """Words that may be a part of an address: a number, an address's word, or a name no dictionary holds;
+    not a number alone ("house 97, 55") nor words a function word opens ("room 42, during ...")."""
+    if not any(c.isalpha() for w in words for c in w) or words[0].lower() in STOPWORDS:
+        return False
     for word in words:
         low = word.lower().strip(".,'’")
         if any(c.isdigit() for c in low) or low in _ADDRESS_WORDS or low in STREET_SUFFIX_WORDS:
