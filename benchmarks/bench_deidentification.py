@@ -10,7 +10,8 @@
    turn of a random session, a few per session.
 3. Recall: a placed value counts as found when every letter and digit of it is inside a span the
    detector found, except words that identify no one ("the", "of", weekdays, which the contract
-   keeps, a year standing alone in a date and a state in an address, which Safe Harbor keeps). Per type and overall. Leaks: the surrogate run's output is searched for every placed value.
+   keeps, a year standing alone in a date and a state in an address, which Safe Harbor keeps, the words
+   of an age, "years old", and the labels of an identifier, "MRN", "DOB"). Per type and overall. Leaks: the surrogate run's output is searched for every placed value.
 4. Precision: on the transcripts as they are (no PHI placed) and on trap sentences (no PHI, words
    that look like names: "Will you be there?", drug names, DBT terms), the share of ordinary
    lowercase words that the detector changes, and the trap sentences it touched.
@@ -161,6 +162,10 @@ ID_LABELS = frozenset({"mrn", "mr", "medical", "record", "records", "chart", "pa
                        "hearing", "aid", "ankle", "sensor", "receiver", "watch", "ventilator", "pacemaker", "model",
                        "headset", "tablet", "asset", "baby", "mac", "phone", "iphone", "laptop", "eeg", "libre",
                        "dexcom", "apple"})  # fmt: skip
+# The words of an age or a date that say what the number is, not whose ("93 years of age", "97 yrs", "a
+# 92-year-old", "nearly ninety-one", "DOB 7/22/58"): Safe Harbor removes the age over 89, not its unit.
+AGE_WORDS = frozenset({"years", "year", "yrs", "yr", "old", "of", "age", "aged", "nearly", "almost", "over", "about"})
+DATE_LABELS = frozenset({"dob"})
 # a state's code before a licence or a plate ("NY DL 447 102 938", "ny plate hcx 4471") says where, not whose
 ID_STATE_KEYS = frozenset({"LICENSE", "PLATE"})
 
@@ -191,6 +196,13 @@ def found(value: str, start: int, mask: bytearray, key: str) -> bool:
         ):
             continue
         if key == "FAX" and m.group().lower() in ("fax", "number"):
+            continue
+        if (
+            key == "AGE_OVER_89"
+            and m.group().lower() in AGE_WORDS
+            or key == "DATE"
+            and m.group().lower() in DATE_LABELS
+        ):
             continue
         if key == "STREET_ADDRESS" and index > 0 and (m.group() in STATE_CODES or m.group().lower() in STATE_NAMES):
             continue
