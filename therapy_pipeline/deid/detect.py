@@ -3614,7 +3614,7 @@ def _other_addresses(t: _Text, lists: WordLists) -> None:
 # An address said after its cue, to where the clause ends, commas and all: "the address for the home visit
 # is site 6 comp 14, rr 3 just past the church", "current address? Yeah it's Flat 2, 19 Heol y Felin."; and one
 # led by a flat, a house, a pitch or a stand, with the parts after its commas: "Flat C, 12/F, Wah Fung
-# Mansion, 88 Shau Kei Wan Road", "stand 4471, budiriro 5", "the caravan at pitch 6, shorebank holiday park"
+# Mansion, 88 Shau Kei Wan Road", "stand 4471, budiriro 5", "pitch 6, shorebank holiday park"
 _ADDRESS_CUE_RX = _rx(
     r"\baddress(?:\s+(?:for|of|on)\s+[^,.;:!?\x00]{1,40}?)?(?:'s|’s|\s+is|\s+was|\s+would\s+be|\s+will\s+be|:)\s+"
     r"|\baddress\b[^.!?\x00]{0,40}\?[\s\x00]*(?:(?:yeah|yes|sure|ok|okay|so|um|uh)[\s,]+){0,2}(?:it's|it’s|it\s+is)\s+"
@@ -3627,6 +3627,7 @@ _UNIT_LED_RX = _rx(
 _UNIT_LEADS = frozenset({"flat", "house", "site", "stand", "berth", "pitch", "plot", "block", "blk", "unit",
                          "apartment", "apt", "caravan", "cabin", "room", "bungalow", "villa"})  # fmt: skip
 _ADDRESS_STOP_RX = re.compile(r"[,;!?\x00]|\.(?=\s|$)")
+_SHORT_WORD_BEFORE = re.compile(r"(?:^|(?<=[\s.]))([^\W\d_]{1,4})$")
 _ADDRESS_ABBREVIATIONS = frozenset({"no", "urb", "apt", "st", "rd", "ave", "blk", "mt", "o", "jln", "bldg", "hse"})
 # words that end an address said in a clause: "... barker street just past the church", "... rr 3 sorry i ..."
 _ADDRESS_ENDS = frozenset({"just", "sorry", "that's", "thats", "that’s", "and", "but", "so", "because", "if", "for",
@@ -3664,14 +3665,10 @@ def _address_parts(text: str, start: int, lists: WordLists, head: int = 0) -> tu
     end, position, first = start, start, True
     while True:
         stop = _ADDRESS_STOP_RX.search(text, position)
-        while (
-            stop
-            and stop.group() == "."
-            and (
-                re.search(r"(?:^|[\s.])([^\W\d_]{1,4})$", text[max(position, stop.start() - 6) : stop.start()])
-                and re.search(r"([^\W\d_]{1,4})$", text[: stop.start()]).group(1).lower() in _ADDRESS_ABBREVIATIONS
-            )
-        ):
+        while stop and stop.group() == ".":  # not the full stop of "No. 23", "Urb.", "p.o."
+            short = _SHORT_WORD_BEFORE.search(text, max(position, stop.start() - 6), stop.start())
+            if not short or short.group(1).lower() not in _ADDRESS_ABBREVIATIONS:
+                break
             stop = _ADDRESS_STOP_RX.search(text, stop.end())
         part_end = stop.start() if stop else len(text)
         words = list(re.finditer(r"\S+", text[position:part_end]))
