@@ -787,6 +787,39 @@ RECALL["ID"] += [
 RECALL["SSN"] += [("[chat] my ic number is Y482913(5)", "Y482913(5)")]
 RECALL["DATE"] += [("Could you confirm the date? I have Mayo 3, 2019 written here.", "Mayo 3, 2019")]
 RECALL["FACILITY"] += [("we do the meeting at saltcoats harbour mission in the back room", "saltcoats harbour mission")]
+RECALL["DATE"] += [  # method 1.8: months in more languages, with a day in digits and a year
+    ("Pt states last drink 16 ta' Lulju 2019.", "16 ta' Lulju 2019"),
+    ("we have the hearing on 17 maggio 2018 right", "17 maggio 2018"),
+    ("Court date's 23 Februarie 2021, nine in the morning.", "23 Februarie 2021"),
+    ("Date of incident: 25 Μαρτίου 2019.", "25 Μαρτίου 2019"),
+    ("Date of incident: tarehe 12 Machi 2020.", "tarehe 12 Machi 2020"),
+]
+RECALL["AGE"] += [("Her age is listed as 92 on the camp record.", "92")]
+RECALL["ADDRESS"] += [
+    ("Kerkstraat 41-B, that's my mum's, you can send the letter", "Kerkstraat 41-B"),
+    ("Can you put Storgata 14 B as my shore address?", "Storgata 14 B"),
+    ("We used to live at Via Garibaldi 22, interno 5, before the water came up", "Via Garibaldi 22, interno 5"),
+    ("Outreach contact made at Rua das Flores, 118, 2º esq., client sleeping in a car", "Rua das Flores, 118, 2º esq."),
+    ("I'm staying at 42, Triq San Pawl until the insurance comes through.", "42, Triq San Pawl"),
+    ("yeah it's uh fjellveien 27, leilighet h0302 no wait that's the old one", "fjellveien 27, leilighet h0302"),
+    ("Can you put Caixa Postal 442 as my shore address?", "Caixa Postal 442"),
+]
+RECALL["FACILITY"] += [
+    ("so after cape ray memorial hospital i went back on the boats", "cape ray memorial hospital"),
+    ("my counselor at klinik am lindenhof she retired", "klinik am lindenhof"),
+    ("my counselor at dar il-wens she retired", "dar il-wens"),
+    ("They sent me to Cumberland Ridge Correctional Complex after the incident", "Cumberland Ridge Correctional Complex"),
+]
+RECALL["NAME"] += [
+    ("Last name, KC; first name, Furaha; middle initial, no", "KC"),
+    ("Please file under Schneider; first name to follow.", "Schneider"),
+    ("Emergency contact: Dorje Watanabe, mother, same address.", "Dorje"),
+    ("i work under supervisor caudill on the night crew", "caudill"),
+    ("the foreman uh chase he's the one who sent me to the eap", "chase"),
+    ("yeah the guy on the platform dieter he he found me in the stairwell", "dieter"),
+    ("yeah coral from the drop in she gave me the bus pass", "coral"),
+    ("the christodoulou place the one that burned is next to ours", "christodoulou"),
+]
 # Shaped values with one obvious type: that type is checked too. For the others (a surname may be
 # found as a place) any type removes the value.
 TYPED = {"DATE", "AGE", "PHONE", "EMAIL", "URL", "IP", "SSN", "ZIP", "ID"}
@@ -1045,6 +1078,15 @@ TRAPS = [
     ("I rang the office and she said no.", "office"),
     ("it was rated 4.5 on tiktok", "4.5"),
     ("client name and number please", "number"),
+    # method 1.8
+    ("i met 3 julie's friends and 12 mei", "julie's"),
+    ("the old place was nice and the same house is for sale", "old"),
+    ("the pizza place was good and the burger place", "pizza"),
+    ("my supervisor said no and the foreman was angry", "said"),
+    ("i work under supervision and under pressure", "supervision"),
+    ("first name basis with everyone", "basis"),
+    ("Goal couldn't those other ate less took small, month scared", "less"),
+    ("we go to the masjid on fridays", "fridays"),
 ]
 
 
@@ -1613,6 +1655,8 @@ def test_spoken_ip_handle_and_spoken_link_get_surrogates_said_the_same_way(surro
         ("dob is the thirtieth of the ninth sorry", r"dob is the [a-z-]+ of the [a-z]+ sorry"),
         ("He passed on 12 Januari 2020, and", r"He passed on \d{1,2} [A-Z][a-z]+ 20\d\d, and"),
         ("I have Mayo 3, 2019 written here.", r"I have [A-Z][a-z]+ \d{1,2}, 20\d\d written here\."),
+        ("Pt states last drink 16 ta' Lulju 2019.", r"Pt states last drink \d{1,2} ta' [A-ZĠ][a-zġċ]+ 20\d\d\."),
+        ("Date of incident: 25 Μαρτίου 2019.", r"Date of incident: \d{1,2} [Α-Ω][α-ωάέήίόύώϊΐ]+ 20\d\d\."),
     ],
 )
 def test_a_date_in_another_language_or_with_a_two_digit_year_keeps_its_shape(surrogate, text, shape):

@@ -99,7 +99,20 @@ FOREIGN_MONTHS = {
     # Indonesian and Malay (and Dutch, which spells most of them so), with a day in digits: "12 Januari 2020"
     "id": ("januari", "februari", "maret|maart", "april", "mei", "juni", "juli|julai", "agustus|augustus|ogos",
            "september", "oktober", "november", "desember|disember"),
+    # and, said the same way with a day in digits and a year: Italian, Afrikaans, Swahili, Maltese ("16 ta'
+    # Lulju 2019") and Greek, whose months after a day are in the genitive ("25 Μαρτίου 2019")
+    "it": ("gennaio", "febbraio", "marzo", "aprile", "maggio", "giugno", "luglio", "agosto", "settembre", "ottobre",
+           "novembre", "dicembre"),
+    "af": ("januarie", "februarie", "maart", "april", "mei", "junie", "julie", "augustus", "september", "oktober",
+           "november", "desember"),
+    "sw": ("januari", "februari", "machi", "aprili", "mei", "juni", "julai", "agosti", "septemba", "oktoba",
+           "novemba", "desemba"),
+    "mt": ("jannar", "frar", "marzu", "april", "mejju", "ġunju|gunju", "lulju", "awwissu", "settembru", "ottubru",
+           "novembru", "diċembru|dicembru"),
+    "el": ("ιανουαρίου", "φεβρουαρίου", "μαρτίου", "απριλίου", "μαΐου|μαιου", "ιουνίου", "ιουλίου", "αυγούστου",
+           "σεπτεμβρίου", "οκτωβρίου", "νοεμβρίου", "δεκεμβρίου"),
 }  # fmt: skip
+_DIGIT_DAY_LANGUAGES = ("id", "it", "af", "sw", "mt", "el")  # their months only with a day in digits and a year
 FOREIGN_DAY_WORDS = {
     "es": ("uno|primero", "dos", "tres", "cuatro", "cinco", "seis", "siete", "ocho", "nueve", "diez", "once", "doce",
            "trece", "catorce", "quince", "dieciséis|dieciseis", "diecisiete", "dieciocho", "diecinueve", "veinte",
@@ -330,11 +343,11 @@ _TITLE_ABBR = r"(?:" + "|".join(_TITLE_ABBREVIATIONS) + r")\.?"
 _TITLE_WORDS = (
     "doctor|nurse|professor|officer|detective|pastor|reverend|father|sister|brother|aunt|auntie|"
     "aunty|uncle|grandma|grandpa|granny|nana|coach|judge|miss|mister|madam|rabbi|imam|bishop|"
-    "sheriff|deputy|sergeant|captain|lieutenant|principal|dean|cousin|attorney"
+    "sheriff|deputy|sergeant|captain|lieutenant|principal|dean|cousin|attorney|supervisor|foreman|skipper"
 )
 _SURNAME_TITLES = {"dr", "mr", "mrs", "ms", "mx", "prof", "doctor", "professor", "officer", "detective", "coach", "attorney",
                    "judge", "sergeant", "captain", "lieutenant", "mister", "sheriff", "deputy", "sgt",
-                   "capt", "lt", "det", "ofc", "atty", "principal"}  # fmt: skip
+                   "capt", "lt", "det", "ofc", "atty", "principal", "supervisor", "foreman", "skipper"}  # fmt: skip
 PERSON_VERBS = (
     "said|says|told|tells|asked|asks|called|calls|texted|texts|keeps|kept|wants|wanted|thinks|"
     "thought|came|comes|went|goes|yelled|yells|screamed|left|leaves|got|gets|knows|knew|hugged|"
@@ -352,7 +365,7 @@ FACILITY_KINDS = (
     "Center|Centre|Elementary School|Elementary|Middle School|High School|Junior High|High|School|"
     "Academy|College|University|Institute|Church|Cathedral|Chapel|Temple|Mosque|Synagogue|Shelter|"
     "Hospice|Rehab|Recovery|Treatment Center|Treatment Facility|Pharmacy|Prison|Jail|"
-    "Correctional Facility|Facility|Detention Center|Nursing Home|Care Home|Retirement Home|"
+    "Correctional Complex|Correctional Facility|Facility|Detention Center|Nursing Home|Care Home|Retirement Home|"
     "Assisted Living|Home|House|Ministries|YMCA|Program|Services|Associates|Wellness|Village|Manor|"
     "Lodge|Residence|Preschool|Daycare|Day Care|Kindergarten|Library|Infirmary|Sanatorium|Ward|Unit|"
     "Practice|Apartments|Towers|Gardens|Pediatrics|Psychiatry|Medicine|Dental|Group|Hall|Detox|Sober Living|"
@@ -371,7 +384,8 @@ FACILITY_KINDS = (
     "Healthcare|Trucking|Packers|Poultry|Construction|Transport|Meats|Barracks|Boys' Home|Girls' Home|"
     "Children's Home|De-addiction Centre|De-addiction Center|Grammar|Probation Office|Probation Department|"
     "Probation Services|Co-op|IHS|Postpartum Unit|Teaching Hospital|Rig|Yard|Terminal|Mine|Colliery|Quarry|"
-    "Deaf Services|Polyclinic|Surau|Pentecostal Assembly|Secondary|Basic School|Multipurpose Service|Wellbeing Hub"
+    "Deaf Services|Polyclinic|Surau|Pentecostal Assembly|Secondary|Basic School|Multipurpose Service|Wellbeing Hub|"
+    "Programme|Resort|Charities|Drilling|Shipping|Fisheries|Platform"
 )
 _FACILITY_KIND_WORDS = {w.lower() for w in re.split(r"[| ]", FACILITY_KINDS)}
 # Words of a facility's name that say what it is, not which one: kept by its surrogate.
@@ -595,14 +609,17 @@ _FRENCH_MONTH = "|".join(sorted((w for m in FOREIGN_MONTHS["fr"] for w in m.spli
 # German months only after a day with its full stop ("15. August 2019"): "Mai", "April" are English too
 _FOREIGN_MONTH = "|".join(
     sorted(
-        {w for lang in ("es", "pt", "pl", "id") for m in FOREIGN_MONTHS[lang] for w in m.split("|")} - _ENGLISH_TOO,
+        {w for lang in ("es", "pt", "pl", *_DIGIT_DAY_LANGUAGES) for m in FOREIGN_MONTHS[lang] for w in m.split("|")}
+        - _ENGLISH_TOO,
         key=len,
         reverse=True,
     )
 )
 _GERMAN_MONTH = "|".join(sorted((w for m in FOREIGN_MONTHS["de"] for w in m.split("|")), key=len, reverse=True))
 FOREIGN_DATE_RX = _rx(
-    r"(?<![\w-])(?:(?:el|o|dia|día)\s+)?(?P<day>[12]\d|3[01]|0?[1-9]|" + _FOREIGN_DAY + r")\s+(?:de\s+)?"
+    r"(?<![\w-])(?:(?:el|o|dia|día|tarehe)\s+)?(?P<day>[12]\d|3[01]|0?[1-9]|"
+    + _FOREIGN_DAY
+    + r")\s+(?:de\s+|ta['’]\s*)?"
     r"(?P<month>" + _FOREIGN_MONTH + r")(?:,?\s+(?:de\s+|del\s+)?(?P<year>(?:19|20)\d\d))?(?![\w-])"
     # the month first, as English says it, with its year: "Mayo 3, 2019"
     r"|(?<![\w-])(?P<smonth>"
@@ -688,7 +705,7 @@ AGE_AFTER_RX = _rx(
     r"(?:th|st|nd|rd)?\s+birthday)"
 )
 AGE_BEFORE_RX = _rx(
-    r"(?:\b(?:age[d:]?|turned|turning|turns|turn|she\s+is|he\s+is|shes|hes|i\s+am|is(?:\s+now)?|was|were|are|lived\s+to(?:\s+be)?|"
+    r"(?:\b(?:age(?:\s+is|\s+was)?\s+(?:listed|given|recorded|documented|noted)\s+as|age[d:]?|turned|turning|turns|turn|she\s+is|he\s+is|shes|hes|i\s+am|is(?:\s+now)?|was|were|are|lived\s+to(?:\s+be)?|"
     r"made\s+it\s+to|all\s+of|reached|hit|to\s+be|at|be|being|(?:party|cake|candles)\s+for)|'s|’s|'m|’m|'re|’re)\s+"
     r"(?:(?:almost|nearly|over|about|like|only|just|already|probably|maybe|around|easily|at\s+least|gonna\s+be)\s+){0,2}"
     r"(?P<v>(?:"
@@ -837,7 +854,8 @@ HKID_RX = re.compile(r"(?<![\w'’-])(?i:[a-z]{1,2}\d{6}\s?\([0-9a]\))")  # "Y48
 SPACED_DIGITS_RX = re.compile(r"(?<![\w.,/-])\d(?:(?: | ?- ?)\d){6,14}(?![\w/-]|[.,]\d)")
 PO_BOX_RX = _rx(
     r"\b(?:(?:(?:rural\s+)?route\s+\d+,?\s+)?(?:p\.?\s*o\.?\s*|post\s+office\s+)?box\s*#?\s*\d+[a-z]?|"
-    r"rural\s+route\s+\d+|r\.?r\.?\s+\d+|"
+    r"rural\s+route\s+\d+|r\.?r\.?\s+\d+|(?:caixa\s+postal|apartado(?:\s+postal)?|casilla|postfach|postboks|"
+    r"bo[iî]te\s+postale)\s*#?\s*\d+|"
     r"general\s+delivery|hc\s+\d+)\b"
 )
 ZIP_CUED_RX = re.compile(
@@ -2558,9 +2576,9 @@ _DAY_NEAR = re.compile(
 _FOREIGN_GATE = frozenset(w for months in FOREIGN_MONTHS.values() for m in months for w in m.split("|")) - _ENGLISH_TOO
 
 
-_DIGITS_ONLY_MONTHS = frozenset(w for m in FOREIGN_MONTHS["id"] for w in m.split("|")) - frozenset(
-    w for lang in ("es", "pt", "pl") for m in FOREIGN_MONTHS[lang] for w in m.split("|")
-)
+_DIGITS_ONLY_MONTHS = frozenset(
+    w for lang in _DIGIT_DAY_LANGUAGES for m in FOREIGN_MONTHS[lang] for w in m.split("|")
+) - frozenset(w for lang in ("es", "pt", "pl") for m in FOREIGN_MONTHS[lang] for w in m.split("|"))
 _GERMAN_MONTHS = frozenset(w for m in FOREIGN_MONTHS["de"] for w in m.split("|"))
 _FRENCH_IN_ENGLISH = frozenset({"mars", "mai"})  # a planet and a bar; German and French "mai"
 _GERMAN_DAY = re.compile(r"\d\.\s+[A-ZÄÖÜa-zäöü]")
@@ -2583,8 +2601,12 @@ def _foreign_dates(t: _Text, lists: WordLists) -> None:
         bare_french = m.group("fday") and not (m.group("fyear") or m.group("fle") or m.group("fwday"))
         if bare_french and (m.group("fmonth").lower() in _FRENCH_IN_ENGLISH or not m.group("fday")[0].isdigit()):
             continue  # "six mars bars", "sept mai ...": a French date needs "le", a weekday or a year there
-        if m.group("month") and not m.group("day").isdigit() and m.group("month").lower() in _DIGITS_ONLY_MONTHS:
-            continue  # an Indonesian month has its day in digits
+        if (
+            m.group("month")
+            and m.group("month").lower() in _DIGITS_ONLY_MONTHS
+            and not (m.group("day").isdigit() and m.group("year"))
+        ):
+            continue  # "12 Januari 2020", not "met 3 julie": these months with a day in digits and a year
         t.add(m.start(), m.end(), DATE, ("foreign", m))
 
 
@@ -3081,7 +3103,9 @@ _ALL_LOWER_KINDS = (
     r"farms|ranch|packers|poultry|trucking|cannery|dairy|gurdwara|mandir|aged\s+care|senior\s+living|"
     r"old\s+age\s+home|(?:boys|girls)['’]?\s+home|de-addiction\s+cent(?:er|re)|casino|barracks|grammar|manor|"
     r"general|polyclinic|tabernacle|pentecostal\s+assembly|surau|(?:wellness|wellbeing)\s+hub|secondary(?:\s+school)?|"
-    r"basic\s+school|multipurpose\s+service|friendship\s+cent(?:er|re)|mission)"
+    r"basic\s+school|multipurpose\s+service|friendship\s+cent(?:er|re)|mission|correctional\s+complex|"
+    r"elder\s+cent(?:er|re)|athletic\s+club|relay\s+cent(?:er|re)|halfway\s+home|adolescent\s+unit|"
+    r"community\s+services|fisheries\s+plant|offshore\s+drilling|recovery\s+programme|recovery\s+program)"
 )
 _LOWER_LETTER = r"[^\W\d_A-Z]"  # a letter not in capitals: "whangārei"
 ALL_LOWER_FACILITY_RX = re.compile(
@@ -3167,18 +3191,20 @@ _CLAUSE_GOES_ON = (
 # a place named in Welsh, Malay, Arabic or Quebec French by its kind first: "ysbyty glan dyffryn", "canolfan
 # gobaith newydd", "masjid an-noor", "CLSC des Érables"; the words after the kind, up to the clause's next word
 _KIND_FIRST_RX = _rx(
-    r"(?<![\w'’-])(?:ysbyty|canolfan|masjid|surau|clsc|ysgol)\s+(?P<name>(?:(?:des|de|du|la|le|y|yr|al|an|ar|el)[\s-]+)?"
+    r"(?<![\w'’-])(?:(?:ysbyty|canolfan|masjid|surau|clsc|ysgol|klinik)\s+|dar\s+(?=(?:il|al|el|ta)-))"
+    r"(?P<name>(?:(?:des|de|du|la|le|y|yr|al|an|ar|el|il|ta|am|an\s+der|im|zum|zur)[\s-]+)?"
     r"[^\W\d_][\w'’-]*(?:\s+(?!(?:" + _CLAUSE_GOES_ON + r")\b)[^\W\d_][\w'’-]*){0,2})"
 )
-_KIND_FIRST_GATE = frozenset({"ysbyty", "canolfan", "masjid", "surau", "clsc", "ysgol"})
+_KIND_FIRST_GATE = frozenset({"ysbyty", "canolfan", "masjid", "surau", "clsc", "ysgol", "klinik", "dar"})
 
 
 def _kind_first_facilities(t: _Text, lists: WordLists) -> None:
     if not t.lower_words & _KIND_FIRST_GATE:
         return
     for m in _KIND_FIRST_RX.finditer(t.text):
-        if WORD_RX.findall(m.group("name"))[0].lower() in STOPWORDS:
-            continue  # "masjid on friday"
+        words = [w.lower() for w in WORD_RX.findall(m.group("name"))]
+        if words[0] in STOPWORDS and not (len(words) > 1 and words[0] in ("am", "an", "im", "el", "al", "la", "le")):
+            continue  # "masjid on friday"; not "klinik am lindenhof"
         said = t.claims.overlapping(m.start(), m.end())
         if not said:
             t.add(m.start(), m.end(), FACILITY)
@@ -3241,7 +3267,7 @@ _AMBIGUOUS_KINDS = frozenset({"recovery", "high", "medical", "health", "center",
                               "institute", "ranch", "farms", "dairy", "lodge", "school", "behavioral health",
                               "behavioural health", "mental health", "memory care"})  # fmt: skip
 _PLACE_CUE_WORDS = frozenset(
-    {"at", "to", "from", "into", "behind", "outside", "near", "in", "leaving", "left", "towards"}
+    {"at", "to", "from", "into", "behind", "outside", "near", "in", "leaving", "left", "towards", "after", "since"}
 )
 _NOT_A_NAME_WORD = frozenset({
     "long", "term", "short", "early", "full", "partial", "intensive", "inpatient", "outpatient", "residential", "day",
@@ -3522,9 +3548,30 @@ _RURAL_ROUTE_RX = _rx(
     r"(?:\s+(?:east|west|north|south)\b)?"
     r"|\bmile\s+marker\s+\d{1,4}(?:\s+on\s+(?:route|highway|hwy|interstate|i-?)\s*\d{1,4})?\b"
 )
+_STREET_WORD_ENDS = ("straße", "strasse", "str.", "weg", "allee", "platz", "gasse", "straat", "gracht", "laan", "plein",
+                     "kade", "singel", "veien", "vei", "gata", "gaten", "gatan", "vägen", "vagen", "vej", "gade")  # fmt: skip
+# a street whose kind ends its one word, then its number, in German, Dutch and Scandinavian: "Hauptstraße 45,
+# 2. OG", "Kerkstraat 41-B", "Prinsengracht 212-huis", "Storgata 14 B", "fjellveien 27"
 _GERMAN_STREET_RX = _rx(
-    r"(?<![\w-])[^\W\d_][\w-]*(?:straße|strasse|str\.|weg|allee|platz|gasse)\s+\d{1,4}[a-z]?\b"
-    r"(?:,\s*\d{1,2}\.\s*(?:og|stock|etage)\b)?"
+    r"(?<![\w-])[^\W\d_][\w-]*(?:" + "|".join(re.escape(e) for e in _STREET_WORD_ENDS) + r")\s+\d{1,4}[a-z]?\b"
+    r"(?:-[a-z]{1,4}\b|\s[b-hj-z]\b(?!['’]))?(?:,\s*\d{1,2}\.\s*(?:og|stock|etage)\b)?"
+)
+# a street said by its kind first, then its number, in Portuguese, Italian, Maltese, Hebrew, Greek and Spanish:
+# "Rua das Flores, 118", "Via Garibaldi 22", "Triq San Pawl 42", "Rehov HaNarkis 9", "odos ermou 45"
+_KIND_FIRST_STREET_RX = _rx(
+    r"(?<![\w-])(?:(?P<before>\d{1,4}[a-z]?),?\s+)?(?:rua|via|viale|corso|piazza|largo|travessa|triq|rehov|odos|strada|ulica|ul\.|carrer|avinguda|"
+    r"rruga|bulevardi|sokak|caddesi)\s+(?:(?:das|dos|da|do|de|del|della|di|san|santa|sant|ha|la|el|il-|ta['’])\s*)?"
+    r"(?!(?:" + _CLAUSE_GOES_ON + r")\b)[^\W\d_][\w'’-]*(?:\s+(?!(?:" + _CLAUSE_GOES_ON + r"|until|till|since|where)\b)"
+    r"[^\W\d_][\w'’-]*)?(?:,?\s+(?:n[º°o]\.?\s*)?\d{1,4}[a-z]?(?![\w/-])|(?(before)(?![\w'’-])|(?!)))"
+)  # the number after the street, or before it: "42, Triq San Pawl"
+_KIND_FIRST_STREET_GATE = frozenset({"rua", "via", "viale", "corso", "piazza", "largo", "travessa", "triq", "rehov",
+                                     "odos", "strada", "ulica", "ul", "carrer", "avinguda", "rruga", "bulevardi",
+                                     "sokak", "caddesi"})  # fmt: skip
+# the flat or floor said after a house's number, in other languages: "Via Garibaldi 22, interno 5", "Rua das
+# Flores, 118, 2º esq.", "fjellveien 27, leilighet h0302"
+_FOREIGN_UNIT_AFTER = _rx(
+    r",?\s+(?:(?:interno|int\.|scala|piano|leilighet|lgh|piso|andar|apto\.?|app\.?|etage|stock|dira|bayit|diros)\s*"
+    r"[a-z]?\d{1,5}[a-z]?|\d{1,2}(?:\.|º|ª|°)\s*(?:og|stock|etage|esq\.?|dto\.?|dir\.?|andar|piano|izq\.?)(?:\s|$|(?=[,;]))?)"
 )
 _WELSH_STREET_RX = _rx(r"(?<![\w/-])\d{1,4}[a-z]?,?\s+(?:heol|ffordd|stryd|lôn)\s+(?:(?:y|yr)\s+)?[^\W\d_][\w'’-]*")
 _OTHER_ADDRESS_GATE = frozenset({"house", "plot", "lot", "no", "lp", "blk", "block", "county", "highway", "hwy", "route",
@@ -3568,14 +3615,23 @@ def _other_addresses(t: _Text, lists: WordLists) -> None:
             found.append((m.start(), m.end()))
         for rx in (_RURAL_ROUTE_RX, _WELSH_STREET_RX):
             found += [(m.start(), m.end()) for lo, hi in windows for m in rx.finditer(text, lo, hi)]
-    if any(k in low for k in ("straße", "strasse", "str.", "weg ", "allee", "platz", "gasse")):
+    if any(k in low for k in _STREET_WORD_ENDS):
         found += [(m.start(), m.end()) for m in _GERMAN_STREET_RX.finditer(text)]
+    if t.lower_words & _KIND_FIRST_STREET_GATE and t.digit_runs:
+        for m in _KIND_FIRST_STREET_RX.finditer(text):
+            words = [w.lower() for w in WORD_RX.findall(m.group())[1:]]
+            if m.group("before") and words and words[-1] in STOPWORDS:
+                continue  # "42, via the"
+            if not any(w in STOPWORDS and w not in ("da", "do", "de", "la", "el", "di", "san") for w in words):
+                found.append((m.start(), m.end()))  # not "via the 2 train", "via email 3"
     for start, end in found:
         inside = t.claims.overlapping(start, end)
         if all(s.type in (ADDRESS, NAME, LOCATION, ID, DATE) and start <= s.start and s.end <= end for s in inside):
             t.claims.replace(inside, start, end, ADDRESS)
     for span in [s for s in t.claims.spans if s.type == ADDRESS]:
         delivery = _RURAL_DELIVERY_AFTER.match(text, span.end)  # "2394 Kaiwaka Road, RD 3"
+        if not delivery and text[span.end - 1 : span.end].isdigit():
+            delivery = _FOREIGN_UNIT_AFTER.match(text, span.end)  # "Via Garibaldi 22, interno 5"
         if delivery and t.claims.free(span.end, delivery.end()):
             t.claims.widen(t.claims.spans.index(span), span.start, delivery.end())
             continue
@@ -4529,6 +4585,17 @@ _PERSON_SLOTS: tuple[tuple[re.Pattern, frozenset[str]], ...] = tuple(
             ),
             "told tell tells telling asked ask asks texted messaged hugged thanked warned promised begged invited",
         ),
+        (  # "the guillory place, the one that burned": a family's house by its surname
+            r"\bthe (?P<f>[a-z][a-z'’-]+) (?=(?:place|farm|ranch|homestead|house)\b(?! (?:of|for|to|is|was)\b))",
+            "place farm ranch homestead house",
+        ),
+        (  # "yeah chastity from the drop in she gave me the bus pass"
+            (
+                r"(?:^|(?<=[\s,]))(?P<n>[a-z][a-z'’-]+) from the (?:drop[- ]in|shelter|hostel|mission|food bank|rig|"
+                r"platform) (?=(?:she|he|they|gave|said|told|was|is|who)\b)"
+            ),
+            "drop shelter hostel mission bank rig platform",
+        ),
         (  # "i rang efua and she said", "phoned tendai about it"
             r"\b(?:rang|rung|phoned|rang up|phoned up) (?P<n>[a-z][a-z'’-]+) (?=(?:and she|and he|about|to|again|back)\b)",
             "rang rung phoned",
@@ -4564,11 +4631,12 @@ _PERSON_SLOTS: tuple[tuple[re.Pattern, frozenset[str]], ...] = tuple(
         ),
         (
             (
-                r"\b(?:this|that|a|one) (?:girl|guy|boy|kid|lady|woman|man|dude|friend|coworker|co-worker|neighbor|neighbour)"
-                r"(?: (?:at|from|in) (?:work|school|church|group|class|the \w+|my \w+))? (?P<n>[a-z][a-z'’-]+)"
+                r"\b(?:this|that|a|one|the) (?:girl|guy|boy|kid|lady|woman|man|dude|friend|coworker|co-worker|neighbor|"
+                r"neighbour|foreman|deckhand|skipper|medic)"
+                r"(?: (?:at|from|in|on) (?:work|school|church|group|class|the \w+|my \w+))?(?: uh| um)? (?P<n>[a-z][a-z'’-]+)"
                 r"(?= (?:and|who|that|is|was|she|he)\b|,)"
             ),
-            "girl guy boy kid lady woman man dude friend coworker co-worker neighbor neighbour",
+            "girl guy boy kid lady woman man dude friend coworker co-worker neighbor neighbour foreman deckhand skipper medic",
         ),
         (
             r"(?:^|(?<=[\s,]))(?P<n>[A-Za-z][a-z'’-]+) (?:is|was) (?:the one who|the only (?:one|friend|person)\b|"
@@ -4698,7 +4766,7 @@ def _slot_word(rules: _NameRules, lower: str) -> str | None:
 
 _KIN_TITLES = (
     r"t[íi]a|t[íi]o|prima|primo|abuela|abuelo|abuelita|abuelito|lola|lolo|tita|tito|ate|kuya|madrina|padrino|"
-    r"comadre|compadre|nonna|nonno|auntie|aunty|aunt|uncle|cousin"
+    r"comadre|compadre|nonna|nonno|auntie|aunty|aunt|uncle|cousin|mamaw|papaw|meemaw|memaw|pawpaw|grandmama|granny"
 )
 # Places only a person stands in, where a first name that is also a word is a name ("i told chance i
 # wasn't going back", "so april my caseworker said", "tía mercy doesn't speak english")
@@ -4717,7 +4785,7 @@ _STRONG_PERSON_SLOTS: tuple[tuple[re.Pattern, frozenset[str]], ...] = tuple(
             "told asked texted messaged hugged thanked warned promised begged reminded",
         ),
         (
-            r"\b(?:so|and|but|then|um|uh|well|yeah|honestly)(?: um| uh)? (?P<n>[a-z][a-z'’-]+),? (?:my|our) (?:"
+            r"\b(?:so|and|but|then|um|uh|well|yeah|honestly)(?: um| uh)? (?P<n>[a-z][a-z'’-]+),? (?:my|our)(?: my| our)? (?:"
             + RELATIONS
             + r"|case\s+manager|midwife|key\s+worker|support\s+worker)"
             r" (?:said|says|told|tells|is|was|called|texted|she|he|picked|keeps)\b",
@@ -4770,7 +4838,8 @@ _STRONG_PERSON_SLOTS: tuple[tuple[re.Pattern, frozenset[str]], ...] = tuple(
             + r") (?P<n>[a-z][a-z'’-]+)(?= (?:doesn't|does|is|was|said|says|called|lives|and)\b)",
             (
                 "tía tia tío tio prima primo abuela abuelo abuelita abuelito lola lolo tita tito ate kuya madrina padrino "
-                "comadre compadre nonna nonno auntie aunty aunt uncle cousin"
+                "comadre compadre nonna nonno auntie aunty aunt uncle cousin mamaw papaw meemaw memaw pawpaw grandmama "
+                "granny"
             ),
         ),
         (
@@ -4853,7 +4922,7 @@ def _person_slots(t: _Text, rules: _NameRules) -> None:
         if not t.lower_words & triggers:
             continue
         for m in (m for lo, hi in windows for m in rx.finditer(t.text, lo, hi)):
-            group = next((g for g in ("n", "m", "p") if g in rx.groupindex and m.group(g) is not None), None)
+            group = next((g for g in ("n", "m", "p", "f") if g in rx.groupindex and m.group(g) is not None), None)
             if group is None:
                 continue
             word, start = m.group(group), m.start(group)
@@ -4868,7 +4937,7 @@ def _person_slots(t: _Text, rules: _NameRules) -> None:
             if role is None:
                 continue
             before = _words_before(t.low, start)
-            if group != "p" and before and (before[-1] in _DETERMINERS or before[-1] in _SOMEONE):
+            if group not in ("p", "f") and before and (before[-1] in _DETERMINERS or before[-1] in _SOMEONE):
                 continue  # "the doctor's office", "someone else's house"
             end = start + len(word) - (2 if word.endswith(("'s", "’s")) else 0)
             t.add(start, end, NAME, role)
@@ -5050,8 +5119,9 @@ _SURE_PARTICLE_BEFORE = re.compile(r"(?<![\w/'’-])(?i:a/[lp]|[sd]/o|binti|bint
 # a name read out of a form, up to the form's next field: "client name pei shan mcallister date of birth ...",
 # "patient name: siân van houten, dob ..."
 _FORM_NAME_RX = _rx(
-    r"\b(?:client|patient|pt|child's|child’s|baby's|baby’s|mother's|mother’s|father's|father’s|full|legal|"
-    r"caller's|caller’s|resident's|resident’s)\s+name(?:\s+is|:)?\s+(?P<v>[^\W\d_][\w'’/-]*(?:\s+[^\W\d_][\w'’/-]*){0,3}?)"
+    r"\b(?:(?:client|patient|pt|child's|child’s|baby's|baby’s|mother's|mother’s|father's|father’s|full|legal|"
+    r"caller's|caller’s|resident's|resident’s|last|first|middle|given|family|sur)\s*name(?:\s+is|:|,)?|"
+    r"emergency\s+contact(?:\s+is|:|,)|next\s+of\s+kin(?:\s+is|:|,)|signed,|file\s+(?:it\s+)?under)\s+(?P<v>[^\W\d_][\w'’/-]*(?:\s+[^\W\d_][\w'’/-]*){0,3}?)"
     r"(?=\s*(?:[,.;:\x00]|$)|\s+(?:date|dob|d\.o\.b|age|aged|born|address|phone|nhs|mrn|gp|ref|id|and|who|is|was)\b)"
 )
 _PARTICLE_RX = re.compile(_PARTICLES + r"$", re.IGNORECASE)
@@ -5084,9 +5154,10 @@ def _spelled_names(t: _Text, rules: _NameRules) -> None:
 
 
 def _form_names(t: _Text, rules: _NameRules) -> None:
-    if "name" not in t.lower_words:
+    cues = [w for w in ("name", "surname", "contact", "kin", "signed", "under") if w in t.lower_words]
+    if not cues:
         return
-    windows = _merged([t.window(i, i + 4, 18, 90) for i in t.occurrences("name")])
+    windows = _merged([t.window(i, i + len(w), 24, 90) for w in cues for i in t.occurrences(w)])
     for m in (m for lo, hi in windows for m in _FORM_NAME_RX.finditer(t.text, lo, hi)):
         words = list(re.finditer(r"\S+", m.group("v")))
         lows = [rules.base(w.group().lower()) for w in words]

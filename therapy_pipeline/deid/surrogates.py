@@ -542,12 +542,13 @@ class SessionSurrogates:
         return original + self.date_shift
 
     def _foreign_date(self, m: re.Match, span: Span, text: str) -> str:
-        """A date said in Spanish, Portuguese, Polish, German, French or Indonesian, shifted and said in the same
+        """A date said in Spanish, Portuguese, Polish, German, French or another language, shifted and said in the same
         language and the same way (the day in digits or in words; a French weekday for the new day)."""
         branch = next((b for b in ("g", "f", "s") if m.group(b + "day") is not None), "")
         day_text, month_text, year_text = m.group(branch + "day"), m.group(branch + "month"), m.group(branch + "year")
         low, said_day = month_text.lower(), day_text.lower()
-        languages = {"g": ("de",), "f": ("fr",), "s": ("es", "pt", "pl", "id"), "": ("es", "pt", "pl", "id")}[branch]
+        others = ("es", "pt", "pl", *detect._DIGIT_DAY_LANGUAGES)
+        languages = {"g": ("de",), "f": ("fr",), "s": others, "": others}[branch]
 
         def day_of(lang: str) -> int | None:
             words = detect.FOREIGN_DAY_WORDS.get(lang, ())
