@@ -3190,12 +3190,13 @@ _CLAUSE_GOES_ON = (
 )
 # a place named in Welsh, Malay, Arabic or Quebec French by its kind first: "ysbyty glan dyffryn", "canolfan
 # gobaith newydd", "masjid an-noor", "CLSC des Érables"; the words after the kind, up to the clause's next word
+_KINDS_FIRST = ("ysbyty", "canolfan", "masjid", "surau", "clsc", "ysgol", "klinik")
 _KIND_FIRST_RX = _rx(
-    r"(?<![\w'’-])(?:(?:ysbyty|canolfan|masjid|surau|clsc|ysgol|klinik)\s+|dar\s+(?=(?:il|al|el|ta)-))"
+    r"(?<![\w'’-])(?:(?:" + "|".join(_KINDS_FIRST) + r")\s+|dar\s+(?=(?:il|al|el|ta)-))"
     r"(?P<name>(?:(?:des|de|du|la|le|y|yr|al|an|ar|el|il|ta|am|an\s+der|im|zum|zur)[\s-]+)?"
     r"[^\W\d_][\w'’-]*(?:\s+(?!(?:" + _CLAUSE_GOES_ON + r")\b)[^\W\d_][\w'’-]*){0,2})"
 )
-_KIND_FIRST_GATE = frozenset({"ysbyty", "canolfan", "masjid", "surau", "clsc", "ysgol", "klinik", "dar"})
+_KIND_FIRST_GATE = frozenset({*_KINDS_FIRST, "dar"})
 
 
 def _kind_first_facilities(t: _Text, lists: WordLists) -> None:
@@ -3558,15 +3559,16 @@ _GERMAN_STREET_RX = _rx(
 )
 # a street said by its kind first, then its number, in Portuguese, Italian, Maltese, Hebrew, Greek and Spanish:
 # "Rua das Flores, 118", "Via Garibaldi 22", "Triq San Pawl 42", "Rehov HaNarkis 9", "odos ermou 45"
+_STREET_KINDS_FIRST = ("rua", "via", "viale", "corso", "piazza", "largo", "travessa", "triq", "rehov", "odos", "strada",
+                       "ulica", "ul.", "carrer", "avinguda", "rruga", "bulevardi", "sokak", "caddesi")  # fmt: skip
 _KIND_FIRST_STREET_RX = _rx(
-    r"(?<![\w-])(?:(?P<before>\d{1,4}[a-z]?),?\s+)?(?:rua|via|viale|corso|piazza|largo|travessa|triq|rehov|odos|strada|ulica|ul\.|carrer|avinguda|"
-    r"rruga|bulevardi|sokak|caddesi)\s+(?:(?:das|dos|da|do|de|del|della|di|san|santa|sant|ha|la|el|il-|ta['’])\s*)?"
+    r"(?<![\w-])(?:(?P<before>\d{1,4}[a-z]?),?\s+)?(?:"
+    + "|".join(map(re.escape, _STREET_KINDS_FIRST))
+    + r")\s+(?:(?:das|dos|da|do|de|del|della|di|san|santa|sant|ha|la|el|il-|ta['’])\s*)?"
     r"(?!(?:" + _CLAUSE_GOES_ON + r")\b)[^\W\d_][\w'’-]*(?:\s+(?!(?:" + _CLAUSE_GOES_ON + r"|until|till|since|where)\b)"
     r"[^\W\d_][\w'’-]*)?(?:,?\s+(?:n[º°o]\.?\s*)?\d{1,4}[a-z]?(?![\w/-])|(?(before)(?![\w'’-])|(?!)))"
 )  # the number after the street, or before it: "42, Triq San Pawl"
-_KIND_FIRST_STREET_GATE = frozenset({"rua", "via", "viale", "corso", "piazza", "largo", "travessa", "triq", "rehov",
-                                     "odos", "strada", "ulica", "ul", "carrer", "avinguda", "rruga", "bulevardi",
-                                     "sokak", "caddesi"})  # fmt: skip
+_KIND_FIRST_STREET_GATE = frozenset(k.rstrip(".") for k in _STREET_KINDS_FIRST)
 # the flat or floor said after a house's number, in other languages: "Via Garibaldi 22, interno 5", "Rua das
 # Flores, 118, 2º esq.", "fjellveien 27, leilighet h0302"
 _FOREIGN_UNIT_AFTER = _rx(
@@ -3675,13 +3677,14 @@ _ADDRESS_CUE_RX = _rx(
     r"\baddress(?:\s+(?:for|of|on)\s+[^,.;:!?\x00]{1,40}?)?(?:'s|’s|\s+is|\s+was|\s+would\s+be|\s+will\s+be|:)\s+"
     r"|\baddress\b[^.!?\x00]{0,40}\?[\s\x00]*(?:(?:yeah|yes|sure|ok|okay|so|um|uh)[\s,]+){0,2}(?:it's|it’s|it\s+is)\s+"
 )
+_UNIT_LEADS = ("flat", "house", "site", "stand", "berth", "pitch", "plot", "block", "blk", "unit", "apartment", "apt",
+               "caravan", "cabin", "room", "bungalow", "villa")  # fmt: skip
 _UNIT_LED_RX = _rx(
-    r"(?<![\w'’-])(?:flat|house(?:\s+(?:no\.?|number))?|no\.|site|stand|berth|pitch|plot|block|blk|unit|apartment|"
-    r"apt\.?|caravan|cabin|room|bungalow|villa)\s*#?\s*(?:\d{1,5}(?:[/-]\d{1,4})?[a-z]?|[a-z](?:\s+\d{1,4}(?:/\d{1,4})?)?)"
+    r"(?<![\w'’-])(?:house\s+(?:no\.?|number)|no\.|apt\.|"
+    + "|".join(_UNIT_LEADS)
+    + r")\s*#?\s*(?:\d{1,5}(?:[/-]\d{1,4})?[a-z]?|[a-z](?:\s+\d{1,4}(?:/\d{1,4})?)?)"
     r"(?=,|\s)"
 )
-_UNIT_LEADS = frozenset({"flat", "house", "site", "stand", "berth", "pitch", "plot", "block", "blk", "unit",
-                         "apartment", "apt", "caravan", "cabin", "room", "bungalow", "villa"})  # fmt: skip
 _ADDRESS_STOP_RX = re.compile(r"[,;!?\x00]|\.(?=\s|$)")
 _SHORT_WORD_BEFORE = re.compile(r"(?:^|(?<=[\s.]))([^\W\d_]{1,4})$")
 _ADDRESS_ABBREVIATIONS = frozenset({"no", "urb", "apt", "st", "rd", "ave", "blk", "mt", "o", "jln", "bldg", "hse"})
@@ -3769,7 +3772,7 @@ def _address_values(t: _Text, lists: WordLists) -> None:
             )
             if said or any(w in _ADDRESS_WORDS for w in words) and len(words) >= 2:
                 found.append((begin, end))
-    leads = [i for word in t.lower_words & _UNIT_LEADS for i in t.occurrences(word)]
+    leads = [i for word in t.lower_words.intersection(_UNIT_LEADS) for i in t.occurrences(word)]
     leads += [i for i in _finds(low, "no.") if not i or not low[i - 1].isalnum()]  # "No. 23, Jalan SS 2/72"
     for i in leads:
         m = _UNIT_LED_RX.match(text, i)

@@ -589,7 +589,7 @@ class SessionSurrogates:
             year = _said_year(year_text)
         month = MONTHS[m.group("month").rstrip(".").lower()]
         day_text = m.group("day")
-        day = ORDINALS.get(day_text.lower()) or int(re.sub(r"\D", "", day_text))
+        day = _ordinal_value(day_text)
         new = self._shift(year, month, day)
         month_text = m.group("month")
         bare = month_text.rstrip(".")
@@ -598,18 +598,7 @@ class SessionSurrogates:
         if bare.lower() == "sept":
             new_month = "sept" if new.month == 9 else new_month
         new_month = _styled(new_month, bare) + ("." if month_text.endswith(".") else "")
-        if day_text[0].isdigit():
-            new_day = _pad(new.day, re.sub(r"\D", "", day_text))
-            if not day_text[-1].isdigit():
-                new_day += _ordinal_suffix(new.day)
-        else:
-            # a day said in one word keeps one word ("twentyseventh"); "seventh" shifted to the 27th
-            # becomes "twenty-seventh"
-            compound = ORDINALS.get(day_text.lower(), 0) > 20 and ORDINALS.get(day_text.lower()) not in (30,)
-            joint = "-" if "-" in day_text else " " if " " in day_text else "" if compound else "-"
-            word = _ORDINAL_OF.get((new.day, joint)) or _ORDINAL_OF.get((new.day, ""))
-            new_day = _styled(word, day_text)
-        pieces = {"month": new_month, "day": new_day}
+        pieces = {"month": new_month, "day": _ordinal_as_said(new.day, day_text)}
         if year_text:
             pieces["year"] = _year_as_said(new.year, year_text, year)
         return _with_groups(m, pieces, span, text)
@@ -621,10 +610,14 @@ def _ordinal_value(said: str) -> int:
 
 
 def _ordinal_as_said(number: int, like: str) -> str:
-    """`number` as an ordinal written as `like` was: in digits with its suffix, or in words."""
+    """`number` as a day or month written as `like` was: in digits (with its suffix where `like` has one), or
+    in words; a day said in one word keeps one word ("twentyseventh"), "seventh" shifted to the 27th becomes
+    "twenty-seventh"."""
     if like[0].isdigit():
-        return _pad(number, re.sub(r"\D", "", like)) + _ordinal_suffix(number)
-    joint = "-" if "-" in like else " " if " " in like else "-"
+        digits = _pad(number, re.sub(r"\D", "", like))
+        return digits if like[-1].isdigit() else digits + _ordinal_suffix(number)
+    compound = ORDINALS.get(like.lower(), 0) > 20 and ORDINALS.get(like.lower()) not in (30,)
+    joint = "-" if "-" in like else " " if " " in like else "" if compound else "-"
     return _styled(_ORDINAL_OF.get((number, joint)) or _ORDINAL_OF[(number, "")], like)
 
 
