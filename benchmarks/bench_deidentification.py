@@ -163,9 +163,12 @@ ID_LABELS = frozenset({"mrn", "mr", "medical", "record", "records", "chart", "pa
                        "headset", "tablet", "asset", "baby", "mac", "phone", "iphone", "laptop", "eeg", "libre",
                        "dexcom", "apple"})  # fmt: skip
 # The words of an age or a date that say what the number is, not whose ("93 years of age", "97 yrs", "a
-# 92-year-old", "nearly ninety-one", "DOB 7/22/58"): Safe Harbor removes the age over 89, not its unit.
-AGE_WORDS = frozenset({"years", "year", "yrs", "yr", "old", "of", "age", "aged", "nearly", "almost", "over", "about"})
+# 92-year-old", "95 y.o.", "93yo", "nearly ninety-one", "DOB 7/22/58"): Safe Harbor removes the age over
+# 89, not its unit.
+AGE_WORDS = frozenset({"years", "year", "yrs", "yr", "yo", "y", "o", "old", "of", "age", "aged", "nearly", "almost",
+                       "over", "about"})  # fmt: skip
 DATE_LABELS = frozenset({"dob"})
+_GLUED_UNIT = re.compile(r"(\d+)([a-z]+)", re.IGNORECASE)
 # a state's code before a licence or a plate ("NY DL 447 102 938", "ny plate hcx 4471") says where, not whose
 ID_STATE_KEYS = frozenset({"LICENSE", "PLATE"})
 
@@ -208,7 +211,11 @@ def found(value: str, start: int, mask: bytearray, key: str) -> bool:
             continue
         if key == "CITY" and m.start() >= state_at:
             continue  # "Gallup, New Mexico": the state after the town
-        if mask.find(0, start + m.start(), start + m.end()) != -1:
+        end = m.end()
+        glued = _GLUED_UNIT.fullmatch(m.group()) if key == "AGE_OVER_89" else None
+        if glued and glued.group(2).lower() in AGE_WORDS:
+            end = m.start() + glued.end(1)  # "93yo": the number, not its unit
+        if mask.find(0, start + m.start(), start + end) != -1:
             return False
     return True
 
