@@ -820,6 +820,44 @@ RECALL["NAME"] += [
     ("yeah coral from the drop in she gave me the bus pass", "coral"),
     ("the christodoulou place the one that burned is next to ours", "christodoulou"),
 ]
+# method 1.9
+RECALL["AGE"] += [
+    ("speaker 2 so she's uh 91 and lives by herself on the farm", "91"),
+    ("Great-grandmother, 95 y.o., is the kinship placement.", "95"),
+    ("Resident is a woman aged ninety-odd referred for new-onset paranoia.", "ninety-odd"),
+    ("Is he ninety-nine and a half or older than that?", "ninety-nine and a half"),
+    ("Great-grandmother, a hundred, is the kinship placement.", "a hundred"),
+    ("Age colon a hundred comma widowed period", "a hundred"),
+    ("Age (guardian): ninety-five", "ninety-five"),
+]
+RECALL["SSN"] += [
+    ("Last four of your social? Is it 4417?", "4417"),
+    ("Social security number comma 0063 comma verified with card period", "0063"),
+]
+RECALL["ZIP"] += [
+    ("Postcode comma two one zero three period new line", "two one zero three"),
+    ("Eircode is 0810, if that helps the taxi.", "0810"),
+    ("ZIP/Postal: zero eight three zero  Country: as above", "zero eight three zero"),
+]
+RECALL["ADDRESS"] += [
+    ("Pt reports living at Apartment 12, The Maltings, Bray Road with two roommates.", "Apartment 12, The Maltings"),
+    ("we was living out of the car behind 2290 grand concourse, apt 14g for a month", "2290 grand concourse, apt 14g"),
+    ("he showed up at 118 great south road, unit 4 like three times last week", "118 great south road, unit 4"),
+    ("one twenty-two East 118th Street, apartment 5C is where my grandma lives", "one twenty-two East 118th Street, apartment 5C"),
+]
+RECALL["DATE"] += [
+    ("DOB: twenty seventh of October comma twenty twenty three", "twenty seventh of October comma twenty twenty three"),
+]
+RECALL["LOCATION"] += [
+    ("he's got family in govan so that's where he'd run to", "govan"),
+    ("the baby's buried back home in sparkbrook with my grandfather", "sparkbrook"),
+]
+RECALL["NAME"] += [
+    ("my granddaughter patience drives me to all my appointments now", "patience"),
+    ("Sibling's name: Rain. Age: fourteen.", "Rain"),
+    ("Name of child: Summer.", "Summer"),
+    ("it's under my married name kowalski not my maiden", "kowalski"),
+]
 # Shaped values with one obvious type: that type is checked too. For the others (a surname may be
 # found as a place) any type removes the value.
 TYPED = {"DATE", "AGE", "PHONE", "EMAIL", "URL", "IP", "SSN", "ZIP", "ID"}
@@ -1087,6 +1125,17 @@ TRAPS = [
     ("first name basis with everyone", "basis"),
     ("Goal couldn't those other ate less took small, month scared", "less"),
     ("we go to the masjid on fridays", "fridays"),
+    # method 1.9
+    ("is he 100 percent sure about it", "100"),
+    ("was she 90 minutes late again", "90"),
+    ("she's uh 95 pounds soaking wet", "95"),
+    ("room 42, the kitchen is where we meet", "kitchen"),
+    ("Client name: Unknown.", "Unknown"),
+    ("my dad even drives me nuts", "drives"),
+    ("my family in general is supportive", "general"),
+    ("she's back home in bed", "bed"),
+    ("my social worker is 4417 miles away", "4417"),
+    ("I counted one two three four and then the postal worker came", "four"),
 ]
 
 

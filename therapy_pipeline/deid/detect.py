@@ -549,9 +549,9 @@ SSN_CUED_RX = _rx(_SSN_CUE + r"[^\x00\d]{0,30}?(?P<v>\d{3}[\s.-]?\d{2}[\s.-]?\d{
 # after "my social is", "SIN:", "ssn": its last four ("my social is 7720"), a SIN in three groups, or the
 # number said in words ("six twenty three, forty four, ten ninety eight")
 SSN_TAIL_RX = re.compile(
-    r"(?:" + _SSN_CUE + r"|(?-i:\bSIN\b)|\bsin(?=\s+(?:is|number|no\.?|#)\b))(?i:'s|’s|:|,)?"
-    r"(?i:\s+(?:is|was|number|no\.?|on\s+file\s+is|it's|it’s|ends\s+in|on\s+(?:it|there)|mine's|mine’s|mine\s+is|"
-    r"you\s+said))*"
+    r"(?:" + _SSN_CUE + r"|(?-i:\bSIN\b)|\bsin(?=\s+(?:is|number|no\.?|#)\b))(?i:'s|’s|:|,|\?)?"
+    r"(?i:\s+(?:is|was|number|num\s+ber|no\.?|on\s+file\s+is|it's|it’s|is\s+it|ends\s+in|on\s+(?:it|there)|"
+    r"mine's|mine’s|mine\s+is|you\s+said|comma))*"
     r"(?i:\s+(?:the\s+)?last\s+four(?:\s+is)?)?,?\s+(?P<v>\d{3}[\s-]\d{3}[\s-]\d{3}(?![\w-])|\d{4}(?![\w-])|"
     r"(?i:(?:" + _NUMBER_WORDS + r")\b(?:(?:,?\s+|-)(?:" + _NUMBER_WORDS + r")\b){2,12}))",
     re.IGNORECASE,
@@ -584,8 +584,8 @@ _YEAR = r"(?:\d{4}|'\d{2}|" + _SPOKEN_YEAR + "|" + _SHORT_SPOKEN_YEAR + r")"
 _DAY_MONTH_YEAR = r"(?:\d{4}|'\d{2}|" + _SPOKEN_YEAR + "|" + _SHORT_SPOKEN_YEAR + "|" + _TWO_DIGIT_YEAR + r")"
 DATE_MONTH_DAY_RX = _rx(
     r"\b(?P<month>" + _MONTH + r")\s+(?:the\s+)?(?P<day>" + _DAY + r"|" + _DAY_WORD + r")\b"
-    r"(?:,?\s+(?:of\s+(?=\d|['’]))?(?P<year>" + _YEAR + r"))?(?![\w:]|[/.-]\d)"
-)  # "Sept. 30th of '08"
+    r"(?:(?:,|\s+comma)?\s+(?:of\s+(?=\d|['’]))?(?P<year>" + _YEAR + r"))?(?![\w:]|[/.-]\d)"
+)  # "Sept. 30th of '08"; "comma" as dictation says it
 # a month with its year is a date's element too ("my sobriety date is August 2016"); a month alone is not
 DATE_MONTH_YEAR_RX = _rx(
     r"\b(?P<month>"
@@ -596,7 +596,7 @@ DATE_MONTH_YEAR_RX = _rx(
 )  # "march of 09" too
 DATE_DAY_MONTH_RX = _rx(
     r"\b(?:the\s+)?(?P<day>" + _DAY + r"|" + _DAY_WORD + r")\s+(?:of\s+)?(?P<month>" + _MONTH + r")"
-    r"(?:,?\s+(?P<year>" + _DAY_MONTH_YEAR + r"))?(?![\w]|[/.-]\d)"
+    r"(?:(?:,|\s+comma)?\s+(?P<year>" + _DAY_MONTH_YEAR + r"))?(?![\w]|[/.-]\d)"
 )
 _ENGLISH_TOO = frozenset({"april", "august", "september", "november"})  # months English spells the same
 _FOREIGN_DAY = "|".join(
@@ -693,21 +693,24 @@ _RATING_BEFORE = re.compile(r"(?:scale|rate|rated|rating|a|an|like|about|maybe|i
 _AGE_WORD = (
     r"(?:ninety(?:[\s-]?(?:"
     + "|".join(UNITS)
-    + r"))?|(?:(?:a|one)\s+)?hundred(?:\s+and)?(?:\s+(?:"
+    + r")|[\s-](?:odd|something)|ish)?|(?:(?:a|one)\s+)?hundred(?:\s+and)?(?:\s+(?:"
     + "|".join(UNITS + ["ten", "eleven", "twelve"])
     + r"))?|one\s+oh\s+(?:"
     + "|".join(UNITS)
     + r"))"
-)  # "one oh one": 101
+)  # "one oh one": 101; "ninety-odd"
 _AGE_NUMBER = r"(?:9\d|1[01]\d)"
 AGE_AFTER_RX = _rx(
-    r"\b(?P<v>" + _AGE_NUMBER + "|" + _AGE_WORD + r")(?=\s*(?:-|\s)?\s*(?:years?|yrs?|yo|y/o)\b|"
+    r"\b(?P<v>" + _AGE_NUMBER + "|" + _AGE_WORD + r")(?=\s*(?:-|\s)?\s*(?:years?|yrs?|yo|y/o|y\.\s?o)\b|"
     r"(?:th|st|nd|rd)?\s+birthday)"
 )
 AGE_BEFORE_RX = _rx(
-    r"(?:\b(?:age(?:\s+is|\s+was)?\s+(?:listed|given|recorded|documented|noted)\s+as|age[d:]?|turned|turning|turns|turn|she\s+is|he\s+is|shes|hes|i\s+am|is(?:\s+now)?|was|were|are|lived\s+to(?:\s+be)?|"
+    r"(?:\b(?:age(?:\s+is|\s+was)?\s+(?:listed|given|recorded|documented|noted)\s+as|age[d:]?|"
+    r"age\s*(?:\([^()\n]{1,30}\)\s*)?(?::|\s+colon)|turned|turning|turns|turn|she\s+is|he\s+is|shes|hes|i\s+am|"
+    r"(?:is|was)\s+(?:he|she)|is(?:\s+now)?|was|were|are|lived\s+to(?:\s+be)?|"
     r"made\s+it\s+to|all\s+of|reached|hit|to\s+be|at|be|being|(?:party|cake|candles)\s+for)|'s|’s|'m|’m|'re|’re)\s+"
-    r"(?:(?:almost|nearly|over|about|like|only|just|already|probably|maybe|around|easily|at\s+least|gonna\s+be)\s+){0,2}"
+    r"(?:(?:almost|nearly|over|about|like|only|just|already|probably|maybe|around|easily|at\s+least|gonna\s+be|"
+    r"uh|um|er|erm|uhh|umm)\s+){0,2}"
     r"(?P<v>(?:"
     + _AGE_NUMBER
     + "|"
@@ -715,6 +718,12 @@ AGE_BEFORE_RX = _rx(
     + r")(?:\s+and\s+(?:a\s+half|a\s+quarter|three\s+quarters)|½)?)\b(?!\s*(?:%|percent|degrees|dollars|bucks|pounds|lbs|kg|mg|minutes|"
     r"mins|times|days|weeks|miles|points|cents|mph|over|out\s+of))"
 )
+# an age set off by commas after the person it is of: "Great-grandmother, ninety-nine, is the placement"
+AGE_APPOSED_RX = _rx(
+    r"\b(?:" + RELATIONS + r"|resident|patient|pt|client|veteran|widow|widower|woman|man|lady|gentleman)\s*,\s+"
+    r"(?P<v>" + _AGE_NUMBER + "|" + _AGE_WORD + r"),"
+)
+AGE_RXS = (AGE_AFTER_RX, AGE_BEFORE_RX, AGE_APPOSED_RX)
 # "staying at ninety-one Willow Bend Road": a house number, not an age
 # "it's 108 1/2 East Main", "at 95 Orchard Street": a house number, not an age
 _HOUSE_STREET_WORDS = (
@@ -865,7 +874,8 @@ ZIP_CUED_RX = re.compile(
 )
 # a four-digit postcode (Australia, New Zealand, much of Europe) only where a postcode is spoken of
 POSTCODE_4_RX = re.compile(
-    r"(?i:\b(?:postal\s+code|post\s+code|postcode|zip(?:\s*code)?)\b)[^\x00\d]{0,20}?(?P<v>\d{4}|\d(?: \d){3,4})(?![\w-]| \d)"
+    r"(?i:\b(?:postal\s+code|post\s+code|postcode|zip(?:\s*code)?|eircode)\b)[^\x00\d]{0,20}?(?P<v>\d{4}|\d(?: \d){3,4})"
+    r"(?![\w-]| \d)"
 )  # "the zip is 3 2 0 0": said digit by digit too
 UK_POSTCODE_RX = re.compile(r"\b[A-Z]{1,2}\d[A-Z\d]?\s?\d[A-Z]{2}\b")
 EIRCODE_RX = re.compile(r"\b[AC-FHKNPRTV-Y]\d{2}\s?[0-9AC-FHKNPRTV-Y]{4}\b")
@@ -941,7 +951,7 @@ _SPOKEN_LETTER = (
 SPOKEN_DIGITS_RX = _rx(
     r"(?<!['’])\b(?:area\s+code\s+)?(?:(?:zero|oh|one|two|three|four|five|six|seven|eight|nine|double|triple|hundred|dash|"
     + _SPOKEN_LETTER
-    + r")(?:[\s,.-]+(?=\w)|\b)){5,}(?:(?:extension|ext)\s+(?:"
+    + r")(?:[\s,.-]+(?=\w)|\b)){4,}(?:(?:extension|ext)\s+(?:"
     + _NUMBER_WORDS
     + r")(?:[\s-]+(?:"
     + _NUMBER_WORDS
@@ -958,7 +968,7 @@ _PLACE_BEFORE = _rx(
     r"\b(?:in|from|to|near|outside|around|at|of|visit|visiting|moved\s+to|live\s+in|lives\s+in|"
     r"living\s+in|grew\s+up\s+in|back\s+to|toward|towards|downtown|uptown|up\s+in|down\s+in|over\s+in|"
     r"out\s+in|drive\s+to|flew\s+to|trip\s+to|born\s+in|raised\s+in|stationed\s+in|leaving|left|leave|out\s+past|"
-    r"out\s+by|just\s+past|still\s+back\s+in)\s+$"
+    r"out\s+by|just\s+past|still\s+back\s+in|place\s+of\s+birth\s*:|birthplace\s*:)\s+$"
 )
 _TOWN_BEFORE_ZIP = re.compile(
     r"(?<![\w'’.-])((?:[A-Z][^\W\d_]+[ -]){0,2}[A-Z][^\W\d_]+),?\s+\d{5}(?:-\d{4})?(?![\w-]|\s\d)"
@@ -968,7 +978,8 @@ _ID_CUE_WORDS = frozenset({"policy", "member", "account", "group", "id", "mrn", 
 _STRONG_PLACE_BEFORE = _rx(
     r"\b(?:moved\s+to|move\s+to|moving\s+to|flew\s+(?:in\s+)?(?:from|to)|drove\s+(?:up\s+|down\s+)?(?:from|to)|"
     r"(?:live|lives|living|lived|grew\s+up|born|raised|stationed)\s+in|visiting|trip\s+to|came\s+from|comes\s+from|"
-    r"back\s+to|up\s+in|down\s+in|over\s+in|out\s+in|out\s+past|out\s+by)\s+$"
+    r"back\s+to|up\s+in|down\s+in|over\s+in|out\s+in|out\s+past|out\s+by|family\s+in|home\s+in|buried\s+in|"
+    r"place\s+of\s+birth\s*:|birthplace\s*:)\s+$"
 )
 _PLACE_AFTER_WHERE = re.compile(r"[^\W\d_]+(?:[\s'’.-]+[^\W\d_]+){0,3}\s+(?:is|was)\s+where\b")
 _PLACE_AFTER = re.compile(
@@ -1785,7 +1796,7 @@ def _shaped(t: _Text, lists: WordLists) -> None:
     windows, ages = _number_windows(t)
     text = t.text
     for lo, hi in ages:
-        for rx in (AGE_AFTER_RX, AGE_BEFORE_RX):
+        for rx in AGE_RXS:
             for m in rx.finditer(text, lo, hi):
                 if _is_age(text, m):
                     t.add(m.start("v"), m.end("v"), AGE)
@@ -1822,7 +1833,7 @@ def _shaped(t: _Text, lists: WordLists) -> None:
         for m in LOCAL_PHONE_RX.finditer(text, lo, hi):
             t.add(m.start(), m.end(), PHONE)
         _phones(t, lo, hi)
-        for rx in (AGE_AFTER_RX, AGE_BEFORE_RX):
+        for rx in AGE_RXS:
             for m in rx.finditer(text, lo, hi):
                 if _is_age(text, m):
                     t.add(m.start("v"), m.end("v"), AGE)
@@ -1906,12 +1917,19 @@ _NUMBER_CUE_BEFORE = _rx(
 )
 
 
+def _street_name_ahead(text: str, end: int) -> bool:
+    """A street's name and kind right after a number: "118 great south road"; not "97 and walks the way"."""
+    m = _STREET_AHEAD.match(text, end)
+    return bool(m) and not any(w.lower() in STOPWORDS for w in WORD_RX.findall(m.group())[:-1])
+
+
 def _is_age(text: str, m: re.Match) -> bool:
     """An age's match that is an age: no house number after it ("is 94 Elm"), no dash ("94-1032"),
     no number's cue before it."""
     start = m.start("v")
     return (
         not _HOUSE_AHEAD.match(text, m.end("v"))
+        and not _street_name_ahead(text, m.end("v"))  # "he showed up at 118 great south road"
         and not _DASH_DIGIT.match(text, m.end("v"))
         and not _NUMBER_CUE_BEFORE.search(text, max(0, start - 40), start)
     )
@@ -2844,7 +2862,9 @@ def _spoken_numbers(t: _Text, lists: WordLists) -> None:
             words = re.findall(r"[a-z]+", re.sub(r"\b(?:as\s+in|for)\s+[a-z]+|(?<=x)\s+ray\b", "", m.group().lower()))
             digits = [w for w in words if w in DIGIT_WORDS]
             letters = len(words) - len(digits)  # "k x r four eight two one": a plate
-            if len(digits) < 5 and not (len(digits) >= 3 and letters >= 2):
+            before = t.text[max(lo, m.start() - 60) : m.start()]
+            postcode = len(digits) == 4 and not letters and _ZIP_CUE.search(before)  # "postcode, two one zero three"
+            if len(digits) < 5 and not (len(digits) >= 3 and letters >= 2) and not postcode:
                 continue
             values = [DIGIT_WORDS[w] for w in digits]
             if not letters and values == list(range(values[0], values[0] + len(values))):
@@ -2852,12 +2872,11 @@ def _spoken_numbers(t: _Text, lists: WordLists) -> None:
             end = m.end()
             while t.text[end - 1] in " ,.-":
                 end -= 1
-            before = t.text[max(lo, m.start() - 60) : m.start()]
             kind = (
                 SSN
                 if _SSN_CUE_RX.search(before)
                 else ZIP
-                if _ZIP_CUE.search(before) and len(digits) in (5, 9)
+                if _ZIP_CUE.search(before) and len(digits) in (4, 5, 9)
                 else (PHONE if len(digits) >= 7 and _PHONE_CUE.search(before) or len(digits) in (7, 10, 11) else ID)
             )
             letter_names = _LETTER_NAMES_BEFORE.search(t.text, max(lo, m.start() - 40), m.start())
@@ -2987,7 +3006,7 @@ def _ages_in_words(t: _Text, lists: WordLists) -> None:
     if "ninety" in t.low or "hundred" in t.low or "one oh " in t.low:
         points = [i for w in ("ninety", "hundred", "one oh") for i in t.occurrences(w)]
         for lo, hi in _merged([t.window(i, i + 7, 48, 48) for i in points]):
-            for rx in (AGE_AFTER_RX, AGE_BEFORE_RX):
+            for rx in AGE_RXS:
                 for m in rx.finditer(t.text, lo, hi):
                     if not _NUMBER_GOES_ON.match(t.text, m.end("v")) and not _STREET_AHEAD.match(t.text, m.end("v")):
                         t.add(m.start("v"), m.end("v"), AGE)
@@ -3704,6 +3723,8 @@ _ADDRESS_WORDS = frozenset({"house", "flat", "farm", "manse", "cottage", "croft"
 def _address_part(words: list[str], lists: WordLists) -> bool:
     """Words that may be a part of an address: a number, an address's word, or a name no dictionary holds;
     not a number alone ("house 97, 55") nor words a function word opens ("room 42, during ...")."""
+    if len(words) > 1 and words[0].lower() == "the":
+        words = words[1:]  # "Apartment 12, The Maltings, Bray Road"; not "room 42, the kitchen"
     if not any(c.isalpha() for w in words for c in w) or words[0].lower() in STOPWORDS:
         return False
     for word in words:
@@ -3735,7 +3756,10 @@ def _address_parts(text: str, start: int, lists: WordLists, head: int = 0) -> tu
         for i, w in enumerate(words):
             low = w.group().lower()
             said_the = low == "the" and (
-                first and i == 0 or i > 0 and re.fullmatch(r"\d+\w*|" + _NUMBER_WORDS, words[i - 1].group().lower())
+                i == 0
+                and (first or len(words) > 1)  # "Apartment 12, The Maltings, Bray Road"
+                or i > 0
+                and re.fullmatch(r"\d+\w*|" + _NUMBER_WORDS, words[i - 1].group().lower())
             )
             if low in _ADDRESS_ENDS and not said_the and not (first and i == 0 and low == "number"):
                 break
@@ -3755,6 +3779,13 @@ def _address_parts(text: str, start: int, lists: WordLists, head: int = 0) -> tu
             break
         position, first = stop.end(), False
     return start, end
+
+
+# the street before its unit: "2290 grand concourse, apt 14g", "one twenty-two East 118th Street, apartment 5C"
+_BEFORE_UNIT_RX = re.compile(
+    r"(?:^|(?<=[\s(\"“:\x00]))(?:\d{1,5}[a-z]?|(?i:" + _NUMBER_WORDS + r")(?:[\s-]+(?i:" + _NUMBER_WORDS + r")){0,3})"
+    r"\s+(?P<words>(?:[^\W_][\w.'’-]*\s+){0,3}[^\W_][\w.'’-]*),\s*$"
+)
 
 
 def _address_values(t: _Text, lists: WordLists) -> None:
@@ -3781,6 +3812,13 @@ def _address_values(t: _Text, lists: WordLists) -> None:
         _, end = _address_parts(text, m.start(), lists, head=m.end())
         if end > m.end() and "," in text[m.end() : end]:
             found.append((m.start(), end))
+    for unit in [s for s in t.claims.spans if s.type == ADDRESS and UNIT_RX.match(text, s.start)]:
+        lo, _ = t.window(unit.start, unit.end, 90, 0)
+        m = _BEFORE_UNIT_RX.search(text, lo, unit.start)
+        if m:
+            words = m.group("words").split()
+            if not any(w.lower() in STOPWORDS for w in words) and _address_part(words, lists):
+                found.append((m.start(), unit.end))
     for start, end in found:
         while end > start and text[end - 1] in " ,'’\"":
             end -= 1
@@ -4511,7 +4549,9 @@ def _relation_names(t: _Text, rules: _NameRules) -> None:
 _DONE_BY_A_PERSON = frozenset({"turned", "said", "told", "texted", "called", "passed", "died", "moved", "left", "came",
                                "went", "started", "stopped", "asked", "gave", "took", "married", "broke", "kept",
                                "wanted", "tried", "found", "got", "graduated", "dropped", "ran", "lives", "lived",
-                               "he's", "she's", "he’s", "she’s", "attended"})  # fmt: skip
+                               "he's", "she's", "he’s", "she’s", "attended", "drives", "drove", "says", "tells",
+                               "texts", "calls", "takes", "helps", "picks", "works", "worked", "keeps", "wants",
+                               "goes", "comes", "knows", "thinks"})  # fmt: skip
 _NOT_NAMES_BEFORE_A_VERB = frozenset({"even", "ever", "still", "also", "only", "then", "now", "again", "once", "finally",
                                       "actually", "literally", "basically", "probably", "obviously", "already", "soon",
                                       "early", "late", "first", "last", "next", "young", "old", "new", "little", "big",
@@ -5123,11 +5163,17 @@ _SURE_PARTICLE_BEFORE = re.compile(r"(?<![\w/'’-])(?i:a/[lp]|[sd]/o|binti|bint
 # "patient name: siân van houten, dob ..."
 _FORM_NAME_RX = _rx(
     r"\b(?:(?:client|patient|pt|child's|child’s|baby's|baby’s|mother's|mother’s|father's|father’s|full|legal|"
-    r"caller's|caller’s|resident's|resident’s|last|first|middle|given|family|sur)\s*name(?:\s+is|:|,)?|"
+    r"caller's|caller’s|resident's|resident’s|last|first|middle|given|family|sur|married|maiden|preferred|"
+    r"(?:sibling|sister|brother|son|daughter|partner|husband|wife|spouse|guardian|parent|carer|caregiver)['’]s)"
+    r"\s*name(?:\s+is|:|,)?|name\s+of\s+(?:the\s+)?(?:child|baby|patient|client|mother|father|parent|guardian|sibling|"
+    r"spouse|partner|caller|resident)\s*:|"
     r"emergency\s+contact(?:\s+is|:|,)|next\s+of\s+kin(?:\s+is|:|,)|signed,|file\s+(?:it\s+)?under)\s+(?P<v>[^\W\d_][\w'’/-]*(?:\s+[^\W\d_][\w'’/-]*){0,3}?)"
-    r"(?=\s*(?:[,.;:\x00]|$)|\s+(?:date|dob|d\.o\.b|age|aged|born|address|phone|nhs|mrn|gp|ref|id|and|who|is|was)\b)"
+    r"(?=\s*(?:[,.;:\x00]|$)|\s+(?:date|dob|d\.o\.b|age|aged|born|address|phone|nhs|mrn|gp|ref|id|and|who|is|was|not)\b)"
 )
 _PARTICLE_RX = re.compile(_PARTICLES + r"$", re.IGNORECASE)
+# what a form's field holds when it holds no name: "Client name: Unknown."
+_NO_VALUE = frozenset({"unknown", "none", "n/a", "na", "pending", "withheld", "declined", "redacted", "same", "anonymous",
+                       "not", "tbd", "blank", "missing", "unnamed", "deceased", "refused", "illegible"})  # fmt: skip
 
 
 # a name, spelled: "spelled kasun and then prosser like it sounds"; not "spelled wrong", "spelled with a k"
@@ -5160,15 +5206,20 @@ def _form_names(t: _Text, rules: _NameRules) -> None:
     cues = [w for w in ("name", "surname", "contact", "kin", "signed", "under") if w in t.lower_words]
     if not cues:
         return
+    text = t.text
     windows = _merged([t.window(i, i + len(w), 24, 90) for w in cues for i in t.occurrences(w)])
-    for m in (m for lo, hi in windows for m in _FORM_NAME_RX.finditer(t.text, lo, hi)):
+    for m in (m for lo, hi in windows for m in _FORM_NAME_RX.finditer(text, lo, hi)):
         words = list(re.finditer(r"\S+", m.group("v")))
         lows = [rules.base(w.group().lower()) for w in words]
         names = [w for w, low in zip(words, lows) if not _PARTICLE_RX.match(low)]
+        # a field's capitalised value after its colon is a name, even a word's ("Sibling's name: Rain.")
+        field = ":" in text[m.start() : m.start("v")] and all(w.group()[0].isupper() for w in names)
         if not names or any(
             low in STOPWORDS
             or low in _FILLERS
-            or rules.familiar(low)
+            or low in _NO_VALUE
+            or not field
+            and rules.familiar(low)
             and low not in rules.first
             and low not in rules.lists.last
             for low, w in zip(lows, words)
