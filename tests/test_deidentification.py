@@ -858,6 +858,33 @@ RECALL["NAME"] += [
     ("Name of child: Summer.", "Summer"),
     ("it's under my married name kowalski not my maiden", "kowalski"),
 ]
+# method 1.10
+RECALL["FACILITY"] += [
+    ("they want to move grandad to rio grande valley perinatal wellness center but it's far", "rio grande valley perinatal wellness center"),
+    ("um so i go to wheatland lodge personal care home for my dose every morning", "wheatland lodge personal care home"),
+    ("we were sleeping at sri venkateswara geriatric day care no sorry before that", "sri venkateswara geriatric day care"),
+    ("okay so the place is called prairie sky recovery centre i think", "prairie sky recovery centre"),
+    ("yeah she's at bantay buhay crisis hotline now on the locked unit", "bantay buhay crisis hotline"),
+    ("Patient doses daily at Hogar Santa Clara de Mayagüez; last observed dose yesterday.", "Hogar Santa Clara de Mayagüez"),
+]
+RECALL["ADDRESS"] += [
+    ("address uh 12 adeola odeku street, victoria island no sorry that's my old one", "12 adeola odeku street, victoria island"),
+    ("okay dictation address house 22, kilimani estate, argwings kodhek road comma yarmouth new paragraph", "house 22, kilimani estate, argwings kodhek road"),
+    ("write it down croft 11, north tolsta that's where the camp workers sleep", "croft 11, north tolsta"),
+    ("Home visit completed at Erf 4471, Extension 7, Mhluzi; caregiver present", "Erf 4471, Extension 7, Mhluzi"),
+    ("my mum's place is plot 33-c, khayaban-e-shahbaz, phase vi that's where i go", "plot 33-c, khayaban-e-shahbaz, phase vi"),
+]
+RECALL["NAME"] += [
+    ("okay uh hi this is faith i'm the chaplain on the unit", "faith"),
+    ("yeah hi it's tomasi from the drop-in uh you said to call", "tomasi"),
+    ("SPEAKER 2: Hi, I'm Marvel, they/them, I've been coming here about a year", "Marvel"),
+    ("my mam named me poppy because i was born after the floods", "poppy"),
+    ("Caller identified self as Wisdom, a volunteer firefighter.", "Wisdom"),
+    ("her brother you know sipho he drives her to the appointments", "sipho"),
+    ("the hospice nurse sky she said it could be days now", "sky"),
+    ("first name oksana surname mackinnon date of birth i'll give you", "oksana"),
+    ("yeah it's under boudreau the booking should be under stidham", "stidham"),
+]
 # Shaped values with one obvious type: that type is checked too. For the others (a surname may be
 # found as a place) any type removes the value.
 TYPED = {"DATE", "AGE", "PHONE", "EMAIL", "URL", "IP", "SSN", "ZIP", "ID"}
@@ -1136,6 +1163,16 @@ TRAPS = [
     ("she's back home in bed", "bed"),
     ("my social worker is 4417 miles away", "4417"),
     ("I counted one two three four and then the postal worker came", "four"),
+    # method 1.10
+    ("hi this is crazy i'm so tired", "crazy"),
+    ("hi this is hard i'm sorry", "hard"),
+    ("this is great from my point of view", "great"),
+    ("my dad always he says that", "always"),
+    ("they called me crazy because i cried", "crazy"),
+    ("it's under the bed", "bed"),
+    ("I'm tired, she/her pronouns", "tired"),
+    ("i called the crisis line and they helped", "line"),
+    ("we went to the day care and my mom's old school", "care"),
 ]
 
 

@@ -22,7 +22,7 @@ from .wordlists import WordLists, load_word_lists, source_versions
 
 SURROGATE, TAG, OFF = "surrogate", "tag", "off"
 MODES = (SURROGATE, TAG, OFF)
-METHOD_VERSION = "1.9"
+METHOD_VERSION = "1.10"
 WORKERS = 4  # forked processes for de-identification, at most one a core
 PARALLEL_TURNS = 20000  # from about this many turns on, forked workers pay for their start-up
 

@@ -718,11 +718,10 @@ AGE_BEFORE_RX = _rx(
     + r")(?:\s+and\s+(?:a\s+half|a\s+quarter|three\s+quarters)|½)?)\b(?!\s*(?:%|percent|degrees|dollars|bucks|pounds|lbs|kg|mg|minutes|"
     r"mins|times|days|weeks|miles|points|cents|mph|over|out\s+of))"
 )
-# an age set off by commas after the person it is of: "Great-grandmother, ninety-nine, is the placement"
-AGE_APPOSED_RX = _rx(
-    r"\b(?:" + RELATIONS + r"|resident|patient|pt|client|veteran|widow|widower|woman|man|lady|gentleman)\s*,\s+"
-    r"(?P<v>" + _AGE_NUMBER + "|" + _AGE_WORD + r"),"
-)
+# an age set off by commas after the person it is of: "Great-grandmother, ninety-nine, is the placement" (the
+# person is checked before the first comma: `_apposed_age`)
+AGE_APPOSED_RX = _rx(r",\s+(?P<v>" + _AGE_NUMBER + "|" + _AGE_WORD + r"),")
+_APPOSED_TO = re.compile(r"([^\W\d_]+)\s*$")
 AGE_RXS = (AGE_AFTER_RX, AGE_BEFORE_RX, AGE_APPOSED_RX)
 # "staying at ninety-one Willow Bend Road": a house number, not an age
 # "it's 108 1/2 East Main", "at 95 Orchard Street": a house number, not an age
@@ -1798,7 +1797,7 @@ def _shaped(t: _Text, lists: WordLists) -> None:
     for lo, hi in ages:
         for rx in AGE_RXS:
             for m in rx.finditer(text, lo, hi):
-                if _is_age(text, m):
+                if _is_age(text, m) and (rx is not AGE_APPOSED_RX or _apposed_age(text, m)):
                     t.add(m.start("v"), m.end("v"), AGE)
     for lo, hi in windows:
         for m in IPV4_RX.finditer(text, lo, hi):
@@ -1835,7 +1834,7 @@ def _shaped(t: _Text, lists: WordLists) -> None:
         _phones(t, lo, hi)
         for rx in AGE_RXS:
             for m in rx.finditer(text, lo, hi):
-                if _is_age(text, m):
+                if _is_age(text, m) and (rx is not AGE_APPOSED_RX or _apposed_age(text, m)):
                     t.add(m.start("v"), m.end("v"), AGE)
         _street_addresses(t, lists, lo, hi)
         for rx in (WORLD_STREET_RX, STREET_PREFIX_RX, STREET_PREFIX_FIRST_RX, ROUTE_RX, PO_BOX_RX):
@@ -1915,6 +1914,16 @@ _NUMBER_CUE_BEFORE = _rx(
     r"\b(?:serial|imei|device|record|mrn|member|policy|account|id|number|#)(?:\s+(?:number|no\.?|#|id))?"
     r"\s*(?:is|was|:|=)?\s*$"
 )
+
+
+_APPOSED_PERSONS = _RELATION_WORDS | {"resident", "patient", "pt", "client", "veteran", "widow", "widower", "woman",
+                                      "man", "lady", "gentleman"}  # fmt: skip
+
+
+def _apposed_age(text: str, m: re.Match) -> bool:
+    """The word before an age set off by commas is the person it is of ("Great-grandmother, 95, is")."""
+    before = _APPOSED_TO.search(text, max(0, m.start() - 30), m.start())
+    return bool(before) and before.group(1).lower() in _APPOSED_PERSONS
 
 
 def _street_name_ahead(text: str, end: int) -> bool:
@@ -3008,6 +3017,8 @@ def _ages_in_words(t: _Text, lists: WordLists) -> None:
         for lo, hi in _merged([t.window(i, i + 7, 48, 48) for i in points]):
             for rx in AGE_RXS:
                 for m in rx.finditer(t.text, lo, hi):
+                    if rx is AGE_APPOSED_RX and not _apposed_age(t.text, m):
+                        continue
                     if not _NUMBER_GOES_ON.match(t.text, m.end("v")) and not _STREET_AHEAD.match(t.text, m.end("v")):
                         t.add(m.start("v"), m.end("v"), AGE)
 
@@ -3124,16 +3135,19 @@ _ALL_LOWER_KINDS = (
     r"general|polyclinic|tabernacle|pentecostal\s+assembly|surau|(?:wellness|wellbeing)\s+hub|secondary(?:\s+school)?|"
     r"basic\s+school|multipurpose\s+service|friendship\s+cent(?:er|re)|mission|correctional\s+complex|"
     r"elder\s+cent(?:er|re)|athletic\s+club|relay\s+cent(?:er|re)|halfway\s+home|adolescent\s+unit|"
-    r"community\s+services|fisheries\s+plant|offshore\s+drilling|recovery\s+programme|recovery\s+program)"
+    r"community\s+services|fisheries\s+plant|offshore\s+drilling|recovery\s+programme|recovery\s+program|"
+    r"day\s+care|personal\s+care\s+home|crisis\s+(?:hotline|line)|hotline|annex|peer\s+support\s+team|"
+    r"nursing\s+and\s+rehabilitation|perinatal\s+unit)"
 )
 _LOWER_LETTER = r"[^\W\d_A-Z]"  # a letter not in capitals: "whangārei"
 ALL_LOWER_FACILITY_RX = re.compile(
-    r"(?<![\w'’.-])(?P<name>(?:" + _LOWER_LETTER + r"(?:[^\W\d_A-Z]|['’-])*\.?\s+){1,3}?)(?P<kind>" + _ALL_LOWER_KINDS
+    r"(?<![\w'’.-])(?P<name>(?:" + _LOWER_LETTER + r"(?:[^\W\d_A-Z]|['’-])*\.?\s+){1,4}?)(?P<kind>" + _ALL_LOWER_KINDS
     + r")(?![\w'’-])"
 )  # fmt: skip
 # words that begin a place's name before the word that says which: "fort hollis", "st. agnes", "mount hope"
 _NAME_PREFIXES = frozenset({"fort", "ft", "st", "saint", "mount", "mt", "port", "lake", "glen", "north", "south", "east",
-                            "west", "new", "upper", "lower", "little", "great", "san", "santa", "el", "la", "los"})  # fmt: skip
+                            "west", "new", "upper", "lower", "little", "great", "greater", "san", "santa", "el", "la",
+                            "los", "rio", "sri"})  # fmt: skip
 _ALL_LOWER_GATE = frozenset(
     re.findall(r"[a-z]+", _ALL_LOWER_KINDS.replace("(?:", " ").replace("er|re", "er centre").replace("+", ""))
 )
@@ -3162,7 +3176,7 @@ def _distinctive(lower: str, lists: WordLists) -> bool:
 # "casa de esperanza", "Centro de Salud San Pedro"; not "casa de mi abuela"
 SPANISH_FACILITY_RX = re.compile(
     r"(?<![\w'’-])(?:hospital|cl[íi]nica|centro|casa|escuela|colegio|iglesia|parroquia|instituto|sanatorio|albergue|"
-    r"refugio)(?:\s+(?:general|regional|municipal|comunitari[oa]|infantil|civil|universitario))?\s+"
+    r"refugio|hogar)(?:\s+(?:general|regional|municipal|comunitari[oa]|infantil|civil|universitario))?\s+"
     r"(?:de(?:l|\s+la|\s+los|\s+las)?|das|dos|do|da|san|santa|santo|nuestra\s+señora\s+de(?:l|\s+la)?)\s+"
     r"(?!(?:mi|mis|tu|tus|su|sus|la|el|los|las|un|una|nuestra|nuestro|abuel[oa]|mam[áa]|pap[áa]|t[íi][oa]|my|the|a)\b)"
     r"[^\W\d_]{3,}(?![\w'’-])",
@@ -3171,7 +3185,7 @@ SPANISH_FACILITY_RX = re.compile(
 _SPANISH_NAME_MORE = re.compile(r"\s+(?:(?:de(?:l|\s+la)?|y)\s+)?([^\W\d_]{3,})(?![\w'’-])", re.IGNORECASE)
 _SPANISH_NUMBER = re.compile(r"\s+(?:no\.\s*)?\d{1,3}(?![\w'’-]|[.,]\d)")
 _SPANISH_KIND_WORDS = frozenset({"hospital", "clínica", "clinica", "centro", "casa", "escuela", "colegio", "iglesia",
-                                 "parroquia", "instituto", "sanatorio", "albergue", "refugio"})  # fmt: skip
+                                 "parroquia", "instituto", "sanatorio", "albergue", "refugio", "hogar"})  # fmt: skip
 
 
 _SPANISH_JOINERS = frozenset({"de", "del", "san", "santa", "santo", "das", "dos", "do", "da"})
@@ -3280,14 +3294,31 @@ def _lower_facilities(t: _Text, lists: WordLists) -> None:
 
 # a lower-case place named by ordinary words, said where a place is: "the psych at new dawn detox",
 # "my son goes to hope house halfway house"; not "in long term recovery", "to a good rehab"
-_KIND_AFTER_KIND = re.compile(r" (?:hospital|clinic|center|centre|unit|program|facility)(?![\w'’-])")
+_KIND_AFTER_KIND = re.compile(
+    r" (?:hospital|clinic|center|centre|unit|program|facility|(?:personal\s+)?care\s+home|nursing\s+home)(?![\w'’-])"
+)
 _OUR_LADY_BEFORE = re.compile(r"\bour lady of (?:the )?$")
 # kinds that alone name no place, even after two ordinary words ("in long term recovery")
 _AMBIGUOUS_KINDS = frozenset({"recovery", "high", "medical", "health", "center", "centre", "primary", "elementary",
                               "institute", "ranch", "farms", "dairy", "lodge", "school", "behavioral health",
                               "behavioural health", "mental health", "memory care"})  # fmt: skip
 _PLACE_CUE_WORDS = frozenset(
-    {"at", "to", "from", "into", "behind", "outside", "near", "in", "leaving", "left", "towards", "after", "since"}
+    {
+        "at",
+        "to",
+        "from",
+        "into",
+        "behind",
+        "outside",
+        "near",
+        "in",
+        "leaving",
+        "left",
+        "towards",
+        "after",
+        "since",
+        "called",
+    }
 )
 _NOT_A_NAME_WORD = frozenset({
     "long", "term", "short", "early", "full", "partial", "intensive", "inpatient", "outpatient", "residential", "day",
@@ -3697,14 +3728,16 @@ _ADDRESS_CUE_RX = _rx(
     r"|\baddress\b[^.!?\x00]{0,40}\?[\s\x00]*(?:(?:yeah|yes|sure|ok|okay|so|um|uh)[\s,]+){0,2}(?:it's|it’s|it\s+is)\s+"
 )
 _UNIT_LEADS = ("flat", "house", "site", "stand", "berth", "pitch", "plot", "block", "blk", "unit", "apartment", "apt",
-               "caravan", "cabin", "room", "bungalow", "villa")  # fmt: skip
+               "caravan", "cabin", "room", "bungalow", "villa", "lot", "croft", "erf")  # fmt: skip
 _UNIT_LED_RX = _rx(
     r"(?<![\w'’-])(?:house\s+(?:no\.?|number)|no\.|apt\.|"
     + "|".join(_UNIT_LEADS)
-    + r")\s*#?\s*(?:\d{1,5}(?:[/-]\d{1,4})?[a-z]?|[a-z](?:\s+\d{1,4}(?:/\d{1,4})?)?)"
+    + r")\s*#?\s*(?:\d{1,5}(?:[/-]\d{1,4})?(?:-?[a-z])?|[a-z]\d?(?:\s+\d{1,4}(?:/\d{1,4})?)?)"
     r"(?=,|\s)"
 )
-_ADDRESS_STOP_RX = re.compile(r"[,;!?\x00]|\.(?=\s|$)")
+_ADDRESS_STOP_RX = re.compile(
+    r"[,;!?\x00]|\.(?=\s|$)|(?i:\s+(?:comma|period|full\s+stop|new\s+(?:line|paragraph))\b)"
+)  # and dictation's: "house 22, kilimani estate, argwings kodhek road comma yarmouth"
 _SHORT_WORD_BEFORE = re.compile(r"(?:^|(?<=[\s.]))([^\W\d_]{1,4})$")
 _ADDRESS_ABBREVIATIONS = frozenset({"no", "urb", "apt", "st", "rd", "ave", "blk", "mt", "o", "jln", "bldg", "hse"})
 # words that end an address said in a clause: "... barker street just past the church", "... rr 3 sorry i ..."
@@ -3714,7 +3747,7 @@ _ADDRESS_ENDS = frozenset({"just", "sorry", "that's", "thats", "that’s", "and"
                            "right", "in", "on", "at", "to", "from", "the", "a", "an", "my", "his", "her", "our",
                            "their", "your", "not", "no", "or", "can", "could", "will", "would", "please", "thanks",
                            "since", "before", "after", "by", "there", "here", "off", "of", "um", "uh"})  # fmt: skip
-_ADDRESS_WORDS = frozenset({"house", "flat", "farm", "manse", "cottage", "croft", "caravan", "pitch", "berth", "site",
+ADDRESS_WORDS = frozenset({"house", "flat", "farm", "manse", "cottage", "croft", "erf", "caravan", "pitch", "berth", "site",
                             "stand", "block", "plot", "lot", "unit", "apartment", "apt", "estate", "estates", "mansion",
                             "bungalow", "villa", "rr", "box", "sector", "street", "road", "lane", "crescent", "close",
                             "wynd", "brae", "terrace", "drive", "avenue", "way", "place", "court", "park"})  # fmt: skip
@@ -3729,7 +3762,7 @@ def _address_part(words: list[str], lists: WordLists) -> bool:
         return False
     for word in words:
         low = word.lower().strip(".,'’")
-        if any(c.isdigit() for c in low) or low in _ADDRESS_WORDS or low in STREET_SUFFIX_WORDS:
+        if any(c.isdigit() for c in low) or low in ADDRESS_WORDS or low in STREET_SUFFIX_WORDS:
             return True
         if low in COMPLEX_KINDS or low not in lists.ordinary and low not in lists.common and low not in STOPWORDS:
             return True
@@ -3775,7 +3808,7 @@ def _address_parts(text: str, start: int, lists: WordLists, head: int = 0) -> tu
         elif not first and not _address_part([w.group() for w in words[:kept]], lists):
             break
         end = position + words[kept - 1].end()
-        if kept < len(words) or not stop or stop.group() != ",":
+        if kept < len(words) or not stop or stop.group().strip().lower() not in (",", "comma"):
             break
         position, first = stop.end(), False
     return start, end
@@ -3801,7 +3834,7 @@ def _address_values(t: _Text, lists: WordLists) -> None:
             said = (
                 bool(_DIGITS.search(value)) or words[0] in _NUMBER_WORD_SET or words[0] == "number" and len(words) > 1
             )
-            if said or any(w in _ADDRESS_WORDS for w in words) and len(words) >= 2:
+            if said or any(w in ADDRESS_WORDS for w in words) and len(words) >= 2:
                 found.append((begin, end))
     leads = [i for word in t.lower_words.intersection(_UNIT_LEADS) for i in t.occurrences(word)]
     leads += [i for i in _finds(low, "no.") if not i or not low[i - 1].isalnum()]  # "No. 23, Jalan SS 2/72"
@@ -3844,6 +3877,43 @@ def _address_values(t: _Text, lists: WordLists) -> None:
             t.claims.drop(taken)
             for a, b in pieces:
                 t.add(a, b, ADDRESS)
+
+
+# the locality after a street address, up to where the clause goes on: "12 greenwich park road, spanish
+# town which is where", "12 adeola odeku street, victoria island no sorry", "no. 5 ogbunike close,
+# independence layout that's where i go"
+_LOCALITY_AFTER = re.compile(
+    r",\s*(?P<v>[^\W\d_][\w'’.-]*(?:\s+[^\W\d_][\w'’.-]*){0,2})"
+    r"(?=\s*(?:[,.;:!?—\x00]|$)|\s+(?i:um|uh|no|now|that's|thats|that’s|which|where|near|and|so|is|was|it's|for|until|"
+    r"i|we|comma|period|new\s+(?:line|paragraph))\b)"
+)
+LOCALITY_WORDS = frozenset({"town", "city", "island", "hills", "hill", "estate", "district", "layout", "phase", "village",
+                             "extension", "nagar", "colony", "sector", "heights", "gardens", "garden", "valley", "vale",
+                             "bay", "beach", "springs", "junction", "township", "barrio", "barangay"})  # fmt: skip
+
+
+def _localities(t: _Text, lists: WordLists) -> None:
+    """The locality said after a street address, as part of it: a word no dictionary holds, or ending in a
+    locality's kind ("spanish town", "victoria island", "banjara hills")."""
+    text = t.text
+    for span in [s for s in t.claims.spans if s.type == ADDRESS]:
+        if not _STREET_KIND_IN.search(text, span.start, span.end):
+            continue
+        m = _LOCALITY_AFTER.match(text, span.end, span.end + 40)
+        if not m:
+            continue
+        words = [w.lower().strip(".") for w in m.group("v").split()]
+        if any(w in STOPWORDS or w in _FILLERS or w in lists.keep or w in MONTHS for w in words):
+            continue
+        if not (words[-1] in LOCALITY_WORDS or all(w not in lists.ordinary and w not in lists.common for w in words)):
+            continue
+        said = t.claims.overlapping(m.start("v"), m.end("v"))
+        if all(s.type in (NAME, LOCATION) and s.start >= m.start("v") and s.end <= m.end("v") for s in said):
+            t.claims.drop(said)
+            t.claims.widen(t.claims.spans.index(span), span.start, m.end("v"))
+
+
+_STREET_KIND_IN = re.compile(r"(?i:\b(?:" + STREET_SUFFIXES + r")\b\.?)")
 
 
 def _world_addresses(t: _Text, lists: WordLists) -> None:
@@ -5168,7 +5238,8 @@ _FORM_NAME_RX = _rx(
     r"\s*name(?:\s+is|:|,)?|name\s+of\s+(?:the\s+)?(?:child|baby|patient|client|mother|father|parent|guardian|sibling|"
     r"spouse|partner|caller|resident)\s*:|"
     r"emergency\s+contact(?:\s+is|:|,)|next\s+of\s+kin(?:\s+is|:|,)|signed,|file\s+(?:it\s+)?under)\s+(?P<v>[^\W\d_][\w'’/-]*(?:\s+[^\W\d_][\w'’/-]*){0,3}?)"
-    r"(?=\s*(?:[,.;:\x00]|$)|\s+(?:date|dob|d\.o\.b|age|aged|born|address|phone|nhs|mrn|gp|ref|id|and|who|is|was|not)\b)"
+    r"(?=\s*(?:[,.;:\x00]|$)|\s+(?:date|dob|d\.o\.b|age|aged|born|address|phone|nhs|mrn|gp|ref|id|and|who|is|was|not|"
+    r"surname|first\s+name|last\s+name|middle\s+name)\b)"
 )
 _PARTICLE_RX = re.compile(_PARTICLES + r"$", re.IGNORECASE)
 # what a form's field holds when it holds no name: "Client name: Unknown."
@@ -5258,6 +5329,91 @@ def _beside_names(t: _Text, rules: _NameRules) -> None:
         word = t.text[start:end]
         if word not in STOPWORDS and word not in _FILLERS and not rules.familiar(rules.base(word)):
             t.add(start, end, NAME)
+
+
+_NAME_WORD = r"[^\W\d_][^\W\d_'’-]*(?:[-'’][^\W\d_]+)?"
+# a name by how it is introduced: "hi this is faith i'm the chaplain", "yeah hi it's tomasi from the drop-in", "Hi,
+# I'm Marvel, they/them", "my mam named me poppy", "Caller identified self as Wisdom", "her brother you know sipho
+# he drives her", "the hospice nurse sky she said", "the booking should be under stidham"
+_INTRODUCED_RX = _rx(
+    r"\b(?:(?:hi|hello|hey)[\s,]+(?:(?:uh|um|yeah)[\s,]+)?(?:this\s+is|it['’]s|its)\s+(?P<a>" + _NAME_WORD + r")"
+    r"(?=[\s,]+(?:i['’]m|im|i\s+am|from|calling|here|speaking|with|again)\b)"
+    r"|(?:this\s+is|it['’]s)\s+(?P<b>"
+    + _NAME_WORD
+    + r")(?=\s+(?:from\s+(?:the|your)|calling\s+(?:from|about|for|back))\b)"
+    r"|\bi['’]?m\s+(?P<c>" + _NAME_WORD + r"),?\s+(?=(?:they/them|she/her|he/him|she/they|he/they|they/she|they/he)\b)"
+    r"|(?:named|calls|called)\s+(?:me|her|him|them|the\s+baby)\s+(?P<d>" + _NAME_WORD + r")"
+    r"(?=\s+(?:because|after|which|but|and|since)\b|\s*[,.;!?\x00]|$)"
+    r"|identified\s+(?:self|herself|himself|themselves|themself)\s+as\s+(?P<e>" + _NAME_WORD + r")"
+    r"|(?:booking|booked|reservation|appointment|it['’]s|its|listed|filed)\s+(?:should\s+be\s+|is\s+)?under\s+"
+    r"(?P<f>" + _NAME_WORD + r")(?=\s*[,.;!?\x00]|$|\s+(?:not|no|and|but|so|i|for)\b))"
+)
+_HELLOS = frozenset({"hi", "hello", "hey"})
+_UNDER_CUE = re.compile(
+    r"(?:booking|booked|reservation|appointment|it['’]s|its|listed|filed)(?:\s+should\s+be|\s+is)?$"
+)
+_INTRODUCING_WORDS = frozenset({"named", "calls", "called", "identified"})
+_INTRODUCING = re.compile(r"(?:named|calls|called)\s+(?:me|her|him|them|the\s+baby)\s|identified\s")
+_RESUMED_RX = re.compile(  # a relation, the name, and the pronoun that takes it up again
+    r"(?:(?:you\s+know|like|uh|um)[\s,]+)?(?P<n>" + _NAME_WORD + r")(?:[\s,]+(?:uh|um))?[\s,]+(?:he|she)"
+    r"(?P<s>['’]s\b|\s+(?P<v>[\w'’]+))",
+    re.IGNORECASE,
+)
+# what the pronoun after a name that is also a word must go on with: "the hospice nurse sky she said"
+_RESUMED_VERBS = frozenset({"said", "says", "told", "tells", "texted", "called", "drives", "drove", "came", "went", "left",
+                            "passed", "died", "asked", "wants", "wanted", "gave", "took", "works", "worked", "lives",
+                            "lived", "is", "was", "got", "found", "helped", "helps", "brought", "picks", "picked"})  # fmt: skip
+
+
+def _introduced_names(t: _Text, rules: _NameRules) -> None:
+    low = t.low
+    # only around the words an introduction needs: the greeting, "from the" and "calling", the pronouns,
+    # "named" and "called", "identified", "under"
+    points = [i for w in t.lower_words & _HELLOS for i in t.occurrences(w)]
+    points += [i for w in t.lower_words & _INTRODUCING_WORDS for i in t.occurrences(w) if _INTRODUCING.match(low, i)]
+    points += [
+        i
+        for cue in (" from the ", " from your ", " calling ")
+        for i in _finds(low, cue)
+        if "this is" in low[max(0, i - 40) : i]
+        or "it's" in low[max(0, i - 40) : i]
+        or "it’s" in low[max(0, i - 40) : i]
+    ]
+    points += [i for cue in ("/them", "/her", "/him", "/they") for i in _finds(low, cue)]
+    points += [i for i in _finds(low, " under ") if _UNDER_CUE.search(low, max(0, i - 24), i)]
+    windows = _merged([t.window(i, i, 48, 64) for i in points])
+    if windows:
+        for m in (m for lo, hi in windows for m in _INTRODUCED_RX.finditer(t.text, lo, hi)):
+            group = next(g for g in "abcdef" if m.group(g) is not None)
+            word, start = m.group(group), m.start(group)
+            base = rules.base(word.lower())
+            if base in STOPWORDS or base in _FILLERS or base in _NO_VALUE or base in _MODALS:
+                continue
+            # a word people say is a name here only where the list of given names holds it ("this is faith
+            # i'm the chaplain"; not "this is crazy i'm") or it is capitalised after "as" / "I'm"
+            if rules.familiar(base) and base not in rules.first and not (group in "ce" and word[0].isupper()):
+                continue
+            t.add(start, start + len(word), NAME, "first" if base in rules.first else "")
+    relations = t.lower_words & _RELATION_WORDS
+    if relations and (" he " in low or " she " in low or " he's" in low or " she's" in low):
+        for i in sorted(i + len(w) for w in relations for i in t.occurrences(w)):
+            near = low[i : i + 44]
+            if not (" he" in near or " she" in near) or t.text[i : i + 1] != " ":
+                continue
+            m = _RESUMED_RX.match(t.text, i + 1)
+            if not m:
+                continue
+            word, start = m.group("n"), m.start("n")
+            base = rules.base(word.lower())
+            if base in STOPWORDS or base in _FILLERS or base in _RELATION_WORDS or base in _ADVERBS:
+                continue
+            if base in _NOT_NAMES_BEFORE_A_VERB or base in _MODALS or base in rules.lists.keep:
+                continue
+            if rules.familiar(base) and (
+                base not in rules.first or m.group("v") is None or m.group("v").lower() not in _RESUMED_VERBS
+            ):
+                continue  # "my dad always he ...", "my dad long he goes"
+            t.add(start, start + len(word), NAME, "first" if base in rules.first else "")
 
 
 def _runs(t: _Text) -> list[list[tuple[int, str, str | None]]]:
@@ -5492,6 +5648,7 @@ DETECTORS: tuple[tuple[str, Detector], ...] = (
     ("addresses as the Philippines, Mexico, Puerto Rico and Vietnam write them", _world_addresses),
     ("addresses in other shapes: plots, blocks, rural routes, German and Welsh streets", _other_addresses),
     ("an address said after its cue, or led by its flat or house, over its commas", _address_values),
+    ("the locality said after a street address", _localities),
 )
 
 
@@ -5547,6 +5704,7 @@ class PhiFinder:
         _form_names(t, self.rules)
         _spelled_names(t, self.rules)
         _beside_names(t, self.rules)
+        _introduced_names(t, self.rules)
         _close_runs(t, self.rules)
         _propagate(t, seed_tokens(known, self.rules), self.lists)
         return sorted(t.claims.spans, key=lambda s: s.start)

@@ -225,7 +225,8 @@ class SessionSurrogates:
                                                            "number", "no", "p", "o", "po", "box", "post", "office", "rural",
                                                            "route", "rr", "general", "delivery", "hc", "block",
                                                            "county", "state", "mobile", "home", "trailer",
-                                                           *detect.COMPLEX_KINDS}  # fmt: skip
+                                                           *detect.COMPLEX_KINDS, *detect.ADDRESS_WORDS,
+                                                           *detect.LOCALITY_WORDS, "comma"}  # fmt: skip
         # a number said in words ("eleven forty seven county road") is a number, not a name
         words = self._words_except(self.number_words(value, "ADDRESS"), generic | _NUMBER_WORDS, unit_letters=True)
         return (
