@@ -3302,24 +3302,8 @@ _OUR_LADY_BEFORE = re.compile(r"\bour lady of (?:the )?$")
 _AMBIGUOUS_KINDS = frozenset({"recovery", "high", "medical", "health", "center", "centre", "primary", "elementary",
                               "institute", "ranch", "farms", "dairy", "lodge", "school", "behavioral health",
                               "behavioural health", "mental health", "memory care"})  # fmt: skip
-_PLACE_CUE_WORDS = frozenset(
-    {
-        "at",
-        "to",
-        "from",
-        "into",
-        "behind",
-        "outside",
-        "near",
-        "in",
-        "leaving",
-        "left",
-        "towards",
-        "after",
-        "since",
-        "called",
-    }
-)
+_PLACE_CUE_WORDS = frozenset({"at", "to", "from", "into", "behind", "outside", "near", "in", "leaving", "left", "towards",
+                              "after", "since", "called"})  # fmt: skip
 _NOT_A_NAME_WORD = frozenset({
     "long", "term", "short", "early", "full", "partial", "intensive", "inpatient", "outpatient", "residential", "day",
     "night", "weekend", "summer", "sunday", "bible", "drug", "alcohol", "psych", "mental", "state", "county", "federal",
@@ -3887,6 +3871,8 @@ _LOCALITY_AFTER = re.compile(
     r"(?=\s*(?:[,.;:!?—\x00]|$)|\s+(?i:um|uh|no|now|that's|thats|that’s|which|where|near|and|so|is|was|it's|for|until|"
     r"i|we|comma|period|new\s+(?:line|paragraph))\b)"
 )
+_LOCALITY_ENDS = frozenset({"um", "uh", "no", "now", "that's", "thats", "that’s", "which", "where", "near", "and", "so",
+                            "is", "was", "it's", "for", "until", "i", "we", "comma", "period", "new"})  # fmt: skip
 LOCALITY_WORDS = frozenset({"town", "city", "island", "hills", "hill", "estate", "district", "layout", "phase", "village",
                              "extension", "nagar", "colony", "sector", "heights", "gardens", "garden", "valley", "vale",
                              "bay", "beach", "springs", "junction", "township", "barrio", "barangay"})  # fmt: skip
@@ -3902,15 +3888,23 @@ def _localities(t: _Text, lists: WordLists) -> None:
         m = _LOCALITY_AFTER.match(text, span.end, span.end + 40)
         if not m:
             continue
-        words = [w.lower().strip(".") for w in m.group("v").split()]
+        said_words = list(re.finditer(r"\S+", m.group("v")))
+        cut = next((i for i, w in enumerate(said_words) if w.group().lower() in _LOCALITY_ENDS), len(said_words))
+        if not cut:
+            continue
+        end = m.start("v") + said_words[cut - 1].end()  # "khayelitsha which is where": up to "which"
+        words = [w.group().lower().strip(".") for w in said_words[:cut]]
         if any(w in STOPWORDS or w in _FILLERS or w in lists.keep or w in MONTHS for w in words):
             continue
-        if not (words[-1] in LOCALITY_WORDS or all(w not in lists.ordinary and w not in lists.common for w in words)):
+        if words[-1] not in LOCALITY_WORDS and (
+            any(w in lists.ordinary or w in lists.common for w in words)
+            or any(w in lists.first or w in lists.last for w in words)  # "12 Main Street, Jessica.": said to her
+        ):
             continue
-        said = t.claims.overlapping(m.start("v"), m.end("v"))
-        if all(s.type in (NAME, LOCATION) and s.start >= m.start("v") and s.end <= m.end("v") for s in said):
+        said = t.claims.overlapping(m.start("v"), end)
+        if all(s.type in (NAME, LOCATION) and s.start >= m.start("v") and s.end <= end for s in said):
             t.claims.drop(said)
-            t.claims.widen(t.claims.spans.index(span), span.start, m.end("v"))
+            t.claims.widen(t.claims.spans.index(span), span.start, end)
 
 
 _STREET_KIND_IN = re.compile(r"(?i:\b(?:" + STREET_SUFFIXES + r")\b\.?)")
