@@ -1361,6 +1361,24 @@ def test_unit_letters_and_hyphenated_house_numbers_keep_their_shape(surrogate):
     assert re.fullmatch(r"I live at \d{2} N [A-Z][\w'-]+ Street Apt [A-Z]", written) and "Kemp" not in written, written
 
 
+def test_address_surrogate_keeps_an_address_words_and_dictated_commas(surrogate):
+    """The words that say what a part of an address is ("house", "estate", "road", "Extension") stay, and
+    so does a dictated "comma"; the names and numbers change."""
+    texts = ("okay dictation address house 22, kilimani estate, argwings kodhek road comma yarmouth new paragraph",
+             "Home visit completed at Erf 4471, Extension 7, Mhluzi; caregiver present")  # fmt: skip
+    out, _ = surrogate.session(make_session(*texts))
+    dictated, erf = texts_of(out)
+    said = re.fullmatch(
+        r"okay dictation address house (\d+), ([a-z]+) estate, ([a-z]+) ([a-z]+) road comma ([a-z]+) new paragraph",
+        dictated,
+    )
+    assert said, dictated
+    assert said.group(1) != "22" and said.group(2) != "kilimani" and "argwings" not in dictated, dictated
+    assert "yarmouth" not in dictated, dictated
+    said = re.fullmatch(r"Home visit completed at Erf (\d{4}), Extension (\d), ([A-Z][\w'-]+); caregiver present", erf)
+    assert said and said.group(1) != "4471" and said.group(3) != "Mhluzi", erf
+
+
 def test_holidays_numbers_in_groups_and_generic_facilities_get_surrogates_of_their_shape(surrogate):
     """A holiday with its year becomes a shifted date (a weekday rule honoured), a number said in groups
     becomes another said in groups, and a facility named by generic words alone still changes."""
