@@ -29,7 +29,7 @@ import ipaddress
 import itertools
 import operator
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -722,7 +722,7 @@ AGE_BEFORE_RX = _rx(
 # person is checked before the first comma: `_apposed_age`)
 AGE_APPOSED_RX = _rx(r",\s+(?P<v>" + _AGE_NUMBER + "|" + _AGE_WORD + r"),")
 _APPOSED_TO = re.compile(r"([^\W\d_]+)\s*$")
-AGE_RXS = (AGE_AFTER_RX, AGE_BEFORE_RX, AGE_APPOSED_RX)
+
 # "staying at ninety-one Willow Bend Road": a house number, not an age
 # "it's 108 1/2 East Main", "at 95 Orchard Street": a house number, not an age
 _HOUSE_STREET_WORDS = (
@@ -1795,10 +1795,9 @@ def _shaped(t: _Text, lists: WordLists) -> None:
     windows, ages = _number_windows(t)
     text = t.text
     for lo, hi in ages:
-        for rx in AGE_RXS:
-            for m in rx.finditer(text, lo, hi):
-                if _is_age(text, m) and (rx is not AGE_APPOSED_RX or _apposed_age(text, m)):
-                    t.add(m.start("v"), m.end("v"), AGE)
+        for m in _age_matches(text, lo, hi):
+            if _is_age(text, m):
+                t.add(m.start("v"), m.end("v"), AGE)
     for lo, hi in windows:
         for m in IPV4_RX.finditer(text, lo, hi):
             t.add(m.start(), m.end(), IP)
@@ -1832,10 +1831,9 @@ def _shaped(t: _Text, lists: WordLists) -> None:
         for m in LOCAL_PHONE_RX.finditer(text, lo, hi):
             t.add(m.start(), m.end(), PHONE)
         _phones(t, lo, hi)
-        for rx in AGE_RXS:
-            for m in rx.finditer(text, lo, hi):
-                if _is_age(text, m) and (rx is not AGE_APPOSED_RX or _apposed_age(text, m)):
-                    t.add(m.start("v"), m.end("v"), AGE)
+        for m in _age_matches(text, lo, hi):
+            if _is_age(text, m):
+                t.add(m.start("v"), m.end("v"), AGE)
         _street_addresses(t, lists, lo, hi)
         for rx in (WORLD_STREET_RX, STREET_PREFIX_RX, STREET_PREFIX_FIRST_RX, ROUTE_RX, PO_BOX_RX):
             for m in rx.finditer(text, lo, hi):
@@ -1924,6 +1922,14 @@ def _apposed_age(text: str, m: re.Match) -> bool:
     """The word before an age set off by commas is the person it is of ("Great-grandmother, 95, is")."""
     before = _APPOSED_TO.search(text, max(0, m.start() - 30), m.start())
     return bool(before) and before.group(1).lower() in _APPOSED_PERSONS
+
+
+def _age_matches(text: str, lo: int, hi: int) -> Iterator[re.Match]:
+    """The matches of every age's pattern in [lo, hi): after its unit, after its cue, and set off by commas
+    after the person it is of, in that order."""
+    yield from AGE_AFTER_RX.finditer(text, lo, hi)
+    yield from AGE_BEFORE_RX.finditer(text, lo, hi)
+    yield from (m for m in AGE_APPOSED_RX.finditer(text, lo, hi) if _apposed_age(text, m))
 
 
 def _street_name_ahead(text: str, end: int) -> bool:
@@ -3015,12 +3021,9 @@ def _ages_in_words(t: _Text, lists: WordLists) -> None:
     if "ninety" in t.low or "hundred" in t.low or "one oh " in t.low:
         points = [i for w in ("ninety", "hundred", "one oh") for i in t.occurrences(w)]
         for lo, hi in _merged([t.window(i, i + 7, 48, 48) for i in points]):
-            for rx in AGE_RXS:
-                for m in rx.finditer(t.text, lo, hi):
-                    if rx is AGE_APPOSED_RX and not _apposed_age(t.text, m):
-                        continue
-                    if not _NUMBER_GOES_ON.match(t.text, m.end("v")) and not _STREET_AHEAD.match(t.text, m.end("v")):
-                        t.add(m.start("v"), m.end("v"), AGE)
+            for m in _age_matches(t.text, lo, hi):
+                if not _NUMBER_GOES_ON.match(t.text, m.end("v")) and not _STREET_AHEAD.match(t.text, m.end("v")):
+                    t.add(m.start("v"), m.end("v"), AGE)
 
 
 # ----------------------------------------------------------------------------- places
@@ -3866,13 +3869,14 @@ def _address_values(t: _Text, lists: WordLists) -> None:
 # the locality after a street address, up to where the clause goes on: "12 greenwich park road, spanish
 # town which is where", "12 adeola odeku street, victoria island no sorry", "no. 5 ogbunike close,
 # independence layout that's where i go"
-_LOCALITY_AFTER = re.compile(
-    r",\s*(?P<v>[^\W\d_][\w'’.-]*(?:\s+[^\W\d_][\w'’.-]*){0,2})"
-    r"(?=\s*(?:[,.;:!?—\x00]|$)|\s+(?i:um|uh|no|now|that's|thats|that’s|which|where|near|and|so|is|was|it's|for|until|"
-    r"i|we|comma|period|new\s+(?:line|paragraph))\b)"
-)
 _LOCALITY_ENDS = frozenset({"um", "uh", "no", "now", "that's", "thats", "that’s", "which", "where", "near", "and", "so",
                             "is", "was", "it's", "for", "until", "i", "we", "comma", "period", "new"})  # fmt: skip
+_LOCALITY_AFTER = re.compile(
+    r",\s*(?P<v>[^\W\d_][\w'’.-]*(?:\s+[^\W\d_][\w'’.-]*){0,2})"
+    r"(?=\s*(?:[,.;:!?—\x00]|$)|\s+(?i:"
+    + "|".join(re.escape(w) for w in sorted(_LOCALITY_ENDS - {"new"}, key=len, reverse=True))
+    + r"|new\s+(?:line|paragraph))\b)"
+)
 LOCALITY_WORDS = frozenset({"town", "city", "island", "hills", "hill", "estate", "district", "layout", "phase", "village",
                              "extension", "nagar", "colony", "sector", "heights", "gardens", "garden", "valley", "vale",
                              "bay", "beach", "springs", "junction", "township", "barrio", "barangay"})  # fmt: skip
@@ -5325,6 +5329,9 @@ def _beside_names(t: _Text, rules: _NameRules) -> None:
             t.add(start, end, NAME)
 
 
+# what goes before a name given ("my mam named me ...") and before a booking's name ("the booking should be under ...")
+_NAMED_ONE = r"(?:named|calls|called)\s+(?:me|her|him|them|the\s+baby)"
+_UNDER_SAID = r"(?:booking|booked|reservation|appointment|it['’]s|its|listed|filed)(?:\s+should\s+be|\s+is)?"
 _NAME_WORD = r"[^\W\d_][^\W\d_'’-]*(?:[-'’][^\W\d_]+)?"
 # a name by how it is introduced: "hi this is faith i'm the chaplain", "yeah hi it's tomasi from the drop-in", "Hi,
 # I'm Marvel, they/them", "my mam named me poppy", "Caller identified self as Wisdom", "her brother you know sipho
@@ -5336,18 +5343,16 @@ _INTRODUCED_RX = _rx(
     + _NAME_WORD
     + r")(?=\s+(?:from\s+(?:the|your)|calling\s+(?:from|about|for|back))\b)"
     r"|\bi['’]?m\s+(?P<c>" + _NAME_WORD + r"),?\s+(?=(?:they/them|she/her|he/him|she/they|he/they|they/she|they/he)\b)"
-    r"|(?:named|calls|called)\s+(?:me|her|him|them|the\s+baby)\s+(?P<d>" + _NAME_WORD + r")"
+    r"|" + _NAMED_ONE + r"\s+(?P<d>" + _NAME_WORD + r")"
     r"(?=\s+(?:because|after|which|but|and|since)\b|\s*[,.;!?\x00]|$)"
     r"|identified\s+(?:self|herself|himself|themselves|themself)\s+as\s+(?P<e>" + _NAME_WORD + r")"
-    r"|(?:booking|booked|reservation|appointment|it['’]s|its|listed|filed)\s+(?:should\s+be\s+|is\s+)?under\s+"
+    r"|" + _UNDER_SAID + r"\s+under\s+"
     r"(?P<f>" + _NAME_WORD + r")(?=\s*[,.;!?\x00]|$|\s+(?:not|no|and|but|so|i|for)\b))"
 )
 _HELLOS = frozenset({"hi", "hello", "hey"})
-_UNDER_CUE = re.compile(
-    r"(?:booking|booked|reservation|appointment|it['’]s|its|listed|filed)(?:\s+should\s+be|\s+is)?$"
-)
+_UNDER_CUE = re.compile(_UNDER_SAID + r"$")
 _INTRODUCING_WORDS = frozenset({"named", "calls", "called", "identified"})
-_INTRODUCING = re.compile(r"(?:named|calls|called)\s+(?:me|her|him|them|the\s+baby)\s|identified\s")
+_INTRODUCING = re.compile(_NAMED_ONE + r"\s|identified\s")
 _RESUMED_RX = re.compile(  # a relation, the name, and the pronoun that takes it up again
     r"(?:(?:you\s+know|like|uh|um)[\s,]+)?(?P<n>" + _NAME_WORD + r")(?:[\s,]+(?:uh|um))?[\s,]+(?:he|she)"
     r"(?P<s>['’]s\b|\s+(?P<v>[\w'’]+))",
@@ -5376,18 +5381,17 @@ def _introduced_names(t: _Text, rules: _NameRules) -> None:
     points += [i for cue in ("/them", "/her", "/him", "/they") for i in _finds(low, cue)]
     points += [i for i in _finds(low, " under ") if _UNDER_CUE.search(low, max(0, i - 24), i)]
     windows = _merged([t.window(i, i, 48, 64) for i in points])
-    if windows:
-        for m in (m for lo, hi in windows for m in _INTRODUCED_RX.finditer(t.text, lo, hi)):
-            group = next(g for g in "abcdef" if m.group(g) is not None)
-            word, start = m.group(group), m.start(group)
-            base = rules.base(word.lower())
-            if base in STOPWORDS or base in _FILLERS or base in _NO_VALUE or base in _MODALS:
-                continue
-            # a word people say is a name here only where the list of given names holds it ("this is faith
-            # i'm the chaplain"; not "this is crazy i'm") or it is capitalised after "as" / "I'm"
-            if rules.familiar(base) and base not in rules.first and not (group in "ce" and word[0].isupper()):
-                continue
-            t.add(start, start + len(word), NAME, "first" if base in rules.first else "")
+    for m in (m for lo, hi in windows for m in _INTRODUCED_RX.finditer(t.text, lo, hi)):
+        group = next(g for g in "abcdef" if m.group(g) is not None)
+        word, start = m.group(group), m.start(group)
+        base = rules.base(word.lower())
+        if base in STOPWORDS or base in _FILLERS or base in _NO_VALUE or base in _MODALS:
+            continue
+        # a word people say is a name here only where the list of given names holds it ("this is faith
+        # i'm the chaplain"; not "this is crazy i'm") or it is capitalised after "as" / "I'm"
+        if rules.familiar(base) and base not in rules.first and not (group in "ce" and word[0].isupper()):
+            continue
+        t.add(start, start + len(word), NAME, "first" if base in rules.first else "")
     relations = t.lower_words & _RELATION_WORDS
     if relations and (" he " in low or " she " in low or " he's" in low or " she's" in low):
         for i in sorted(i + len(w) for w in relations for i in t.occurrences(w)):

@@ -101,6 +101,17 @@ def _ordinal_suffix(day: int) -> str:
     return "th" if 10 <= day % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(day % 10, "th")
 
 
+# the words of an address that say what its parts are, not whose they are: kept by its surrogate
+_ADDRESS_KEPT = frozenset(detect.STREET_SUFFIX_WORDS) | {"apt", "apartment", "unit", "suite", "ste", "flat", "room",
+                                                         "rm", "floor", "fl", "building", "bldg", "lot", "space",
+                                                         "number", "no", "p", "o", "po", "box", "post", "office", "rural",
+                                                         "route", "rr", "general", "delivery", "hc", "block", "county",
+                                                         "state", "mobile", "home", "trailer", *detect.COMPLEX_KINDS,
+                                                         *detect.ADDRESS_WORDS, *detect.LOCALITY_WORDS, "comma"} | (
+    _NUMBER_WORDS  # a number said in words ("eleven forty seven county road") is a number, not a name
+)  # fmt: skip
+
+
 class SessionSurrogates:
     """The surrogates of one session: memoised, so one real value gets one surrogate."""
 
@@ -220,15 +231,7 @@ class SessionSurrogates:
         )
 
     def address(self, value: str) -> str:
-        generic = set(detect.STREET_SUFFIX_WORDS) | {"apt", "apartment", "unit", "suite", "ste", "flat", "room",
-                                                           "rm", "floor", "fl", "building", "bldg", "lot", "space",
-                                                           "number", "no", "p", "o", "po", "box", "post", "office", "rural",
-                                                           "route", "rr", "general", "delivery", "hc", "block",
-                                                           "county", "state", "mobile", "home", "trailer",
-                                                           *detect.COMPLEX_KINDS, *detect.ADDRESS_WORDS,
-                                                           *detect.LOCALITY_WORDS, "comma"}  # fmt: skip
-        # a number said in words ("eleven forty seven county road") is a number, not a name
-        words = self._words_except(self.number_words(value, "ADDRESS"), generic | _NUMBER_WORDS, unit_letters=True)
+        words = self._words_except(self.number_words(value, "ADDRESS"), _ADDRESS_KEPT, unit_letters=True)
         return (
             self.characters(words, "ADDRESS", value, letters=False, original=value) if _DIGIT.search(words) else words
         )
